@@ -1,0 +1,33 @@
+"""scslab: a laboratory for social credit systems.
+
+Simulate a rulebook on a synthetic society, measure what critics claim it does, and audit
+it against rule-of-law principles and the EU AI Act's ban on social scoring. Populations
+are always synthetic: scslab never ingests real personal data and never scores a real person.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Rulebook": "scslab.rulebook",
+    "RulebookError": "scslab.rulebook",
+    "load_rulebook": "scslab.rulebook",
+    "parse_rulebook": "scslab.rulebook",
+    "compile_rulebook": "scslab.rulebook",
+    "load_pilot": "scslab.pilots",
+    "resolve_rulebook": "scslab.pilots",
+    "PILOTS": "scslab.pilots",
+}
+
+
+def __getattr__(name: str):
+    # Lazy: `import scslab` stays cheap so the CLI starts fast.
+    import importlib
+
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'scslab' has no attribute {name!r}")
+
+
+__all__ = sorted(_LAZY)

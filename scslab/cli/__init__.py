@@ -1,0 +1,40 @@
+"""The command line: a thin layer over the Python API (typer + rich).
+
+Heavy modules (numpy, the engine, pandas) are imported inside commands so that
+``scslab --help`` and ``scslab validate`` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from .common import console, fail_with_problems
+
+app = typer.Typer(
+    name="scslab",
+    help="scslab: a laboratory for social credit systems. Simulate, measure, audit. "
+    "Synthetic populations only.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Each module registers its commands on `app`.
+from . import rulebook_cmds  # noqa: E402,F401
+
+
+def main() -> None:
+    from ..rulebook.errors import RulebookError
+
+    try:
+        app()
+    except RulebookError as e:
+        fail_with_problems(e.problems)
+    except KeyboardInterrupt:
+        console.print("[red]interrupted[/red]")
+        sys.exit(130)
+
+
+__all__ = ["app", "main"]

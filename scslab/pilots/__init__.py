@@ -1,0 +1,41 @@
+"""Bundled rulebooks: real pilots rebuilt from documented facts, and two references."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from ..rulebook import Rulebook, RulebookError, load_rulebook, parse_rulebook
+from ..rulebook.errors import Problem
+
+# Order of presentation: real systems first, then the two references.
+PILOTS = ("rongcheng", "suining", "sesame", "court-blacklist", "rule-of-law", "none")
+
+
+def pilot_text(name: str) -> str:
+    """The YAML text of a bundled pilot."""
+    if name not in PILOTS:
+        raise KeyError(name)
+    return resources.files(__package__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def load_pilot(name: str) -> Rulebook:
+    return parse_rulebook(pilot_text(name), f"{name}.yaml")
+
+
+def resolve_rulebook(name_or_path: str | Path) -> Rulebook:
+    """A bundled pilot by name, or a rulebook file by path."""
+    s = str(name_or_path)
+    if s in PILOTS and not Path(s).exists():
+        return load_pilot(s)
+    p = Path(s)
+    if not p.exists() and not s.endswith((".yaml", ".yml")):
+        import difflib
+
+        guess = difflib.get_close_matches(s, PILOTS, n=1)
+        hint = f"; did you mean '{guess[0]}'?" if guess else f"; bundled pilots: {', '.join(PILOTS)}"
+        raise RulebookError([Problem(s, 0, 0, (), f"no such file or bundled pilot{hint}")])
+    return load_rulebook(p)
+
+
+__all__ = ["PILOTS", "load_pilot", "pilot_text", "resolve_rulebook"]

@@ -1,0 +1,153 @@
+"""Safe YAML to plain Python, keeping where every value came from.
+
+PyYAML's safe composer builds the node graph; we construct the Python values ourselves so
+that we can (1) record the line and column of every key and value by field path,
+(2) refuse duplicate keys, and (3) bound the work done on hostile input (alias bombs,
+deep nesting, huge documents) instead of hanging or exhausting memory.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import yaml
+
+Path = tuple[str | int, ...]
+
+MAX_BYTES = 5_000_000  # a rulebook is a few hundred KB at most
+MAX_NODES = 200_000  # values after alias expansion
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass
+class Located:
+    """A parsed document: plain data plus the position of each path."""
+
+    data: object
+    marks: dict[Path, Mark] = field(default_factory=dict)
+    key_marks: dict[Path, Mark] = field(default_factory=dict)
+
+    def mark_for(self, path: Path, key: bool = False) -> Mark:
+        """Best position for path: the key (for unknown fields) or value, else nearest parent."""
+        p = tuple(path)
+        while True:
+            if key and p in self.key_marks:
+                return self.key_marks[p]
+            if p in self.marks:
+                return self.marks[p]
+            if not p:
+                return Mark(1, 1)
+            p = p[:-1]
+
+
+class YamlProblem(Exception):
+    """Input that is not a usable YAML document; carries a position."""
+
+    def __init__(self, message: str, mark: Mark, path: Path = ()):
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+        self.path = path
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.loader = yaml.SafeLoader("")
+        self.count = 0
+        self.marks: dict[Path, Mark] = {}
+        self.key_marks: dict[Path, Mark] = {}
+
+    def build(self, node: yaml.Node, path: Path, depth: int) -> object:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise YamlProblem(
+                f"document expands to more than {MAX_NODES:,} values (alias bomb or far too large)",
+                _mark(node),
+                path,
+            )
+        if depth > MAX_DEPTH:
+            raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", _mark(node), path)
+        self.marks.setdefault(path, _mark(node))
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, object] = {}
+            self.loader.flatten_mapping(node)  # resolves '<<' merge keys
+            for knode, vnode in node.value:
+                if not isinstance(knode, yaml.ScalarNode):
+                    raise YamlProblem("mapping keys must be plain text", _mark(knode), path)
+                key = self.loader.construct_object(knode)
+                if not isinstance(key, str):
+                    key = str(key)
+                if key in out:
+                    first = self.key_marks.get(path + (key,))
+                    where = f" (first at line {first.line})" if first else ""
+                    raise YamlProblem(f"duplicate key '{key}'{where}", _mark(knode), path + (key,))
+                self.key_marks[path + (key,)] = _mark(knode)
+                out[key] = self.build(vnode, path + (key,), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(v, path + (i,), depth + 1) for i, v in enumerate(node.value)]
+        try:
+            value = self.loader.construct_object(node)
+        except (ValueError, OverflowError, yaml.YAMLError) as e:  # e.g. date 2020-02-31, unknown tag
+            msg = getattr(e, "problem", None) or str(e)
+            raise YamlProblem(f"bad value {str(node.value)[:40]!r}: {msg}", _mark(node), path) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise YamlProblem(f"expected a finite number, got {node.value!r}", _mark(node), path)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
+            raise YamlProblem(f"number too large: {node.value[:40]}", _mark(node), path)
+        if isinstance(value, bytes):
+            raise YamlProblem("binary values are not allowed", _mark(node), path)
+        return value
+
+
+def parse_yaml(text: str | bytes, name: str = "<string>") -> Located:
+    """Parse one YAML document safely. Raises YamlProblem with a position on bad input."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_BYTES:
+            raise YamlProblem(f"file is {len(text):,} bytes; the limit is {MAX_BYTES:,}", Mark(1, 1))
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            line = text[: e.start].count(b"\n") + 1
+            raise YamlProblem(f"not UTF-8 text (byte 0x{text[e.start]:02x} at offset {e.start})", Mark(line, 1)) from None
+    if len(text) > MAX_BYTES:
+        raise YamlProblem(f"file is {len(text):,} characters; the limit is {MAX_BYTES:,}", Mark(1, 1))
+    if not text.strip():
+        raise YamlProblem("the file is empty; expected a rulebook mapping", Mark(1, 1))
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        m = e.problem_mark or e.context_mark
+        pos = Mark(m.line + 1, m.column + 1) if m else Mark(1, 1)
+        raise YamlProblem(f"YAML syntax: {e.problem or e.context}", pos) from None
+    except yaml.YAMLError as e:
+        raise YamlProblem(f"YAML syntax: {e}", Mark(1, 1)) from None
+    except RecursionError:
+        raise YamlProblem("nesting too deep to parse", Mark(1, 1)) from None
+    if root is None:
+        raise YamlProblem("the file is empty; expected a rulebook mapping", Mark(1, 1))
+    b = _Builder()
+    try:
+        data = b.build(root, (), 0)
+    except RecursionError:
+        raise YamlProblem("nesting too deep to parse", Mark(1, 1)) from None
+    except yaml.YAMLError as e:  # constructor problems (bad timestamps, tags)
+        m = getattr(e, "problem_mark", None)
+        pos = Mark(m.line + 1, m.column + 1) if m else Mark(1, 1)
+        raise YamlProblem(f"YAML value: {getattr(e, 'problem', None) or e}", pos) from None
+    return Located(data, b.marks, b.key_marks)
