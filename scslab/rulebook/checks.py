@@ -11,7 +11,7 @@ Issue = tuple[Path, str]
 
 
 def _duplicates(items, kind: str, field: str) -> list[Issue]:
-    seen = Counter(getattr(x, "id") for x in items)
+    seen = Counter(x.id for x in items)
     out = []
     for i, x in enumerate(items):
         if seen[x.id] > 1:
@@ -67,12 +67,16 @@ def check_rulebook(rb: Rulebook) -> list[Issue]:
     behaviours = {b.id for b in rb.behaviours}
     lists = {lst.id: lst for lst in rb.lists}
 
+    # Acts that put someone on a list; with points != 0 they are what the system acts on.
+    triggering = {bid for lst in rb.lists for bid in lst.trigger.behaviours}
     for i, b in enumerate(rb.behaviours):
         for j, src in enumerate(b.sources):
             if src not in sources:
                 issues.append((("behaviours", i, "sources", j), f"behaviour '{b.id}' names data source '{src}', which is not defined{_hint(src, sources)}"))
-        if b.observable and not b.sources and rb.data_sources:
-            issues.append((("behaviours", i, "sources"), f"behaviour '{b.id}' is observable but names no data source"))
+        # An observable act this system does not act on may go unrecorded (listed only so the
+        # simulated society matches other pilots); one that scores or lists needs a source.
+        if b.observable and not b.sources and rb.data_sources and (b.points != 0 or b.id in triggering):
+            issues.append((("behaviours", i, "sources"), f"behaviour '{b.id}' is observable and scored but names no data source"))
         if not b.observable and b.sources:
             issues.append((("behaviours", i, "observable"), f"behaviour '{b.id}' is unobservable yet names data sources"))
         if b.points_range is not None:
