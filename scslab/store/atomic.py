@@ -143,9 +143,21 @@ def to_arrow(data: Any):
     """An Arrow table from a pyarrow Table, a pandas DataFrame or a mapping of columns.
 
     A DataFrame's default RangeIndex is dropped; any other index becomes ordinary columns
-    (so nothing is lost silently). The ``pandas`` schema metadata is dropped because it
-    embeds the pandas version: same data, same bytes.
+    (so nothing is lost silently). The ``pandas`` schema metadata is dropped from every
+    table because it embeds the pandas version: same data, same bytes.
     """
+    return _without_pandas_metadata(_as_arrow(data))
+
+
+def _without_pandas_metadata(table):
+    meta = table.schema.metadata
+    if not meta or b"pandas" not in meta:
+        return table
+    rest = {k: v for k, v in meta.items() if k != b"pandas"}
+    return table.replace_schema_metadata(rest or None)
+
+
+def _as_arrow(data: Any):
     import pyarrow as pa
 
     if isinstance(data, pa.Table):
@@ -164,9 +176,7 @@ def to_arrow(data: Any):
         )
         if not default_index:
             df = df.reset_index()
-        table = pa.Table.from_pandas(df, preserve_index=False)
-        meta = {k: v for k, v in (table.schema.metadata or {}).items() if k != b"pandas"}
-        return table.replace_schema_metadata(meta or None)
+        return pa.Table.from_pandas(df, preserve_index=False)
     if isinstance(data, Mapping):
         return pa.table(dict(data))
     raise TypeError(
