@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 
 # Each module registers its commands on `app`.
+from . import store_cmds  # noqa: E402,F401  # isort: skip
 from . import rulebook_cmds  # noqa: E402,F401
 
 
