@@ -1,0 +1,105 @@
+"""Phases 5 and 6: sanctions and privileges by sector, and appeals against listings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..rulebook.compiled import CompiledRulebook, MeasureTable
+from .context import Tables
+from .listing import EXIT_APPEAL, ListEvents, _remove
+from .params import EngineParams
+from .state import NOT_LISTED, ShardState
+
+
+def _targets(m: MeasureTable, i: int, st: ShardState, grade: np.ndarray) -> np.ndarray:
+    if m.target_list[i] >= 0:
+        return st.until[m.target_list[i]] != NOT_LISTED
+    return m.target_grades[i][grade]
+
+
+def sanction(st: ShardState, crb: CompiledRulebook, tb: Tables) -> dict[str, float]:
+    """Apply every measure in force; wealth pays costs and collects income and benefits."""
+    grade = crb.grade_of(st.score)
+    st.sectors[:] = 0
+    cost = np.zeros(st.n, np.float32)
+    hit_any = np.zeros(st.n, bool)
+    for i in np.flatnonzero(tb.sanction_on):
+        hit = _targets(crb.sanctions, i, st, grade)
+        cost[hit] += crb.sanctions.magnitude[i]
+        st.sectors[hit] |= tb.sector_bit[i]
+        hit_any |= hit
+    gain = np.zeros(st.n, np.float32)
+    priv_any = np.zeros(st.n, bool)
+    for i in np.flatnonzero(tb.privilege_on):
+        hit = _targets(crb.privileges, i, st, grade)
+        gain[hit] += crb.privileges.magnitude[i]
+        priv_any |= hit
+    st.sectors_ever |= st.sectors
+    st.counters["sanction_days"] += hit_any
+    st.counters["privilege_days"] += priv_any
+    st.wealth += st.income - cost + gain
+    return {
+        "sanction_cost": float(cost.sum(dtype=np.float64)),
+        "privilege_benefit": float(gain.sum(dtype=np.float64)),
+    }
+
+
+@dataclass
+class AppealEvents:
+    lodged: np.ndarray  # local indices
+    decided: np.ndarray
+    won: np.ndarray  # bool aligned with decided
+    wrongful: np.ndarray  # bool aligned with decided: was the listing wrongful
+
+
+def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int, rng: np.random.Generator,
+           ev: ListEvents) -> AppealEvents:
+    """Decide appeals that are due, then let listed citizens lodge new ones.
+
+    Only citizens who were told of their listing can appeal. The wronged appeal readily,
+    the rightly listed rarely (and only the strategic). A review reaches the right outcome
+    with the rulebook's accuracy; a won appeal ends the listing, and a wrongful one also
+    has its false and excused records struck out.
+    """
+    empty = np.empty(0, np.int64)
+    if not (p.levers.code and crb.appeals_available and crb.n_lists):
+        return AppealEvents(empty, empty, empty.astype(bool), empty.astype(bool))
+    due = np.flatnonzero(st.appeal_due == t)
+    won = np.zeros(due.size, bool)
+    was_wrong = np.zeros(due.size, bool)
+    if due.size:
+        lst = st.appeal_list[due].astype(np.intp)
+        still = st.until[lst, due] != NOT_LISTED
+        was_wrong = st.wrongful[lst, due]
+        correct = rng.random(due.size) < crb.appeal_accuracy
+        won = still & np.where(was_wrong, correct, ~correct)
+        for l in np.unique(lst[won]):
+            who = due[won & (lst == l)]
+            _remove(st, int(l), who)
+            ev.exited.append((int(l), who, EXIT_APPEAL))
+        fix = due[won & was_wrong]
+        st.neg[fix] = np.minimum(st.neg[fix], st.cneg[fix])
+        st.score[fix] = np.clip(crb.base + st.pos[fix] - st.neg[fix], crb.min, crb.max)
+        st.counters["appeals_won"][due[won]] += 1
+        st.appeal_due[due] = NOT_LISTED
+    lodged = []
+    for l in np.flatnonzero(crb.list_black):
+        on = (st.until[l] != NOT_LISTED) & ~st.appealed[l] & (st.appeal_due == NOT_LISTED)
+        if not crb.list_notice[l]:
+            continue  # nobody appeals a listing they were never told of
+        if crb.appeal_deadline > 0:
+            on &= (t - st.listed_at[l]) <= crb.appeal_deadline
+        on &= st.wealth >= crb.appeal_cost
+        prob = np.where(st.wrongful[l], p.appeal_if_wronged, p.appeal_if_rightful * st.strategic)
+        go = np.flatnonzero(on & (rng.random(st.n, dtype=np.float32) < prob))
+        if go.size:
+            st.appealed[l, go] = True
+            st.appeal_due[go] = t + max(1, crb.appeal_latency)
+            st.appeal_list[go] = l
+            st.wealth[go] -= crb.appeal_cost
+            st.counters["appeals"][go] += 1
+            lodged.append(go)
+    lodged_all = np.concatenate(lodged) if lodged else empty
+    return AppealEvents(lodged_all, due, won, was_wrong)

@@ -1,0 +1,83 @@
+"""Phase 2, observe: which acts the system records, and which records it invents.
+
+Each covering source sees an act with its coverage for the citizen's group (raised for
+disclosers); the first source that sees it files the record (one record per act: the
+rulebook decides points per act, not per source). Sources also file false records at a
+rate that makes `false_record_rate` the expected share of their records that are false;
+false records fall on random members of a group, whatever they did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..rulebook.compiled import CompiledRulebook
+from .behave import Acts
+from .context import Tables
+from .state import ShardState
+
+
+@dataclass
+class Records:
+    citizen: np.ndarray  # int32 local index
+    behaviour: np.ndarray  # int16
+    source: np.ndarray  # int16
+    false: np.ndarray  # bool: no such act happened
+    excused: np.ndarray  # bool: it happened, in a context the data cannot see
+
+    def __len__(self) -> int:
+        return int(self.citizen.shape[0])
+
+    @property
+    def clean(self) -> np.ndarray:
+        """Records a fair process would keep: true and unexcused."""
+        return ~(self.false | self.excused)
+
+
+def observe(st: ShardState, crb: CompiledRulebook, tb: Tables, acts: Acts, group_members: list[np.ndarray],
+            rng: np.random.Generator) -> Records:
+    S = crb.records.shape[1]
+    k = len(acts)
+    if S == 0:
+        empty = np.empty(0, np.int32)
+        return Records(empty, empty.astype(np.int16), empty.astype(np.int16), empty.astype(bool), empty.astype(bool))
+    g = st.group[acts.citizen]
+    d = st.disclosed[acts.citizen].astype(np.intp)
+    source = np.full(k, -1, dtype=np.int16)
+    obs = crb.observable[acts.behaviour]
+    for s in range(S):
+        can = crb.records[acts.behaviour, s] & obs & (source < 0)
+        seen = can & (rng.random(k) < tb.cov_eff[s, g, d])
+        source[seen] = s
+    rec = source >= 0
+    parts_c = [acts.citizen[rec]]
+    parts_b = [acts.behaviour[rec]]
+    parts_s = [source[rec]]
+    parts_f = [np.zeros(int(rec.sum()), bool)]
+    parts_e = [acts.excused[rec]]
+    # False records: Poisson counts per (behaviour, source, group), uniform over the group.
+    for s in range(S):
+        f = crb.false_rate[s]
+        if f <= 0:
+            continue
+        ratio = f / (1.0 - f)
+        for b in np.flatnonzero(crb.records[:, s] & crb.observable & (crb.base_rate > 0)):
+            for gi, members in enumerate(group_members):
+                lam = members.size * crb.base_rate[b] * tb.cov_eff[s, gi, 0] * ratio
+                if lam <= 0:
+                    continue
+                m = rng.poisson(lam)
+                if m == 0:
+                    continue
+                who = members[rng.integers(0, members.size, size=m)]
+                parts_c.append(who.astype(np.int32))
+                parts_b.append(np.full(m, b, np.int16))
+                parts_s.append(np.full(m, s, np.int16))
+                parts_f.append(np.ones(m, bool))
+                parts_e.append(np.zeros(m, bool))
+    return Records(
+        np.concatenate(parts_c), np.concatenate(parts_b), np.concatenate(parts_s),
+        np.concatenate(parts_f), np.concatenate(parts_e),
+    )

@@ -1,0 +1,153 @@
+"""What a run returns: tables as DataFrames plus the manifest; written as a run folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .collect import _popcount32
+from .state import NOT_LISTED
+
+TABLES = ("steps", "citizens", "grades", "c4", "network", "events", "ties")
+
+
+@dataclass
+class RunResult:
+    manifest: dict
+    steps: pd.DataFrame  # one row per (step, municipality): additive aggregates
+    citizens: pd.DataFrame  # final snapshot, one row per citizen
+    grades: pd.DataFrame  # (step, municipality, grade, citizens)
+    c4: pd.DataFrame  # (municipality, virtue_decile, buffer_quartile, citizen_days, harmful_acts)
+    network: pd.DataFrame  # one row per municipality: end-of-run network summary
+    events: pd.DataFrame | None = None  # the ledger, when asked for
+    ties: pd.DataFrame | None = None  # active ties at the end (src < dst), small runs only
+    extra: dict = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {k: getattr(self, k) for k in TABLES if getattr(self, k) is not None}
+
+    def write(self, folder: str | Path, overwrite: bool = False) -> Path:
+        """Write a self-describing run folder (atomic files, COMPLETE marker last)."""
+        from ..store import RunWriter
+
+        w = RunWriter(folder, overwrite=overwrite)
+        for name, df in self.tables().items():
+            w.write_table(name, df)
+        w.write_manifest(self.manifest)
+        w.finish()
+        return Path(folder)
+
+    def summary(self) -> dict[str, float]:
+        """Headline figures at the end of the run (for the CLI's table)."""
+        last = self.steps[self.steps.step == self.steps.step.max()]
+        n = float(last.population.sum())
+        listed = float(last.listed_black.sum())
+        c = self.citizens
+        ever = c[c.listings > 0]
+        steps = self.manifest["steps"]
+        return {
+            "citizens": n,
+            "share_blacklisted": listed / n if n else 0.0,
+            "share_ever_blacklisted": len(ever) / n if n else 0.0,
+            "sectors_per_listed": float(last.sector_restrictions.sum() / listed) if listed else 0.0,
+            "harm_per_1000_per_day": float(self.steps.harm.sum() / n / steps * 1000) if n else 0.0,
+            "mean_trust": float(last.trust_sum.sum() / n) if n else 0.0,
+            "mean_score": float(last.score_sum.sum() / n) if n else 0.0,
+            "wrongful_share_of_listings": float(c.wrongful_listings.sum() / max(c.listings.sum(), 1)),
+        }
+
+
+def _assortativity(x: np.ndarray, src: np.ndarray, dst: np.ndarray) -> float:
+    if src.size < 2:
+        return float("nan")
+    a = np.concatenate([x[src], x[dst]]).astype(np.float64)
+    b = np.concatenate([x[dst], x[src]]).astype(np.float64)
+    if a.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def _edges(indptr, indices, active, offset):
+    rows = np.repeat(np.arange(indptr.size - 1, dtype=np.int64) + offset, np.diff(indptr))
+    keep = active.astype(bool) & (rows < indices)
+    return rows[keep], indices[keep].astype(np.int64)
+
+
+def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunResult:
+    steps = pd.DataFrame(rows)
+    g_rows = [(t, m, name, int(k)) for t, m, names, counts in grades for name, k in zip(names, counts, strict=True)]
+    grades_df = pd.DataFrame(g_rows, columns=["step", "municipality", "grade", "citizens"])
+    parts, c4, net_rows, all_src, all_dst = [], [], [], [], []
+    pop = soc.population
+    for sh in nation.shards:
+        st, crb = sh.st, sh.crb
+        on = st.until != NOT_LISTED
+        black = (on & crb.list_black[:, None]).any(axis=0) if crb.n_lists else np.zeros(st.n, bool)
+        red = (on & ~crb.list_black[:, None]).any(axis=0) if crb.n_lists else np.zeros(st.n, bool)
+        wrong_now = (on & crb.list_black[:, None] & st.wrongful).any(axis=0) if crb.n_lists else np.zeros(st.n, bool)
+        deg = np.add.reduceat(st.active.astype(np.int32), st.indptr[:-1]) if st.indices.size else np.zeros(st.n, np.int32)
+        deg = np.where(np.diff(st.indptr) > 0, deg, 0)
+        d = {
+            "citizen": np.arange(st.n, dtype=np.int64) + st.offset,
+            "municipality": np.full(st.n, st.municipality, np.int16),
+            "group": np.array(pop.group_names, dtype=object)[st.group],
+            "virtue": st.virtue, "strategic": st.strategic, "privacy": st.privacy,
+            "income": (st.income * 30.0).astype(np.float32),
+            "score": st.score,
+            "clean_score": np.clip(crb.base + st.cpos - st.cneg, crb.min, crb.max).astype(np.float32),
+            "score_mid": st.score_mid,
+            "grade": np.array(crb.grade_names, dtype=object)[crb.grade_of(st.score)],
+            "wealth": st.wealth,
+            "trust": sh.trust.astype(np.float32),
+            "disclosed": st.disclosed,
+            "blacklisted": black,
+            "wrongfully_listed": wrong_now,
+            "redlisted": red,
+            "sectors_now": _popcount32(st.sectors).astype(np.int8),
+            "sectors_ever": _popcount32(st.sectors_ever).astype(np.int8),
+            "sectors_ever_mask": st.sectors_ever,
+            "degree_initial": st.degree0,
+            "degree_final": deg.astype(np.int32),
+        }
+        d.update(st.counters)
+        parts.append(pd.DataFrame(d))
+        for v in range(10):
+            for b in range(4):
+                c4.append((st.municipality, v, b, int(st.c4_days[v, b]), int(st.c4_harm[v, b])))
+        src, dst = _edges(st.indptr, st.indices, st.active, st.offset)
+        all_src.append(src)
+        all_dst.append(dst)
+    citizens = pd.concat(parts, ignore_index=True)
+    citizens["group"] = citizens["group"].astype(str)
+    citizens["grade"] = citizens["grade"].astype(str)
+    src = np.concatenate(all_src) if all_src else np.empty(0, np.int64)
+    dst = np.concatenate(all_dst) if all_dst else np.empty(0, np.int64)
+    score = citizens["score"].to_numpy()
+    top = score >= np.quantile(score, 0.9) if score.size else np.zeros(0, bool)
+    top_edges = top[src] | top[dst]
+    black = citizens["blacklisted"].to_numpy()
+    net_rows.append({
+        "score_assortativity": _assortativity(score, src, dst),
+        "top_decile_closure": float((top[src] & top[dst]).sum() / max(top_edges.sum(), 1)),
+        "top_decile_share": float(top.mean()) if top.size else float("nan"),
+        "active_ties": int(src.size),
+        "ties_initial": int(soc.network.indices.size // 2),
+        "mean_degree_listed": float(citizens.degree_final[black].mean()) if black.any() else float("nan"),
+        "mean_degree_unlisted": float(citizens.degree_final[~black].mean()) if (~black).any() else float("nan"),
+        "mean_degree0_listed": float(citizens.degree_initial[black].mean()) if black.any() else float("nan"),
+    })
+    ties = pd.DataFrame({"src": src, "dst": dst}) if save_ties else None
+    events = ledger.table().to_pandas() if ledger is not None else None
+    return RunResult(
+        manifest=manifest,
+        steps=steps,
+        citizens=citizens,
+        grades=grades_df,
+        c4=pd.DataFrame(c4, columns=["municipality", "virtue_decile", "buffer_quartile", "citizen_days", "harmful_acts"]),
+        network=pd.DataFrame(net_rows),
+        events=events,
+        ties=ties,
+    )

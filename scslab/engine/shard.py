@@ -1,0 +1,196 @@
+"""A shard is one municipality: its citizens, its compiled rulebook, its step.
+
+Interface for executors (local now, Ray later): a shard owns a contiguous range of global
+citizen ids and its rows of the tie graph. Each step it reads only the public `View` of
+last step (scores, list flags, harm levels of anyone, in practice of its own citizens and
+of the remote ends of its ties: `remote_ids()`), and returns its aggregates and its part
+of the new view (`publish()`). Randomness is keyed by (seed, municipality, step), so the
+result does not depend on which process runs which shard, or in what order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..rulebook.compiled import CompiledRulebook
+from . import kernels
+from .behave import behave, disclose
+from .collect import collect
+from .consequences import appeal, sanction
+from .context import Neighbourhood, Tables, View, make_tables
+from .ledger import Ledger
+from .listing import listing
+from .observe import observe
+from .params import EngineParams
+from .scoring import score
+from .state import COUNTERS, NOT_LISTED, ShardState
+
+NORM_RANGE = (-1.0, 3.0)
+
+
+INIT_STEP = 2**31  # the stream used to initialise a shard, distinct from every step's
+
+
+def step_rng(seed: int, municipality: int, step: int) -> np.random.Generator:
+    """The random stream of (seed, municipality, step): independent of scheduling."""
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(municipality), int(step)]))
+
+
+class Shard:
+    def __init__(self, municipality: int, name: str, crb: CompiledRulebook, params: EngineParams,
+                 seed: int, traits: dict[str, np.ndarray], offset: int,
+                 indptr: np.ndarray, indices: np.ndarray, active: np.ndarray,
+                 ledger: Ledger | None = None):
+        self.m = municipality
+        self.name = name
+        self.crb = crb
+        self.p = params
+        self.seed = int(seed)
+        self.tb: Tables = make_tables(crb, params)
+        self.ledger = ledger
+        n = traits["group"].shape[0]
+        L = crb.n_lists
+        rng = step_rng(seed, municipality, INIT_STEP)
+        f32 = np.float32
+        deg0 = np.diff(indptr).astype(np.int32)
+        privacy = traits["privacy"].astype(f32)
+        disclosed = (rng.random(n) < params.disclose_initial * (1.0 - privacy)) if params.levers.code else np.zeros(n, bool)
+        self.st = ShardState(
+            municipality=municipality,
+            offset=int(offset),
+            group=traits["group"].astype(np.int8),
+            virtue=traits["virtue"].astype(f32),
+            strategic=traits["strategic"].astype(f32),
+            privacy=privacy,
+            income=(traits["income"] / 30.0).astype(f32),  # monthly -> daily
+            indptr=(indptr - indptr[0]).astype(np.int64),
+            indices=indices.astype(np.int32),
+            active=active.copy(),
+            degree0=deg0,
+            pos=np.zeros(n, f32), neg=np.zeros(n, f32), cpos=np.zeros(n, f32), cneg=np.zeros(n, f32),
+            score=np.full(n, crb.base, f32),
+            until=np.full((L, n), NOT_LISTED, np.int32),
+            listed_at=np.full((L, n), NOT_LISTED, np.int32),
+            renewals=np.zeros((L, n), np.int16),
+            wrongful=np.zeros((L, n), bool),
+            exit_at=np.full((L, n), NOT_LISTED, np.int32),
+            appealed=np.zeros((L, n), bool),
+            trig_count=np.zeros((L, n), np.int16),
+            trig_clean=np.zeros((L, n), np.int16),
+            trig_start=np.zeros((L, n), np.int32),
+            reoffended=np.zeros((L, n), bool),
+            appeal_due=np.full(n, NOT_LISTED, np.int32),
+            appeal_list=np.zeros(n, np.int8),
+            disclosed=disclosed,
+            wealth=np.zeros(n, f32),
+            trust_r=np.zeros(n, f32),
+            trust_s=np.zeros(n, f32),
+            harm_level=np.zeros(n, f32),
+            sectors=np.zeros(n, np.uint32),
+            sectors_ever=np.zeros(n, np.uint32),
+            score_mid=np.full(n, crb.base, f32),
+            counters={k: np.zeros(n, dt) for k, dt in COUNTERS.items()},
+        )
+        self.group_members = [np.flatnonzero(self.st.group == g) for g in range(len(crb.groups))]
+        self._prev_harm_mean = 0.0
+
+    # --- the executor-facing interface -------------------------------------------------
+    @property
+    def id_range(self) -> tuple[int, int]:
+        return self.st.offset, self.st.offset + self.st.n
+
+    def remote_ids(self) -> np.ndarray:
+        """Global ids outside this shard that its citizens are tied to (what it must be sent)."""
+        lo, hi = self.id_range
+        ind = self.st.indices
+        return np.unique(ind[(ind < lo) | (ind >= hi)])
+
+    def publish(self, view: View) -> None:
+        """Write this shard's citizens into the (global) view arrays."""
+        st, crb = self.st, self.crb
+        lo, hi = self.id_range
+        view.score[lo:hi] = st.score
+        if crb.n_lists and crb.list_black.any():
+            on = (st.until != NOT_LISTED) & crb.list_black[:, None]
+            view.black[lo:hi] = on.any(axis=0)
+            view.published[lo:hi] = (on & crb.list_published[:, None]).any(axis=0)
+        else:
+            view.black[lo:hi] = 0
+            view.published[lo:hi] = 0
+        view.harm[lo:hi] = st.harm_level
+
+    # --- one step ---------------------------------------------------------------------
+    def neighbourhood(self, view: View) -> Neighbourhood:
+        st = self.st
+        n = st.n
+        deg = np.empty(n, np.int32)
+        nblack = np.empty(n, np.int32)
+        mscore = np.empty(n, np.float32)
+        hshare = np.empty(n, np.float32)
+        kernels.neighbour_stats(st.indptr, st.indices, st.active, st.offset, view.score, view.black,
+                                view.harm, deg, nblack, mscore, hshare)
+        mean = float(hshare.mean(dtype=np.float64)) if n else 0.0
+        norm = np.clip(hshare / mean - 1.0, *NORM_RANGE) if mean > 0 else np.zeros(n, np.float32)
+        return Neighbourhood(deg, nblack, mscore, hshare, norm.astype(np.float32))
+
+    def step(self, t: int, view: View, steps: int) -> dict[str, float]:
+        """Run the nine phases for step t; the view is last step's and is not modified."""
+        st, crb, p, tb = self.st, self.crb, self.p, self.tb
+        rng = step_rng(self.seed, self.m, t)
+        nb = self.neighbourhood(view)
+        new_disc = disclose(st, p, tb, rng) if p.levers.code else np.empty(0, np.int64)
+        acts = behave(st, crb, p, tb, nb, rng)  # 1 behave
+        rec = observe(st, crb, tb, acts, self.group_members, rng)  # 2 observe
+        flows = score(st, crb, p, tb, nb, rec, new_disc)  # 3 score
+        lev = listing(st, crb, p, tb, rec, t, rng)  # 4 list
+        flows.update(sanction(st, crb, tb))  # 5 sanction
+        aev = appeal(st, crb, p, t, rng, lev)  # 6 appeal
+        dropped = self.network_phase(t, view)  # 7 network
+        cheated = self.trust_phase(t, view)  # 8 trust
+        self.ground_truth(acts)
+        if t == steps // 2:
+            st.score_mid[:] = st.score
+        if self.ledger is not None:
+            self.ledger.add_step(self, t, acts, rec, lev, aev)
+        return collect(self, t, acts, rec, lev, aev, flows, dropped, cheated)  # 9 collect
+
+    def network_phase(self, t: int, view: View) -> int:
+        st, crb, p = self.st, self.crb, self.p
+        p_listed = crb.tie_drop_rate if p.levers.code else 0.0
+        p_pub = p.ostracism if (p.levers.norms and p.levers.code) else 0.0
+        if p_listed <= 0 and p_pub <= 0:
+            return 0
+        return int(kernels.drop_ties(st.indptr, st.indices, st.active, st.offset, view.black, view.published,
+                                     np.uint64(self.seed), t, p_listed, p_pub))
+
+    def trust_phase(self, t: int, view: View) -> np.ndarray:
+        st, p = self.st, self.p
+        cheated = np.zeros(st.n, np.int32)
+        refuse = bool(p.refuse_listed and p.levers.code)
+        kernels.trust_exchanges(st.indptr, st.indices, st.active, st.offset, st.n, view.harm, view.black,
+                                refuse, p.exchanges_with_ties, p.exchanges_with_strangers,
+                                np.uint64(self.seed) + np.uint64(1000003 * (self.m + 1)), t, p.cheat_scale,
+                                np.float32(p.trust_forgetting), st.trust_r, st.trust_s, cheated)
+        st.counters["cheated"] += cheated
+        return cheated
+
+    def ground_truth(self, acts) -> None:
+        """Counters of what really happened, which the system never sees."""
+        st, crb = self.st, self.crb
+        c = st.counters
+        sv = crb.social_value[acts.behaviour]
+        harm = sv < 0
+        np.add.at(c["acts_harm"], acts.citizen[harm], 1)
+        np.add.at(c["acts_good"], acts.citizen[sv > 0], 1)
+        hv = np.bincount(acts.citizen[harm], weights=-sv[harm], minlength=st.n).astype(np.float32)
+        c["harm_done"] += hv
+        unobs = harm & ~crb.observable[acts.behaviour]
+        np.add.at(c["unobserved_harm"], acts.citizen[unobs], (-sv[unobs]).astype(np.float32))
+        culp = (crb.points[acts.behaviour] < 0) & ~acts.excused
+        np.add.at(c["culpable_acts"], acts.citizen[culp], 1)
+        st.harm_level *= np.float32(self.p.harm_memory)
+        st.harm_level += hv
+
+    @property
+    def trust(self) -> np.ndarray:
+        return (self.st.trust_r + 1.0) / (self.st.trust_r + self.st.trust_s + 2.0)

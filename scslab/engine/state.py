@@ -1,0 +1,114 @@
+"""Shard state: one municipality's citizens as a struct of arrays.
+
+Ground truth (true acts, excusable context, false records) is kept beside what the system
+records: `pos`/`neg` build the recorded score, `cpos`/`cneg` a shadow "clean" score from
+true, unexcused records only. A listing is wrongful when the clean record would not have
+triggered it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+NOT_LISTED = np.int32(-1)
+FOREVER = np.int32(2**31 - 1)
+
+# Per-citizen counters kept for the final snapshot (name -> dtype).
+COUNTERS = {
+    "acts_harm": np.int32,  # true harmful acts (social_value < 0)
+    "acts_good": np.int32,  # true beneficial acts (social_value > 0)
+    "harm_done": np.float32,  # sum of -social_value over harmful acts
+    "unobserved_harm": np.float32,  # harm from acts no source can see
+    "culpable_acts": np.int32,  # true, unexcused acts with negative points
+    "records": np.int32,  # records of acts (true or false)
+    "false_records": np.int32,
+    "excused_records": np.int32,  # true acts recorded, but excusable in context
+    "offences": np.int32,  # records with negative points
+    "points_lost": np.float32,
+    "points_gained": np.float32,
+    "points_lost_lawful": np.float32,  # lost for lawful conduct
+    "points_lost_assoc": np.float32,  # lost for ties to blacklisted people
+    "points_gained_performative": np.float32,  # gained for acts of little real value
+    "listings": np.int16,  # blacklist entries
+    "wrongful_listings": np.int16,
+    "redlistings": np.int16,
+    "days_blacklisted": np.int32,
+    "days_wrongfully_listed": np.int32,
+    "sanction_days": np.int32,
+    "privilege_days": np.int32,
+    "appeals": np.int16,
+    "appeals_won": np.int16,
+    "cheated": np.int32,  # exchanges in which a partner cheated
+}
+
+
+@dataclass
+class ShardState:
+    municipality: int
+    offset: int  # global id of local citizen 0
+    # fixed traits
+    group: np.ndarray  # int8
+    virtue: np.ndarray  # float32
+    strategic: np.ndarray
+    privacy: np.ndarray
+    income: np.ndarray
+    # this shard's rows of the tie graph (global column ids); `active` is mutable
+    indptr: np.ndarray
+    indices: np.ndarray
+    active: np.ndarray  # uint8
+    degree0: np.ndarray  # int32 active degree at start
+    # score components (recorded and clean)
+    pos: np.ndarray
+    neg: np.ndarray
+    cpos: np.ndarray
+    cneg: np.ndarray
+    score: np.ndarray
+    # lists, shape (L, n)
+    until: np.ndarray  # int32 step a listing ends (exclusive); NOT_LISTED if none
+    listed_at: np.ndarray  # int32
+    renewals: np.ndarray  # int16
+    wrongful: np.ndarray  # bool
+    exit_at: np.ndarray  # int32 scheduled removal after performance, NOT_LISTED if none
+    appealed: np.ndarray  # bool: this listing has been appealed
+    trig_count: np.ndarray  # int16 records counted toward entry in the current window
+    trig_clean: np.ndarray  # int16 the same, true unexcused records only
+    trig_start: np.ndarray  # int32 window start
+    reoffended: np.ndarray  # bool: a trigger record since entry (for renewal)
+    # appeals in progress
+    appeal_due: np.ndarray  # int32 step the decision comes, NOT_LISTED if none
+    appeal_list: np.ndarray  # int8
+    # other state
+    disclosed: np.ndarray  # bool
+    wealth: np.ndarray  # float32
+    trust_r: np.ndarray
+    trust_s: np.ndarray
+    harm_level: np.ndarray  # float32 decayed count of recent harmful acts
+    sectors: np.ndarray  # uint32 bitmask of sectors restricted now
+    sectors_ever: np.ndarray  # uint32
+    score_mid: np.ndarray  # score at the run's midpoint (for mobility)
+    counters: dict[str, np.ndarray] = field(default_factory=dict)
+    # C4 accumulators: (virtue decile, buffer quartile) citizen-days and harmful acts
+    c4_days: np.ndarray = field(default_factory=lambda: np.zeros((10, 4), np.int64))
+    c4_harm: np.ndarray = field(default_factory=lambda: np.zeros((10, 4), np.int64))
+
+    @property
+    def n(self) -> int:
+        return int(self.group.shape[0])
+
+    def blacklisted(self, list_black: np.ndarray, t: int) -> np.ndarray:
+        """Citizens on any blacklist at step t."""
+        on = (self.until > t) & list_black[:, None]
+        return on.any(axis=0) if on.shape[0] else np.zeros(self.n, dtype=bool)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every array of the state by name (for checkpoints and tests)."""
+        out = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, np.ndarray):
+                out[f.name] = v
+        for k, v in self.counters.items():
+            out["counter." + k] = v
+        return out
