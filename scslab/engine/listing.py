@@ -38,6 +38,19 @@ def _remove(st: ShardState, l: int, who: np.ndarray) -> None:
     st.trig_clean[l, who] = 0
 
 
+def _triggered(crb: CompiledRulebook, l: int, score_arr: np.ndarray, count_arr: np.ndarray) -> np.ndarray:
+    """Who meets list l's entry condition: enough trigger records, or the score threshold."""
+    if crb.list_trigger[l].any():
+        hit = count_arr >= crb.list_min_records[l]
+    else:
+        hit = np.zeros(score_arr.shape[0], bool)
+    if not np.isnan(crb.list_score_below[l]):
+        hit |= score_arr < crb.list_score_below[l]
+    if not np.isnan(crb.list_score_at_least[l]):
+        hit |= score_arr >= crb.list_score_at_least[l]
+    return hit
+
+
 def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, rec: Records, t: int,
             rng: np.random.Generator) -> ListEvents:
     ev = ListEvents()
@@ -48,7 +61,7 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
     for l in range(crb.n_lists):
         until = st.until[l]
         black = bool(crb.list_black[l])
-        below, at_least = crb.list_score_below[l], crb.list_score_at_least[l]
+        below = crb.list_score_below[l]
         # Trigger records this step, counted within the window.
         trig = crb.list_trigger[l, rec.behaviour]
         if trig.any():
@@ -63,13 +76,8 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
             st.trig_clean[l] = np.minimum(st.trig_clean[l] + cln, 30000).astype(np.int16)
             st.reoffended[l] |= (cnt > 0) & (until != NOT_LISTED)
 
-        def triggered(score_arr, count_arr):
-            hit = count_arr >= crb.list_min_records[l] if crb.list_trigger[l].any() else np.zeros(n, bool)
-            if not np.isnan(below):
-                hit |= score_arr < below
-            if not np.isnan(at_least):
-                hit |= score_arr >= at_least
-            return hit
+        def triggered(score_arr, count_arr, l=l):
+            return _triggered(crb, l, score_arr, count_arr)
 
         # Expiry and renewal.
         ending = (until != NOT_LISTED) & (until <= t)
