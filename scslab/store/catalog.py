@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,6 @@ from .run_folder import (
     RESERVED_NAMES,
     RunFolder,
     open_run,
-    validate_table_name,
 )
 
 __all__ = ["Catalog", "find_run_folders"]
@@ -85,7 +83,7 @@ def _column(values: list[Any]):
     try:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-        return pa.array([None if v is None else json.dumps(v) if not isinstance(v, str) else v for v in values])
+        return pa.array([v if v is None or isinstance(v, str) else json.dumps(v) for v in values])
 
 
 def _quote(identifier: str) -> str:
@@ -182,12 +180,7 @@ class Catalog:
 
         files: list[tuple[str, str, str]] = []
         for run_id, run in zip(self.run_ids, self.runs, strict=True):
-            for name in run.tables():
-                try:
-                    validate_table_name(name)
-                except ValueError:
-                    warnings.warn(f"{run.path}: table {name!r} skipped (not a valid name)", stacklevel=3)
-                    continue
+            for name in run.tables():  # only valid, unreserved names
                 files.append((run_id, name, str((run.path / f"{name}.parquet").resolve())))
         files_tbl = pa.table(
             {
