@@ -11,7 +11,7 @@ from . import app
 from .common import console, err_console, fail
 
 # Manifest fields worth a column in the listing, when the runs have them.
-_PREFERRED = ["rulebook_name", "rulebook_hash", "seed", "population", "steps", "created"]
+_PREFERRED = ["rulebook", "rulebook_name", "rulebook_hash", "levers", "seed", "population", "steps", "created"]
 _MAX_ROWS = 200  # a rich table longer than this is unreadable; --csv prints everything
 
 
@@ -47,7 +47,6 @@ def runs(
 ) -> None:
     """List the runs under ROOT, or run a SQL query across them (incomplete runs are skipped)."""
     import duckdb
-    import pandas as pd
 
     from ..store import Catalog, RunFolderError
 
@@ -74,11 +73,10 @@ def runs(
             shown = [c for c in df.columns if c not in ("run_id", "path")][:6]
         listing = df[["run_id", *shown]].copy()
         if "rulebook_hash" in listing:
-            listing["rulebook_hash"] = listing["rulebook_hash"].map(lambda h: h[:12] if isinstance(h, str) else h)
-        listing = listing.rename(columns={"rulebook_name": "rulebook", "rulebook_hash": "hash"})
-        listing["tables"] = pd.Series(
-            {rid: ", ".join(run.tables()) for rid, run in zip(catalog.run_ids, catalog.runs, strict=True)}
-        ).reindex(listing["run_id"]).to_numpy()
+            listing["rulebook_hash"] = listing["rulebook_hash"].map(lambda h: h[:8] if isinstance(h, str) else h)
+        listing = listing.rename(columns={"rulebook_hash": "hash"})
+        if "rulebook" not in listing:
+            listing = listing.rename(columns={"rulebook_name": "rulebook"})
         if csv:
             typer.echo(listing.to_csv(index=False), nl=False)
             return
