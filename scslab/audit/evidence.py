@@ -1,0 +1,58 @@
+"""Simulation evidence for findings: what a run measured about the problem a rule names.
+
+An evidence function takes the finding, the audited rulebook and a run result and returns
+sentences such as "each offence restricted 4.3 sectors on average". The run result is
+what `scslab.engine.simulate(rulebook, population=..., steps=..., seed=...)` returns:
+`.citizens` (pandas DataFrame, one row per citizen), `.steps` (per-step aggregates) and
+`.manifest`. Wiring: add `EVIDENCE["SCS211"] = fn`; `attach_evidence` does the rest and
+`scslab audit --simulate` becomes available as soon as one function is registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from ..rulebook.schema import Rulebook
+from .findings import Finding
+
+EvidenceFn = Callable[[Finding, Rulebook, object], list[str]]
+
+# Rule code -> evidence function. Empty until the engine's columns are wired (see module doc).
+EVIDENCE: dict[str, EvidenceFn] = {}
+
+
+def engine_available() -> bool:
+    try:
+        from ..engine import simulate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def available() -> tuple[bool, str]:
+    """Whether `--simulate` can attach evidence, and why not if it cannot."""
+    if not engine_available():
+        return False, "simulation evidence is not available yet: the engine (scslab.engine.simulate) is not installed"
+    if not EVIDENCE:
+        return False, "simulation evidence is not available yet: no rule has an evidence function (scslab.audit.evidence.EVIDENCE)"
+    return True, ""
+
+
+def attach_evidence(findings: Iterable[Finding], run_result, rulebook: Rulebook,
+                    functions: dict[str, EvidenceFn] | None = None) -> list[Finding]:
+    """Add each finding's measured evidence (in place) from one run; returns the findings.
+
+    A function that fails leaves its finding without evidence and says so: evidence is an
+    addition to a static finding, never a reason to lose it.
+    """
+    functions = EVIDENCE if functions is None else functions
+    out = list(findings)
+    for f in out:
+        fn = functions.get(f.code)
+        if fn is None:
+            continue
+        try:
+            f.evidence.extend(str(s) for s in fn(f, rulebook, run_result))
+        except (KeyError, AttributeError, ValueError, TypeError, ZeroDivisionError) as e:
+            f.evidence.append(f"evidence unavailable: {type(e).__name__}: {e}")
+    return out

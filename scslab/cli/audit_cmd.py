@@ -1,0 +1,97 @@
+"""`scslab audit`: lint a rulebook against rule-of-law principles and AI Act Art. 5(1)(c)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from . import app
+from .common import console, fail
+
+
+def _codes(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out += [c.strip() for c in v.split(",") if c.strip()]
+    return out
+
+
+@app.command()
+def audit(
+    rulebook: str = typer.Argument(..., help="a rulebook file, or the name of a bundled pilot"),
+    format: str = typer.Option("text", "--format", "-f", help="text, json or sarif"),
+    select: list[str] = typer.Option(None, "--select", help="rule codes, prefixes (SCS2), names or principles to run; comma-separated"),
+    ignore: list[str] = typer.Option(None, "--ignore", help="rule codes, prefixes, names or principles to skip; comma-separated"),
+    fail_on: str = typer.Option("high", "--fail-on", help="exit 1 when a finding is at or above: low, medium, high, critical, or never"),
+    relatedness: str = typer.Option(None, "--relatedness", help="YAML file mapping behaviour domains to related sectors"),
+    simulate: bool = typer.Option(False, "--simulate", help="attach evidence measured in a simulation run"),
+    output: str = typer.Option(None, "--output", "-o", help="write the report to this file instead of the terminal"),
+) -> None:
+    """Audit a rulebook: located findings, the AI Act verdict and a scorecard per principle.
+
+    Exit status: 0 no finding at or above --fail-on, 1 some, 2 bad input.
+    """
+    from ..audit import audit_file, load_relatedness
+    from ..audit.findings import SEVERITIES, at_least
+
+    fmt = format.lower()
+    if fmt not in ("text", "json", "sarif"):
+        fail(f"--format must be text, json or sarif, not '{format}'")
+    if fail_on not in (*SEVERITIES, "never"):
+        fail(f"--fail-on must be one of {', '.join(SEVERITIES)} or never, not '{fail_on}'")
+    if simulate:
+        from ..audit.evidence import available
+
+        ok, why = available()
+        if not ok:
+            fail(why)
+    rel = load_relatedness(relatedness)  # RulebookError -> located messages, exit 2 (see main)
+    try:
+        report = audit_file(rulebook, select=_codes(select), ignore=_codes(ignore), relatedness=rel)
+    except ValueError as e:  # unknown rule code
+        fail(str(e))
+    if simulate:  # pragma: no cover - wired by the lead once evidence functions exist
+        from ..audit.evidence import attach_evidence
+        from ..engine import simulate as run
+
+        attach_evidence(report.findings, run(report.rulebook, population=5_000, steps=365, seed=0), report.rulebook)
+
+    if fmt == "text":
+        if output:
+            from ..audit.text_report import text_report
+
+            _write(output, text_report(report))
+        else:
+            from ..audit.text_report import render_text
+
+            render_text(report, console)
+    else:
+        if fmt == "json":
+            from ..audit.json_report import json_report as render
+        else:
+            from ..audit.sarif import sarif_report as render
+        text = render(report) + "\n"
+        if output:
+            _write(output, text)
+        else:
+            sys.stdout.write(text)
+    if fail_on != "never" and at_least(report.findings, fail_on):
+        raise typer.Exit(1)
+
+
+def _write(path: str, text: str) -> None:
+    """Write atomically: a reader never sees half a report."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    p = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
