@@ -25,6 +25,7 @@ app = typer.Typer(
 from . import store_cmds  # noqa: E402,F401  # isort: skip
 from . import rulebook_cmds  # noqa: E402,F401
 from . import audit_cmd  # noqa: E402,F401  # isort: skip
+from . import run_cmds  # noqa: E402,F401  # isort: skip
 
 
 def main() -> None:

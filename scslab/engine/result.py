@@ -26,6 +26,11 @@ class RunResult:
     ties: pd.DataFrame | None = None  # active ties at the end (src < dst), small runs only
     extra: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        m = self.manifest
+        return (f"RunResult(rulebook={m.get('rulebook')!r}, population={m.get('population')}, "
+                f"steps={m.get('steps')}, seed={m.get('seed')}, tables={list(self.tables())})")
+
     def tables(self) -> dict[str, pd.DataFrame]:
         return {k: getattr(self, k) for k in TABLES if getattr(self, k) is not None}
 

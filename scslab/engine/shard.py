@@ -160,6 +160,8 @@ class Shard:
         p_pub = p.ostracism if (p.levers.norms and p.levers.code) else 0.0
         if p_listed <= 0 and p_pub <= 0:
             return 0
+        if not (view.black.any() or (p_pub > 0 and view.published.any())):
+            return 0  # nobody listed anywhere: no tie is at risk
         return int(kernels.drop_ties(st.indptr, st.indices, st.active, st.offset, view.black, view.published,
                                      np.uint64(self.seed), t, p_listed, p_pub))
 
