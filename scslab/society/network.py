@@ -35,6 +35,17 @@ class Network:
     indices: np.ndarray  # int32 (2 * ties,), each row sorted ascending
     active: np.ndarray  # bool (2 * ties,), symmetric
 
+    @classmethod
+    def from_edges(cls, n: int, src, dst) -> Network:
+        """Build from an edge list; loops dropped, repeats and both directions merged."""
+        src = np.ascontiguousarray(src, dtype=np.int32)
+        dst = np.ascontiguousarray(dst, dtype=np.int32)
+        if src.shape != dst.shape:
+            raise ValueError("src and dst must have the same length")
+        if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
+            raise ValueError(f"edge endpoints must lie in 0..{n - 1}")
+        return _from_pairs(int(n), [], src, dst)
+
     @property
     def n(self) -> int:
         return int(self.indptr.shape[0] - 1)
@@ -139,7 +150,9 @@ def make_network(pop: Population, spec: SocietySpec,
     start = pop.municipality_start.astype(np.int64)
     k = float(net.mean_degree)
     cross = float(net.cross_municipality_share) if start.shape[0] > 2 else 0.0
-    p_long = long_range_share(k, float(net.clustering), float(net.degree_dispersion), cross)
+    pilot = min(PILOT_N, max(int(start[-1]), 1_000))
+    p_long = long_range_share(k, float(net.clustering_target), float(net.degree_dispersion),
+                              cross, pilot)
     return _generate(rng_for(seed, NET_STREAM), start, pop.municipality, k, p_long, cross,
                      float(net.degree_dispersion))
 
@@ -156,18 +169,25 @@ def _generate(rng, start, municipality, k, p_long, cross, s) -> Network:
 
     lu, lv = _long_ties(rng, w, start, municipality, k_long, k_cross)
     del w
+    return _from_pairs(n, [start, reach], lu, lv)
 
+
+def _from_pairs(n: int, lattice: list, lu: np.ndarray, lv: np.ndarray) -> Network:
+    """Lattice ties (when ``lattice`` = [start, reach]) plus pairs (lu, lv), as a CSR."""
     # Upper-triangle rows: count, fill, then sort and dedupe each row in place.
     ucnt = np.zeros(n, dtype=np.int64)
-    _local_pairs(start, reach, ucnt, ucnt, np.empty(0, np.int32), False)
+    if lattice:
+        _local_pairs(lattice[0], lattice[1], ucnt, ucnt, np.empty(0, np.int32), False)
     _long_count(lu, lv, ucnt)
     uptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(ucnt, out=uptr[1:])
     uidx = np.empty(int(uptr[-1]), dtype=np.int32)
     cursor = uptr[:-1].copy()
-    _local_pairs(start, reach, ucnt, cursor, uidx, True)
+    if lattice:
+        _local_pairs(lattice[0], lattice[1], ucnt, cursor, uidx, True)
     _long_fill(lu, lv, cursor, uidx)
-    del lu, lv, cursor, reach, ucnt
+    del lu, lv, cursor, ucnt
+    lattice.clear()
     uptr = _sort_dedupe_rows(uptr, uidx)
     indptr, indices = _symmetrise(uptr, uidx)
     del uidx, uptr
@@ -179,21 +199,23 @@ PILOT_SEED = 20_140_614  # fixed: the calibration depends on the spec only, not 
 
 
 @functools.lru_cache(maxsize=256)
-def long_range_share(k: float, clustering: float, dispersion: float, cross: float) -> float:
+def long_range_share(k: float, clustering: float, dispersion: float, cross: float,
+                     pilot_n: int = PILOT_N) -> float:
     """Share of ties that must be long-range to reach the target average clustering.
 
     Local ties form a ring lattice (clustering 3(k-2)/(4(k-1)) with all ties local); long
     ties add degree but almost no triangles. Spread degrees raise average clustering in
     ways no simple formula tracks, so the share is found by bisection on a pilot graph of
-    PILOT_N citizens with a fixed seed (about 0.3 s, cached per spec). It is at least the
+    ``pilot_n`` citizens (PILOT_N, or fewer for smaller societies) with a fixed seed (about
+    0.3 s, cached per spec). It is at least the
     cross-municipality share, since those ties are long by definition.
     """
     from .measures import average_clustering
 
     if clustering <= 0.0:
         return 1.0
-    start = np.array([0, PILOT_N], dtype=np.int64)
-    muni = np.zeros(PILOT_N, dtype=np.int16)
+    start = np.array([0, pilot_n], dtype=np.int64)
+    muni = np.zeros(pilot_n, dtype=np.int16)
 
     def measured(p: float) -> float:
         rng = np.random.default_rng(np.random.SeedSequence(PILOT_SEED))

@@ -18,6 +18,7 @@ MAX_N = 50_000_000
 MAX_MUNICIPALITIES = 10_000
 MAX_GROUPS = 8
 TRAITS = ("virtue", "strategic", "privacy", "income")
+DEFAULT_CLUSTERING = 0.25
 
 GroupName = Annotated[
     str,
@@ -61,7 +62,8 @@ class Income(_Strict):
     sigma: float = Field(0.7, ge=0.0, le=3.0, description="sigma of log income; allowed 0..3")
     group_factor: dict[GroupName, Annotated[float, Field(gt=0.0, le=100.0)]] = Field(
         default_factory=lambda: {"urban": 1.0, "rural": 0.45, "migrant": 0.75},
-        description="multiplier of the median per group (groups left out get 1); "
+        description="multiplier of the median per group (groups left out get 1; the default "
+        "names the default groups); "
         "each allowed (0, 100]",
     )
 
@@ -104,10 +106,11 @@ class NetworkSpec(_Strict):
     mean_degree: float = Field(
         12.0, ge=2.0, le=50.0, description="average number of ties per citizen; allowed 2..50"
     )
-    clustering: float = Field(
-        0.25, ge=0.0, le=0.6,
+    clustering: float | None = Field(
+        None, ge=0.0, le=0.6,
         description="target average local clustering (share of a citizen's pairs of ties "
-        "who are tied to each other); allowed 0..0.6, and at most what the degree allows",
+        f"who are tied to each other); none means {DEFAULT_CLUSTERING}, or the most the "
+        "degree allows if less; allowed 0..0.6, and at most what the degree allows",
     )
     homophily_group: float = Field(
         0.7, ge=0.0, le=1.0,
@@ -142,13 +145,21 @@ class NetworkSpec(_Strict):
                 f"(got {self.homophily_virtue} + {self.homophily_income})"
             )
         top = max_clustering(self.mean_degree, self.cross_municipality_share)
-        if self.clustering > top:
+        if self.clustering is not None and self.clustering > top:
             raise ValueError(
                 f"clustering {self.clustering} is out of reach with mean_degree "
                 f"{self.mean_degree} and cross_municipality_share "
                 f"{self.cross_municipality_share}: allowed 0..{math.floor(top * 100) / 100}"
             )
         return self
+
+    @property
+    def clustering_target(self) -> float:
+        """The clustering the generator aims at (the default capped by the degree)."""
+        if self.clustering is not None:
+            return self.clustering
+        top = max_clustering(self.mean_degree, self.cross_municipality_share)
+        return min(DEFAULT_CLUSTERING, math.floor(top * 100) / 100)
 
 
 def lattice_clustering(k_local: float) -> float:
@@ -229,8 +240,9 @@ class SocietySpec(_Strict):
             raise ValueError(f"groups must have 1..{MAX_GROUPS} entries")
         if abs(sum(self.groups.values()) - 1.0) > 1e-6:
             raise ValueError(f"group shares must sum to 1 (got {sum(self.groups.values()):.6g})")
+        # The default factors name the default groups; only explicit ones must match.
         unknown = set(self.income.group_factor) - set(self.groups)
-        if unknown:
+        if unknown and "group_factor" in self.income.model_fields_set:
             raise ValueError(f"income.group_factor names unknown groups: {sorted(unknown)}")
         return self
 
@@ -252,15 +264,15 @@ class SocietySpec(_Strict):
 
 
 def _allowed(model: type[BaseModel], loc: tuple) -> str | None:
-    """The description (which names the allowed range) of the field at ``loc``."""
+    """The description (which names the allowed range) of the field at ``loc``, if any."""
     cls: Any = model
     desc = None
     for part in loc:
-        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
-            break
-        f = cls.model_fields.get(part) if isinstance(part, str) else None
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or not isinstance(part, str):
+            return desc if isinstance(part, int | str) and desc and "allowed" in desc else None
+        f = cls.model_fields.get(part)
         if f is None:
-            break
+            return None
         desc = f.description
         ann = f.annotation
         cls = next((a for a in getattr(ann, "__args__", (ann,))
