@@ -229,3 +229,35 @@ def test_missing_file_and_directory(tmp_path):
     with pytest.raises(RulebookError) as ei:
         load_rulebook(tmp_path)
     assert "directory" in ei.value.problems[0].message
+
+
+def test_control_character_is_located(mini_rulebook_yaml):
+    text = mini_rulebook_yaml.replace("title: Minimal", "title: Mini\x1emal")
+    (p,) = problems(text)
+    assert (p.line, p.column) == position(text, "\x1e")
+    assert p.message.startswith("character #x001e is not allowed") and "\n" not in p.message
+
+
+def test_unquoted_date_or_number_where_text_is_expected(mini_rulebook_yaml):
+    text = mini_rulebook_yaml.replace('version: "1"', "version: 2020-01-01")
+    (p,) = problems(text)
+    assert p.message == "expected text, got a date (2020-01-01); put it in quotes to make it text"
+    text = mini_rulebook_yaml.replace('version: "1"', "version: 1.5")
+    (p,) = problems(text)
+    assert p.message == "expected text, got 1.5; put it in quotes to make it text"
+
+
+@pytest.mark.parametrize("value, message", [
+    ("[1]", "expected at least 2 items, got 1"),
+    ("[-20, -10, 0]", "expected at most 2 items, got 3"),
+])
+def test_points_range_length(mini_rulebook_yaml, value, message):
+    text = mini_rulebook_yaml.replace("    sources: [bank]\n", f"    sources: [bank]\n    points_range: {value}\n")
+    (p,) = problems(text)
+    assert p.path == ("behaviours", 0, "points_range") and p.message == message
+
+
+def test_too_long_grade_name(mini_rulebook_yaml):
+    text = mini_rulebook_yaml.replace("{name: low,", "{name: " + "x" * 20 + ",")
+    (p,) = problems(text)
+    assert p.message == "too long: at most 16 characters, got 20"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import dataclass
 
@@ -51,6 +52,8 @@ def _show(value: object) -> str:
         return "nothing (null)"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dt.date):  # YAML reads 2020-01-01 as a date, not text
+        return f"a date ({value.isoformat()})"
     return repr(value)
 
 
@@ -130,6 +133,8 @@ def translate(err: dict, located: Located, file: str, model_cls) -> Problem:
         mark = located.mark_for(loc[:-1])
     elif typ in _EXPECT:
         msg = f"expected {_EXPECT[typ]}, got {_show(value)}"
+        if typ == "string_type" and isinstance(value, int | float | dt.date) and not isinstance(value, bool):
+            msg += "; put it in quotes to make it text"
         mark = located.mark_for(loc)
     elif typ in _BOUND:
         bound = next(iter(ctx.values()), "?")
@@ -141,8 +146,17 @@ def translate(err: dict, located: Located, file: str, model_cls) -> Problem:
     elif typ == "string_pattern_mismatch":
         msg = f"expected an id of lower-case letters, digits, '_' or '-' starting with a letter, got {_show(value)}"
         mark = located.mark_for(loc)
+    elif typ == "too_short" and ctx.get("min_length", 1) > 1:  # e.g. points_range: [low, high]
+        msg = f"expected at least {ctx['min_length']} items, got {ctx.get('actual_length', '?')}"
+        mark = located.mark_for(loc)
     elif typ in ("string_too_short", "too_short"):
         msg = f"must not be empty, got {_show(value)}"
+        mark = located.mark_for(loc)
+    elif typ == "too_long" and "max_length" in ctx:
+        msg = f"expected at most {ctx['max_length']} items, got {ctx.get('actual_length', 'more')}"
+        mark = located.mark_for(loc)
+    elif typ == "string_too_long" and "max_length" in ctx:
+        msg = f"too long: at most {ctx['max_length']} characters, got {len(value) if isinstance(value, str) else 'more'}"
         mark = located.mark_for(loc)
     elif typ in ("string_too_long", "too_long"):
         msg = f"too long ({err['msg'].lower()})"

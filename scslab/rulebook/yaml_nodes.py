@@ -131,6 +131,12 @@ def parse_yaml(text: str | bytes, name: str = "<string>") -> Located:
             root = loader.get_single_node()
         finally:
             loader.dispose()
+    except yaml.reader.ReaderError as e:  # a control character: locate it ourselves
+        pos = e.position
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        what = f"#x{e.character:04x}" if isinstance(e.character, int) else repr(e.character)
+        raise YamlProblem(f"character {what} is not allowed in YAML ({e.reason})", Mark(line, col)) from None
     except yaml.MarkedYAMLError as e:
         m = e.problem_mark or e.context_mark
         pos = Mark(m.line + 1, m.column + 1) if m else Mark(1, 1)
