@@ -29,7 +29,7 @@ def rule_descriptor(r) -> dict:
         "help": {"text": r.help_text, "markdown": r.doc},
         "defaultConfiguration": {"level": LEVEL[r.severity]},
         "properties": {
-            "tags": ["rule-of-law" if r.principle != "ai-act" else "ai-act", r.principle],
+            "tags": ["eu-ai-act"] if r.principle == "ai-act" else ["rule-of-law", r.principle],
             "severity": r.severity,
             "principle": PRINCIPLES[r.principle],
             "legalReference": r.legal_reference,
