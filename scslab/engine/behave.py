@@ -64,7 +64,7 @@ def act_logit(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables
         term = p.w_strategic * st.strategic[idx] * tb.know * pobs * stake
         x += np.clip(term, *STRATEGIC_CLIP)
     if p.levers.norms and sv != 0:
-        x += p.w_norm * nb.norm[idx] * (-sv)
+        x += p.w_norm * nb.norm(idx) * (-sv)
     return x
 
 

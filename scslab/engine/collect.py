@@ -95,10 +95,6 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped, cheated) -> dict:
     return row
 
 
-def grade_counts(shard) -> np.ndarray:
-    return np.bincount(shard.crb.grade_of(shard.st.score), minlength=len(shard.crb.grade_names))
-
-
 def buffer(score: np.ndarray, thresholds: np.ndarray, lo: float) -> np.ndarray:
     """Points to spare: score minus the highest threshold at or below it (or the scale min)."""
     if thresholds.size == 0:

@@ -6,37 +6,39 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..rulebook.compiled import CompiledRulebook, MeasureTable
+from ..rulebook.compiled import CompiledRulebook
 from .context import Tables
 from .listing import EXIT_APPEAL, ListEvents, _remove
 from .params import EngineParams
 from .state import NOT_LISTED, ShardState
 
 
-def _targets(m: MeasureTable, i: int, st: ShardState, grade: np.ndarray) -> np.ndarray:
-    if m.target_list[i] >= 0:
-        return st.until[m.target_list[i]] != NOT_LISTED
-    return m.target_grades[i][grade]
-
-
 def sanction(st: ShardState, crb: CompiledRulebook, tb: Tables) -> dict[str, float]:
-    """Apply every measure in force; wealth pays costs and collects income and benefits."""
-    grade = crb.grade_of(st.score)
-    st.sectors[:] = 0
-    cost = np.zeros(st.n, np.float32)
-    hit_any = np.zeros(st.n, bool)
-    for i in np.flatnonzero(tb.sanction_on):
-        hit = _targets(crb.sanctions, i, st, grade)
-        cost[hit] += crb.sanctions.magnitude[i]
-        st.sectors[hit] |= tb.sector_bit[i]
-        hit_any |= hit
-    gain = np.zeros(st.n, np.float32)
-    priv_any = np.zeros(st.n, bool)
-    for i in np.flatnonzero(tb.privilege_on):
-        hit = _targets(crb.privileges, i, st, grade)
-        gain[hit] += crb.privileges.magnitude[i]
-        priv_any |= hit
-    st.sectors_ever |= st.sectors
+    """Apply every measure in force; wealth pays costs and collects income and benefits.
+
+    Measures are folded once into per-grade and per-list tables (Tables.by_grade /
+    by_list), so a step costs a few gathers instead of one pass per measure.
+    """
+    st.grade[:] = crb.grade_of(st.score)
+    g = tb.by_grade
+    cost = g.cost[st.grade]
+    gain = g.gain[st.grade]
+    sectors = g.sectors[st.grade]
+    priv_any = g.privileged[st.grade]
+    lt = tb.by_list
+    for l in lt.active_lists:
+        on = st.until[l] != NOT_LISTED
+        if lt.cost[l]:
+            cost = cost + on * np.float32(lt.cost[l])
+        if lt.gain[l]:
+            gain = gain + on * np.float32(lt.gain[l])
+        if lt.sectors[l]:
+            sectors = sectors | (on.astype(np.uint32) * lt.sectors[l])
+        if lt.privileged[l]:
+            priv_any = priv_any | on
+    st.sectors[:] = sectors
+    st.sectors_ever |= sectors
+    hit_any = sectors != 0
     st.counters["sanction_days"] += hit_any
     st.counters["privilege_days"] += priv_any
     st.wealth += st.income - cost + gain
@@ -82,6 +84,7 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int, rng: 
         fix = due[won & was_wrong]
         st.neg[fix] = np.minimum(st.neg[fix], st.cneg[fix])
         st.score[fix] = np.clip(crb.base + st.pos[fix] - st.neg[fix], crb.min, crb.max)
+        st.grade[fix] = crb.grade_of(st.score[fix])
         st.counters["appeals_won"][due[won]] += 1
         st.appeal_due[due] = NOT_LISTED
     lodged = []

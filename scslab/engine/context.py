@@ -21,6 +21,44 @@ PERFORMATIVE_VALUE = 0.1  # rewarded acts at or below this social value are "per
 
 
 @dataclass(frozen=True)
+class MeasureFold:
+    """Measures in force folded by what targets them (a grade, or a list)."""
+
+    cost: np.ndarray  # float32 per target
+    gain: np.ndarray
+    sectors: np.ndarray  # uint32 bitmask of sectors restricted
+    privileged: np.ndarray  # bool: some privilege applies
+    active_lists: tuple[int, ...] = ()
+
+
+def _fold(crb: CompiledRulebook, sanction_on: np.ndarray, privilege_on: np.ndarray) -> tuple[MeasureFold, MeasureFold]:
+    K, L = len(crb.grade_names), crb.n_lists
+    out = []
+    for size, by_grade in ((K, True), (L, False)):
+        cost = np.zeros(size, np.float32)
+        gain = np.zeros(size, np.float32)
+        sectors = np.zeros(size, np.uint32)
+        priv = np.zeros(size, bool)
+        for table, on, sign in ((crb.sanctions, sanction_on, 1), (crb.privileges, privilege_on, -1)):
+            for i in np.flatnonzero(on):
+                if by_grade:
+                    hit = table.target_grades[i]
+                else:
+                    hit = np.zeros(size, bool)
+                    if table.target_list[i] >= 0:
+                        hit[table.target_list[i]] = True
+                if sign > 0:
+                    cost[hit] += table.magnitude[i]
+                    sectors[hit] |= np.uint32(1) << np.uint32(table.sector[i])
+                else:
+                    gain[hit] += table.magnitude[i]
+                    priv[hit] = True
+        active = tuple(int(x) for x in np.flatnonzero((cost > 0) | (gain > 0) | (sectors != 0) | priv)) if not by_grade else ()
+        out.append(MeasureFold(cost, gain, sectors, priv, active))
+    return out[0], out[1]
+
+
+@dataclass(frozen=True)
 class Tables:
     """Per-shard constants derived once from (rulebook, params)."""
 
@@ -37,6 +75,8 @@ class Tables:
     performative: np.ndarray  # (B,) bool
     lawful: np.ndarray  # (B,) bool
     disclose_incentive: float
+    by_grade: MeasureFold
+    by_list: MeasureFold
 
 
 def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
@@ -70,6 +110,8 @@ def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
         market = np.array([SECTORS[k] in MARKET_SECTORS for k in t.sector], dtype=bool)
         return ~market | lv.market
 
+    sanction_on, privilege_on = in_force(crb.sanctions), in_force(crb.privileges)
+    by_grade, by_list = _fold(crb, sanction_on, privilege_on)
     incentive = min(1.0, (crb.disclosure_reward + 30.0 * crb.disclosure_penalty) / h) if lv.code else 0.0
     return Tables(
         logit0=logit0,
@@ -79,12 +121,14 @@ def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
         trig_any=trig_any,
         pobs=pobs,
         cov_eff=cov,
-        sanction_on=in_force(crb.sanctions),
-        privilege_on=in_force(crb.privileges),
+        sanction_on=sanction_on,
+        privilege_on=privilege_on,
         sector_bit=(np.uint32(1) << crb.sanctions.sector.astype(np.uint32)).astype(np.uint32),
         performative=(crb.points > 0) & (crb.social_value <= PERFORMATIVE_VALUE),
         lawful=crb.legal_status == LAWFUL,
         disclose_incentive=incentive,
+        by_grade=by_grade,
+        by_list=by_list,
     )
 
 
@@ -96,14 +140,32 @@ class View:
     black: np.ndarray  # uint8 on any blacklist
     published: np.ndarray  # uint8 on a blacklist whose names are published
     harm: np.ndarray  # float32 recent-harm level
+    cheat: np.ndarray  # float32 probability of cheating a partner, from the harm level
 
 
 @dataclass
 class Neighbourhood:
-    """Per local citizen, computed from the view at the start of a step."""
+    """What a citizen's ties looked like at the end of last step, computed only as needed.
 
-    degree: np.ndarray
-    n_black: np.ndarray
-    mean_score: np.ndarray
-    harm_share: np.ndarray
-    norm: np.ndarray  # conformity pressure in [-1, 3]: tie harm relative to the shard mean
+    Full per-citizen passes over the ties cost O(ties); the conformity term is needed only
+    for the few candidates of the behave phase, so it is computed for them alone.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    active: np.ndarray
+    view: View
+    mean_harm: float  # shard mean of the harm level, the reference for conformity
+    degree: np.ndarray | None = None  # filled when peer effects need it
+    n_black: np.ndarray | None = None  # filled when association penalties need it
+    mean_score: np.ndarray | None = None
+
+    def norm(self, idx: np.ndarray) -> np.ndarray:
+        """Conformity pressure in [-1, 3] for citizens idx: tie harm relative to the shard mean."""
+        from .kernels import rows_mean
+
+        if self.mean_harm <= 0 or idx.size == 0:
+            return np.zeros(idx.size, np.float64)
+        out = np.empty(idx.size, np.float64)
+        rows_mean(self.indptr, self.indices, self.active, idx.astype(np.int64), self.view.harm, out)
+        return np.clip(out / self.mean_harm - 1.0, -1.0, 3.0)

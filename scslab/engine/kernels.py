@@ -58,6 +58,20 @@ def neighbour_stats(indptr, indices, active, offset, v_score, v_black, v_harm, d
         harm_share[i] = h / d if d > 0 else 0.0
 
 
+@njit(cache=True)
+def rows_mean(indptr, indices, active, rows, v, out):
+    """Mean of v over the active ties of each local row in `rows` (0 for the isolated)."""
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        d = 0
+        acc = 0.0
+        for e in range(indptr[r], indptr[r + 1]):
+            if active[e]:
+                d += 1
+                acc += v[indices[e]]
+        out[k] = acc / d if d > 0 else 0.0
+
+
 @njit(cache=True, parallel=True)
 def drop_ties(indptr, indices, active, offset, v_black, v_published, seed, step, p_listed, p_published):
     """Drop ties touching a blacklisted citizen, each undirected tie decided once by its hash.
@@ -89,12 +103,13 @@ def drop_ties(indptr, indices, active, offset, v_black, v_published, seed, step,
 
 
 @njit(cache=True, parallel=True)
-def trust_exchanges(indptr, indices, active, offset, n_local, v_harm, v_black, refuse_listed,
-                    k_ties, k_strangers, seed, step, cheat_scale, forget, r, s, cheated_out):
+def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, v_black, refuse_listed,
+                    k_ties, k_strangers, seed, step, forget, r, s, trust, cheated_out):
     """Each citizen trades with k_ties random ties and k_strangers random citizens of the shard.
 
-    A partner cheats with probability 1 - exp(-cheat_scale * recent harm). Trust is the
-    beta-reputation estimate (r + 1) / (r + s + 2) with forgetting (Josang and Ismail 2002).
+    A partner cheats with its published cheat probability (from its recent harm). Trust is
+    the beta-reputation estimate (r + 1) / (r + s + 2) with forgetting (Josang and Ismail
+    2002). One hash per exchange gives two independent 26-bit uniforms (pick, cheat).
     """
     for li in prange(n_local):
         gi = li + offset
@@ -103,25 +118,28 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_harm, v_black, r
         cheats = 0
         d = indptr[li + 1] - indptr[li]
         for k in range(k_ties + k_strangers):
+            z = _mix(_mix(np.uint64(seed) * _GOLD + np.uint64(step)) ^ (np.uint64(gi) * _GOLD + np.uint64(k)))
+            u_pick = (z >> np.uint64(38)) * (1.0 / 67108864.0)
+            u_cheat = ((z >> np.uint64(12)) & np.uint64(0x3FFFFFF)) * (1.0 / 67108864.0)
             if k < k_ties:
                 if d == 0:
                     continue
-                e = indptr[li] + int(hash_uniform(seed, step, 11 + k, gi) * d)
+                e = indptr[li] + int(u_pick * d)
                 if not active[e]:
                     continue  # a dropped tie: no exchange this time
                 j = indices[e]
             else:
-                j = offset + int(hash_uniform(seed, step, 31 + k, gi) * n_local)
+                j = offset + int(u_pick * n_local)
                 if j == gi:
                     continue
             if refuse_listed and v_black[j]:
                 continue
-            p = 1.0 - np.exp(-cheat_scale * v_harm[j])
-            if hash_uniform(seed, step, 53 + k, gi) < p:
+            if u_cheat < v_cheat[j]:
                 ss += 1.0
                 cheats += 1
             else:
                 rr += 1.0
         r[li] = rr
         s[li] = ss
+        trust[li] = (rr + 1.0) / (rr + ss + 2.0)
         cheated_out[li] = cheats

@@ -104,7 +104,7 @@ def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunR
             "score": st.score,
             "clean_score": np.clip(crb.base + st.cpos - st.cneg, crb.min, crb.max).astype(np.float32),
             "score_mid": st.score_mid,
-            "grade": np.array(crb.grade_names, dtype=object)[crb.grade_of(st.score)],
+            "grade": np.array(crb.grade_names, dtype=object)[st.grade],
             "wealth": st.wealth,
             "trust": sh.trust.astype(np.float32),
             "disclosed": st.disclosed,

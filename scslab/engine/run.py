@@ -65,6 +65,7 @@ class Nation:
             black=np.zeros(self.n, np.uint8),
             published=np.zeros(self.n, np.uint8),
             harm=np.zeros(self.n, np.float32),
+            cheat=np.zeros(self.n, np.float32),
         )
 
 
@@ -126,7 +127,7 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
             rows.append(sh.step(t, view, int(steps)))
             sh.publish(nxt)
             grades.append((t, sh.st.municipality, sh.crb.grade_names,
-                           np.bincount(sh.crb.grade_of(sh.st.score), minlength=len(sh.crb.grade_names))))
+                           np.bincount(sh.st.grade, minlength=len(sh.crb.grade_names))))
         view, nxt = nxt, view
         if progress is not None:
             progress(t + 1, int(steps))

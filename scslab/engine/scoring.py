@@ -60,7 +60,7 @@ def score(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb
     c["points_gained_performative"] += np.bincount(rec.citizen[perf], weights=pts[perf], minlength=n).astype(np.float32)
 
     # Guilt by association: points lost per blacklisted tie (ties as of last step).
-    if crb.association_penalty > 0:
+    if crb.association_penalty > 0 and nb.n_black is not None:
         assoc = (crb.association_penalty * nb.n_black).astype(np.float32)
         st.neg += assoc
         c["points_lost"] += assoc
@@ -68,7 +68,7 @@ def score(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb
         out["assoc_points_lost"] = float(assoc.sum(dtype=np.float64))
         out["assoc_points_lost_innocent"] = float(assoc[c["offences"] == 0].sum(dtype=np.float64))
     # Sesame-style uplift: close a share of the gap to the mean score of one's ties.
-    if crb.peer_weight > 0:
+    if crb.peer_weight > 0 and nb.mean_score is not None:
         gap = np.where(nb.degree > 0, nb.mean_score - st.score, 0.0).astype(np.float32)
         delta = crb.peer_weight * gap
         st.pos += np.maximum(delta, 0)

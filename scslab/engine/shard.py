@@ -25,9 +25,6 @@ from .params import EngineParams
 from .scoring import score
 from .state import COUNTERS, NOT_LISTED, ShardState
 
-NORM_RANGE = (-1.0, 3.0)
-
-
 INIT_STEP = 2**31  # the stream used to initialise a shard, distinct from every step's
 
 
@@ -85,6 +82,8 @@ class Shard:
             wealth=np.zeros(n, f32),
             trust_r=np.zeros(n, f32),
             trust_s=np.zeros(n, f32),
+            trust=np.full(n, 0.5, f32),
+            grade=crb.grade_of(np.full(n, crb.base)),
             harm_level=np.zeros(n, f32),
             sectors=np.zeros(n, np.uint32),
             sectors_ever=np.zeros(n, np.uint32),
@@ -118,20 +117,25 @@ class Shard:
             view.black[lo:hi] = 0
             view.published[lo:hi] = 0
         view.harm[lo:hi] = st.harm_level
+        view.cheat[lo:hi] = -np.expm1(-self.p.cheat_scale * st.harm_level)
 
     # --- one step ---------------------------------------------------------------------
     def neighbourhood(self, view: View) -> Neighbourhood:
-        st = self.st
-        n = st.n
-        deg = np.empty(n, np.int32)
-        nblack = np.empty(n, np.int32)
-        mscore = np.empty(n, np.float32)
-        hshare = np.empty(n, np.float32)
-        kernels.neighbour_stats(st.indptr, st.indices, st.active, st.offset, view.score, view.black,
-                                view.harm, deg, nblack, mscore, hshare)
-        mean = float(hshare.mean(dtype=np.float64)) if n else 0.0
-        norm = np.clip(hshare / mean - 1.0, *NORM_RANGE) if mean > 0 else np.zeros(n, np.float32)
-        return Neighbourhood(deg, nblack, mscore, hshare, norm.astype(np.float32))
+        st, crb = self.st, self.crb
+        lo, hi = self.id_range
+        mean_harm = float(view.harm[lo:hi].mean(dtype=np.float64)) if st.n else 0.0
+        nb = Neighbourhood(st.indptr, st.indices, st.active, view, mean_harm)
+        need_black = crb.association_penalty > 0 and self.p.levers.code and bool(view.black.any())
+        need_peer = crb.peer_weight > 0 and self.p.levers.code
+        if need_black or need_peer:
+            n = st.n
+            nb.degree = np.empty(n, np.int32)
+            nb.n_black = np.empty(n, np.int32)
+            nb.mean_score = np.empty(n, np.float32)
+            hshare = np.empty(n, np.float32)
+            kernels.neighbour_stats(st.indptr, st.indices, st.active, st.offset, view.score, view.black,
+                                    view.harm, nb.degree, nb.n_black, nb.mean_score, hshare)
+        return nb
 
     def step(self, t: int, view: View, steps: int) -> dict[str, float]:
         """Run the nine phases for step t; the view is last step's and is not modified."""
@@ -169,10 +173,10 @@ class Shard:
         st, p = self.st, self.p
         cheated = np.zeros(st.n, np.int32)
         refuse = bool(p.refuse_listed and p.levers.code)
-        kernels.trust_exchanges(st.indptr, st.indices, st.active, st.offset, st.n, view.harm, view.black,
+        kernels.trust_exchanges(st.indptr, st.indices, st.active, st.offset, st.n, view.cheat, view.black,
                                 refuse, p.exchanges_with_ties, p.exchanges_with_strangers,
-                                np.uint64(self.seed) + np.uint64(1000003 * (self.m + 1)), t, p.cheat_scale,
-                                np.float32(p.trust_forgetting), st.trust_r, st.trust_s, cheated)
+                                np.uint64(self.seed) + np.uint64(1000003 * (self.m + 1)), t,
+                                np.float32(p.trust_forgetting), st.trust_r, st.trust_s, st.trust, cheated)
         st.counters["cheated"] += cheated
         return cheated
 
@@ -195,4 +199,4 @@ class Shard:
 
     @property
     def trust(self) -> np.ndarray:
-        return (self.st.trust_r + 1.0) / (self.st.trust_r + self.st.trust_s + 2.0)
+        return self.st.trust

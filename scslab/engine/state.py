@@ -84,6 +84,8 @@ class ShardState:
     wealth: np.ndarray  # float32
     trust_r: np.ndarray
     trust_s: np.ndarray
+    trust: np.ndarray  # float32 (r + 1) / (r + s + 2), kept for the aggregates
+    grade: np.ndarray  # int8 grade index, set by the sanction phase
     harm_level: np.ndarray  # float32 decayed count of recent harmful acts
     sectors: np.ndarray  # uint32 bitmask of sectors restricted now
     sectors_ever: np.ndarray  # uint32
