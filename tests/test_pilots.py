@@ -121,10 +121,11 @@ def test_sesame_dimensions_thresholds_and_peers(pilots):
         assert "unofficial" in (m.note or "")
 
 
-def _listed_share(rate: float, coverage: float, exit_rate: float, days: int) -> float:
-    """Expected share listed after `days` with constant entry and exit, no expiry (renewed)."""
+def _listed_share(rate: float, coverage: float, exit_rate: float, duration: int, days: int) -> float:
+    """Expected share listed after `days`: entries at a constant rate within the last
+    `duration` days, each still listed unless it performed (renewals, rare, ignored)."""
     r = rate * coverage
-    return r * (1 - math.exp(-exit_rate * days)) / exit_rate
+    return r * (1 - math.exp(-exit_rate * min(days, duration))) / exit_rate
 
 
 def test_court_blacklist_follows_the_spc_provisions_and_magnitudes(pilots):
@@ -134,8 +135,7 @@ def test_court_blacklist_follows_the_spc_provisions_and_magnitudes(pilots):
     assert lst.duration_days == 730
     assert 365 <= lst.renewal.extend_days <= 1095
     assert lst.exit.on_performance and lst.exit.removal_delay_days == 3
-    # the trigger window outlasts the first term: non-performers are renewed
-    assert lst.trigger.window_days > lst.duration_days
+    assert lst.renewal.max_renewals >= 1
     trig = [rb.behaviour(b) for b in lst.trigger.behaviours]
     src = {d.id: d for d in rb.data_sources}
     for b in trig:
@@ -151,7 +151,7 @@ def test_court_blacklist_follows_the_spc_provisions_and_magnitudes(pilots):
     # about 1% of adults listed after three years, before any deterrence
     (b,) = trig
     cov = src[b.sources[0]].coverage["default"]
-    assert 0.005 <= _listed_share(b.base_rate, cov, p, 1095) <= 0.02
+    assert 0.007 <= _listed_share(b.base_rate, cov, p, lst.duration_days, 1095) <= 0.015
 
 
 def test_rule_of_law_is_built_to_pass_an_audit(pilots):
