@@ -105,10 +105,17 @@ def behave(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, n
 
 
 def disclose(st: ShardState, p: EngineParams, tb: Tables, rng: np.random.Generator) -> np.ndarray:
-    """Non-disclosers who start sharing their data today (a one-way choice). Returns their indices."""
-    if tb.disclose_incentive <= 0:
+    """Non-disclosers who start sharing their data today (a one-way choice). Returns their indices.
+
+    Thinned like behave: candidates at the highest possible hazard, accepted in proportion.
+    """
+    h_max = p.disclose_hazard * tb.disclose_incentive
+    if h_max <= 0:
         return np.empty(0, np.int64)
-    hazard = p.disclose_hazard * tb.disclose_incentive * st.strategic * (1.0 - st.privacy)
-    new = (~st.disclosed) & (rng.random(st.n, dtype=np.float32) < hazard)
-    st.disclosed |= new
-    return np.flatnonzero(new)
+    k = rng.binomial(st.n, h_max)
+    idx = np.sort(rng.choice(st.n, size=k, replace=False)) if k else np.empty(0, np.int64)
+    idx = idx[~st.disclosed[idx]]
+    hazard = h_max * st.strategic[idx] * (1.0 - st.privacy[idx])
+    new = idx[rng.random(idx.size) * h_max < hazard]
+    st.disclosed[new] = True
+    return new

@@ -90,8 +90,14 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped, cheated) -> dict:
     for l, who, reason in lev.exited:
         if crb.list_black[l]:
             row[f"exits_{EXIT_REASONS[reason]}"] += int(who.size)
-    if t % shard.p.c4_every == 0:
-        sample_c4(shard, acts)
+    # C4 needs the buffer a citizen had when deciding, not after today's acts were scored
+    # (that would push today's offenders into low quartiles). So the cells are fixed from
+    # the end-of-step state the day before a sample day, and used on the sample day.
+    every = shard.p.c4_every
+    cells = getattr(shard, "_c4_cells", None)
+    if t % every == 0 and cells is not None:
+        sample_c4(shard, acts, cells)
+    shard._c4_cells = c4_cells(shard) if (t + 1) % every == 0 else None
     return row
 
 
@@ -104,11 +110,11 @@ def buffer(score: np.ndarray, thresholds: np.ndarray, lo: float) -> np.ndarray:
     return score - below
 
 
-def sample_c4(shard, acts) -> None:
-    """Accumulate citizen-days and harmful acts by (virtue decile, buffer quartile) for claim C4."""
+def c4_cells(shard) -> np.ndarray | None:
+    """Each citizen's C4 cell, virtue decile * 4 + buffer quartile, from the current scores."""
     st, crb = shard.st, shard.crb
     if st.n < 40:
-        return
+        return None
     b = buffer(st.score.astype(np.float64), shard.tb.thresholds, crb.min)
     vq = np.quantile(st.virtue, np.linspace(0.1, 0.9, 9))
     vdec = np.searchsorted(vq, st.virtue, side="right")
@@ -117,7 +123,12 @@ def sample_c4(shard, acts) -> None:
     # except that the top quartile is only those strictly above the third quartile.
     bquart = np.searchsorted(bq, b, side="left")
     bquart = np.where(b > bq[2], 3, np.minimum(bquart, 2))
-    cell = vdec * 4 + bquart
+    return vdec * 4 + bquart
+
+
+def sample_c4(shard, acts, cell: np.ndarray) -> None:
+    """Accumulate citizen-days and harmful acts by (virtue decile, buffer quartile) for claim C4."""
+    st, crb = shard.st, shard.crb
     st.c4_days += np.bincount(cell, minlength=40).reshape(10, 4)
     harm = crb.social_value[acts.behaviour] < 0
     st.c4_harm += np.bincount(cell[acts.citizen[harm]], minlength=40).reshape(10, 4)

@@ -48,6 +48,15 @@ def sanction(st: ShardState, crb: CompiledRulebook, tb: Tables) -> dict[str, flo
     }
 
 
+def _sectors_of(st: ShardState, tb: Tables, idx: np.ndarray) -> np.ndarray:
+    """Sectors restricted for citizens idx given their grade and lists now."""
+    sec = tb.by_grade.sectors[st.grade[idx]]
+    for l in tb.by_list.active_lists:
+        on = st.until[l, idx] != NOT_LISTED
+        sec = sec | (on.astype(np.uint32) * tb.by_list.sectors[l])
+    return sec
+
+
 @dataclass
 class AppealEvents:
     lodged: np.ndarray  # local indices
@@ -56,8 +65,8 @@ class AppealEvents:
     wrongful: np.ndarray  # bool aligned with decided: was the listing wrongful
 
 
-def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int, rng: np.random.Generator,
-           ev: ListEvents) -> AppealEvents:
+def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, t: int,
+           rng: np.random.Generator, ev: ListEvents) -> AppealEvents:
     """Decide appeals that are due, then let listed citizens lodge new ones.
 
     Only citizens who were told of their listing can appeal. The wronged appeal readily,
@@ -85,18 +94,21 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int, rng: 
         st.neg[fix] = np.minimum(st.neg[fix], st.cneg[fix])
         st.score[fix] = np.clip(crb.base + st.pos[fix] - st.neg[fix], crb.min, crb.max)
         st.grade[fix] = crb.grade_of(st.score[fix])
+        freed = due[won]
+        st.sectors[freed] = _sectors_of(st, tb, freed)  # a won appeal lifts today's restrictions
         st.counters["appeals_won"][due[won]] += 1
         st.appeal_due[due] = NOT_LISTED
     lodged = []
     for l in np.flatnonzero(crb.list_black):
-        on = (st.until[l] != NOT_LISTED) & ~st.appealed[l] & (st.appeal_due == NOT_LISTED)
         if not crb.list_notice[l]:
             continue  # nobody appeals a listing they were never told of
+        on = np.flatnonzero(st.until[l] != NOT_LISTED)
+        on = on[~st.appealed[l, on] & (st.appeal_due[on] == NOT_LISTED)]
         if crb.appeal_deadline > 0:
-            on &= (t - st.listed_at[l]) <= crb.appeal_deadline
-        on &= st.wealth >= crb.appeal_cost
-        prob = np.where(st.wrongful[l], p.appeal_if_wronged, p.appeal_if_rightful * st.strategic)
-        go = np.flatnonzero(on & (rng.random(st.n, dtype=np.float32) < prob))
+            on = on[(t - st.listed_at[l, on]) <= crb.appeal_deadline]
+        on = on[st.wealth[on] >= crb.appeal_cost]
+        prob = np.where(st.wrongful[l, on], p.appeal_if_wronged, p.appeal_if_rightful * st.strategic[on])
+        go = on[rng.random(on.size) < prob]
         if go.size:
             st.appealed[l, go] = True
             st.appeal_due[go] = t + max(1, crb.appeal_latency)

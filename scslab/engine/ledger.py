@@ -76,13 +76,14 @@ class Ledger:
         truth = np.where(rec.false[r], "false", np.where(rec.excused[r], "excusable", "true"))
         self._add(t, m, rec.citizen[r] + off, "record", bids[rec.behaviour[r]], sids[rec.source[r]],
                   crb.points[rec.behaviour[r]], truth=truth)
+        # Exits before entries: a listing that expires can be re-entered the same day.
+        for l, who, reason in lev.exited:
+            k = keep[who]
+            self._add(t, m, who[k] + off, "delisted", lst=lids[l], detail=EXIT_REASONS[reason])
         for l, who, wrongful, lawful in lev.entered:
             k = keep[who]
             self._add(t, m, who[k] + off, "listed", lst=lids[l], wrongful=wrongful[k],
                       detail=np.where(lawful[k], "cause: lawful conduct", "cause: unlawful conduct"))
-        for l, who, reason in lev.exited:
-            k = keep[who]
-            self._add(t, m, who[k] + off, "delisted", lst=lids[l], detail=EXIT_REASONS[reason])
         prev = self._prev_sectors[m]
         changed = np.flatnonzero(keep & (st.sectors != prev))
         if changed.size:

@@ -15,7 +15,6 @@ from ..rulebook.compiled import CompiledRulebook
 from .context import Tables
 from .observe import Records
 from .params import EngineParams
-from .scoring import clean_score
 from .state import FOREVER, NOT_LISTED, ShardState
 
 EXIT_EXPIRED, EXIT_PERFORMED, EXIT_REPAIRED, EXIT_APPEAL = 0, 1, 2, 3
@@ -53,54 +52,63 @@ def _triggered(crb: CompiledRulebook, l: int, score_arr: np.ndarray, count_arr: 
 
 def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, rec: Records, t: int,
             rng: np.random.Generator) -> ListEvents:
+    """Entries, renewals and exits. Work is proportional to records and listed citizens,
+    plus one comparison over all citizens for score-triggered lists."""
     ev = ListEvents()
     if not p.levers.code or crb.n_lists == 0:
         return ev
-    n = st.n
-    cscore = clean_score(st, crb)
+    black_days: list[np.ndarray] = []
+    wrong_days: list[np.ndarray] = []
     for l in range(crb.n_lists):
         until = st.until[l]
         black = bool(crb.list_black[l])
         below = crb.list_score_below[l]
-        # Trigger records this step, counted within the window.
+        by_records = bool(crb.list_trigger[l].any())
+        # Trigger records this step, counted within a tumbling window.
         trig = crb.list_trigger[l, rec.behaviour]
+        fresh = np.empty(0, np.int64)
         if trig.any():
             who_all = rec.citizen[trig]
-            expired = (t - st.trig_start[l]) >= crb.list_window[l]
-            st.trig_count[l, expired] = 0
-            st.trig_clean[l, expired] = 0
-            st.trig_start[l, expired] = t
-            cnt = np.bincount(who_all, minlength=n)
-            cln = np.bincount(rec.citizen[trig & rec.clean], minlength=n)
-            st.trig_count[l] = np.minimum(st.trig_count[l] + cnt, 30000).astype(np.int16)
-            st.trig_clean[l] = np.minimum(st.trig_clean[l] + cln, 30000).astype(np.int16)
-            st.reoffended[l] |= (cnt > 0) & (until != NOT_LISTED)
+            fresh, cnt = np.unique(who_all, return_counts=True)
+            cln_who = rec.citizen[trig & rec.clean]
+            cln = np.zeros(fresh.size, np.int64)
+            if cln_who.size:
+                u, c = np.unique(cln_who, return_counts=True)
+                cln[np.searchsorted(fresh, u)] = c
+            expired = (t - st.trig_start[l, fresh]) >= crb.list_window[l]
+            st.trig_count[l, fresh[expired]] = 0
+            st.trig_clean[l, fresh[expired]] = 0
+            st.trig_start[l, fresh[expired]] = t
+            st.trig_count[l, fresh] = np.minimum(st.trig_count[l, fresh] + cnt, 30000)
+            st.trig_clean[l, fresh] = np.minimum(st.trig_clean[l, fresh] + cln, 30000)
+            st.reoffended[l, fresh[until[fresh] != NOT_LISTED]] = True
 
-        def triggered(score_arr, count_arr, l=l):
-            return _triggered(crb, l, score_arr, count_arr)
+        def holds(idx: np.ndarray, l=l) -> np.ndarray:
+            return _triggered(crb, l, st.score[idx], st.trig_count[l, idx])
 
+        on = np.flatnonzero(until != NOT_LISTED)
         # Expiry and renewal.
-        ending = (until != NOT_LISTED) & (until <= t)
-        if ending.any():
-            renew = ending & (st.renewals[l] < crb.list_max_renewals[l]) & (crb.list_renew_days[l] > 0)
-            if crb.list_renew_on_reoffence[l]:
-                renew &= st.reoffended[l]
-            else:
-                renew &= triggered(st.score, st.trig_count[l])
+        ending = on[until[on] <= t]
+        if ending.size:
+            ok = (st.renewals[l, ending] < crb.list_max_renewals[l]) & (crb.list_renew_days[l] > 0)
+            ok &= st.reoffended[l, ending] if crb.list_renew_on_reoffence[l] else holds(ending)
+            renew = ending[ok]
             st.until[l, renew] = t + crb.list_renew_days[l]
             st.renewals[l, renew] += 1
             st.reoffended[l, renew] = False
-            ev.renewed += int(renew.sum())
-            gone = np.flatnonzero(ending & ~renew)
-            _remove(st, l, gone)
+            ev.renewed += int(renew.size)
+            gone = ending[~ok]
             if gone.size:
+                _remove(st, l, gone)
                 ev.exited.append((l, gone, EXIT_EXPIRED))
-        on = until != NOT_LISTED
+                on = on[until[on] != NOT_LISTED]
         # Exit on performance (e.g. paying the judgment debt), after the removal delay.
-        if crb.list_exit_rate[l] > 0:
-            start = on & (st.exit_at[l] == NOT_LISTED) & (rng.random(n, dtype=np.float32) < crb.list_exit_rate[l])
+        if crb.list_exit_rate[l] > 0 and on.size:
+            waiting = on[st.exit_at[l, on] == NOT_LISTED]
+            start = waiting[rng.random(waiting.size) < crb.list_exit_rate[l]]
             st.exit_at[l, start] = t + crb.list_exit_delay[l]
-            due = np.flatnonzero(on & (st.exit_at[l] != NOT_LISTED) & (st.exit_at[l] <= t))
+            sched = st.exit_at[l, on]
+            due = on[(sched != NOT_LISTED) & (sched <= t)]
             if due.size:
                 # Performing settles the matter: what was owed is paid.
                 if not np.isnan(below):
@@ -110,49 +118,57 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
                     st.score[due] = np.maximum(st.score[due], below)
                 _remove(st, l, due)
                 ev.exited.append((l, due, EXIT_PERFORMED))
+                on = on[until[on] != NOT_LISTED]
         # Credit repair: pay, wait, leave.
-        if black and crb.repair_available:
-            on = until != NOT_LISTED
-            ok = on & ((t - st.listed_at[l]) >= crb.repair_min_days) & (st.wealth >= crb.repair_cost)
-            go = np.flatnonzero(ok & (rng.random(n, dtype=np.float32) < p.repair_hazard * st.strategic))
+        if black and crb.repair_available and on.size:
+            ok = ((t - st.listed_at[l, on]) >= crb.repair_min_days) & (st.wealth[on] >= crb.repair_cost)
+            ok &= rng.random(on.size) < p.repair_hazard * st.strategic[on]
+            go = on[ok]
             if go.size:
                 st.wealth[go] -= crb.repair_cost
                 _remove(st, l, go)
                 ev.exited.append((l, go, EXIT_REPAIRED))
-        # Entry.
-        on = until != NOT_LISTED
-        enter = ~on & triggered(st.score, st.trig_count[l])
-        who = np.flatnonzero(enter)
-        if who.size == 0:
-            continue
+                on = on[until[on] != NOT_LISTED]
+        # Entry: citizens with fresh trigger records, or past a score threshold.
+        cand = [fresh]
+        if not np.isnan(below):
+            cand.append(np.flatnonzero(st.score < below))
+        if not np.isnan(crb.list_score_at_least[l]):
+            cand.append(np.flatnonzero(st.score >= crb.list_score_at_least[l]))
+        cand = np.unique(np.concatenate(cand)) if len(cand) > 1 else fresh
+        cand = cand[until[cand] == NOT_LISTED]
+        who = cand[holds(cand)] if cand.size else cand
+        if who.size:
+            if black:
+                cscore = np.clip(crb.base + st.cpos[who] - st.cneg[who], crb.min, crb.max)
+                wrongful = ~_triggered(crb, l, cscore, st.trig_clean[l, who])
+                trig_lawful = (crb.list_trigger[l] & tb.lawful).any() and not (crb.list_trigger[l] & ~tb.lawful).any()
+                c = st.counters
+                by_score = c["points_lost_lawful"][who] > 0.5 * np.maximum(c["points_lost"][who], 1e-9)
+                lawful_cause = np.full(who.size, trig_lawful) if by_records else by_score
+                c["listings"][who] += 1
+                c["wrongful_listings"][who] += wrongful.astype(np.int16)
+            else:
+                wrongful = np.zeros(who.size, bool)
+                lawful_cause = np.zeros(who.size, bool)
+                st.counters["redlistings"][who] += 1
+            dur = crb.list_duration[l]
+            st.until[l, who] = FOREVER if dur < 0 else t + dur
+            st.listed_at[l, who] = t
+            st.renewals[l, who] = 0
+            st.wrongful[l, who] = wrongful
+            st.exit_at[l, who] = NOT_LISTED
+            st.appealed[l, who] = False
+            st.reoffended[l, who] = False
+            st.trig_count[l, who] = 0
+            st.trig_clean[l, who] = 0
+            ev.entered.append((l, who, wrongful, lawful_cause))
+            on = np.union1d(on, who)
         if black:
-            rightful = triggered(cscore, st.trig_clean[l])[who]
-            wrongful = ~rightful
-            trig_lawful = (crb.list_trigger[l] & tb.lawful).any() and not (crb.list_trigger[l] & ~tb.lawful).any()
-            c = st.counters
-            by_score = c["points_lost_lawful"][who] > 0.5 * np.maximum(c["points_lost"][who], 1e-9)
-            lawful_cause = by_score if not crb.list_trigger[l].any() else np.full(who.size, trig_lawful)
-            c["listings"][who] += 1
-            c["wrongful_listings"][who] += wrongful.astype(np.int16)
-        else:
-            wrongful = np.zeros(who.size, bool)
-            lawful_cause = np.zeros(who.size, bool)
-            st.counters["redlistings"][who] += 1
-        dur = crb.list_duration[l]
-        st.until[l, who] = FOREVER if dur < 0 else t + dur
-        st.listed_at[l, who] = t
-        st.renewals[l, who] = 0
-        st.wrongful[l, who] = wrongful
-        st.exit_at[l, who] = NOT_LISTED
-        st.appealed[l, who] = False
-        st.reoffended[l, who] = False
-        st.trig_count[l, who] = 0
-        st.trig_clean[l, who] = 0
-        ev.entered.append((l, who, wrongful, lawful_cause))
-    # Days on blacklists, and wrongfully so.
-    if crb.list_black.any():
-        onb = (st.until != NOT_LISTED) & crb.list_black[:, None]
-        anyb = onb.any(axis=0)
-        st.counters["days_blacklisted"] += anyb
-        st.counters["days_wrongfully_listed"] += (onb & st.wrongful).any(axis=0)
+            black_days.append(on)
+            wrong_days.append(on[st.wrongful[l, on]])
+    # Days on blacklists, and wrongfully so (each citizen counted once a day).
+    if black_days:
+        st.counters["days_blacklisted"][np.unique(np.concatenate(black_days))] += 1
+        st.counters["days_wrongfully_listed"][np.unique(np.concatenate(wrong_days))] += 1
     return ev

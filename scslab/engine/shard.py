@@ -148,7 +148,7 @@ class Shard:
         flows = score(st, crb, p, tb, nb, rec, new_disc)  # 3 score
         lev = listing(st, crb, p, tb, rec, t, rng)  # 4 list
         flows.update(sanction(st, crb, tb))  # 5 sanction
-        aev = appeal(st, crb, p, t, rng, lev)  # 6 appeal
+        aev = appeal(st, crb, p, tb, t, rng, lev)  # 6 appeal
         dropped = self.network_phase(t, view)  # 7 network
         cheated = self.trust_phase(t, view)  # 8 trust
         self.ground_truth(acts)
