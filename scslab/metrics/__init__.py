@@ -1,0 +1,24 @@
+"""Claim metrics: what the runs say about each critic's claim (C1..C11).
+
+    from scslab.metrics import CLAIMS, run_metrics
+    values = run_metrics(result)          # every per-run metric of C1..C10
+    CLAIMS["C4"].test                     # how the verdict is read across seeds
+"""
+
+from .claims import (
+           CLAIMS,
+           LEVERS,
+           Claim,
+           Metric,
+           Test,
+           c11,
+           harm_per_1000,
+           lever_key,
+           run_metrics,
+           verdict,
+)
+from .context import RunContext, context_from_rulebook, context_of
+from .stats import Interval, t_interval
+
+__all__ = ["CLAIMS", "LEVERS", "Claim", "Interval", "Metric", "RunContext", "Test", "c11", "context_from_rulebook",
+           "context_of", "harm_per_1000", "lever_key", "run_metrics", "t_interval", "verdict"]
