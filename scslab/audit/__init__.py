@@ -15,6 +15,8 @@ from .registry import PRINCIPLES, RULES, Rule, all_rules, select_rules
 from .relatedness import load_relatedness
 from .runner import AuditReport, audit, audit_file, audit_text
 
+all_rules()  # import the principle modules, so RULES is complete from here on
+
 __all__ = [
     "PRINCIPLES", "RULES", "SEVERITIES", "AuditReport", "Finding", "Rule", "all_rules", "audit",
     "audit_file", "audit_text", "load_relatedness", "select_rules",

@@ -46,8 +46,8 @@ def unrelated_feeders(rb, ctx, si: int) -> dict[str, list[str]]:
     trigger, or through the score for grade sanctions and score-triggered lists) and flags
     the sanction when any of that conduct comes from a domain the relatedness map does not
     link to the sanction's sector.""",
-    why="""Detriment "in social contexts unrelated to those in which the data was originally
-    generated or collected" is the first alternative condition of the prohibition. Credit
+    why="""Detriment "in social contexts that are unrelated to the contexts in which the data
+    was originally generated or collected" is the first alternative condition of the ban. Credit
     history used for credit is one context; unpaid bills that bar someone from trains,
     schools or public jobs are not.""",
     bad="""
@@ -77,8 +77,8 @@ def cross_context_detriment(rb, ctx):
     summary="A sanction can follow from lawful conduct or conduct of negligible harm.",
     what=f"""For each sanction, flags the conduct that can lead to it while being lawful, or
     of negligible harm to others (`social_value` above {TRIVIAL_HARM}).""",
-    why="""Detriment "unjustified or disproportionate to their social behaviour or its
-    gravity" is the second alternative condition of the prohibition. Losing access to loans
+    why="""Detriment that is "unjustified or disproportionate to their social behaviour or its
+    gravity" is the second alternative condition of the ban. Losing access to loans
     or welfare because of late fees or lawful conduct is out of all proportion to it.""",
     bad="""
     behaviours:

@@ -45,5 +45,5 @@ def association_penalty(rb, ctx):
 def peer_score_influence(rb, ctx):
     if rb.network.peer_weight > 0:
         yield Finding.at(("network", "peer_weight"),
-                         f"a citizen's score closes {rb.network.peer_weight:.0%} of the gap to their contacts' mean score each day",
+                         f"a citizen's score moves {rb.network.peer_weight * 100:.3g}% of the way to their contacts' mean score each day",
                          "score people on their own conduct only (`network.peer_weight: 0`)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FsPath
 
@@ -51,7 +52,12 @@ def parse_relatedness(text: str | bytes, name: str = "<relatedness>") -> Related
 
 
 def default_relatedness() -> Relatedness:
-    """The shipped map, complete over every domain."""
+    """The shipped map, complete over every domain (a fresh dict each call)."""
+    return dict(_shipped())
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> Relatedness:
     text = resources.files(__package__).joinpath("data/relatedness.yaml").read_text(encoding="utf-8")
     rel = parse_relatedness(text, "relatedness.yaml")
     return {d: rel.get(d, frozenset()) for d in DOMAINS}
