@@ -154,10 +154,10 @@ def make_network(pop: Population, spec: SocietySpec,
     p_long = long_range_share(k, float(net.clustering_target), float(net.degree_dispersion),
                               cross, pilot)
     return _generate(rng_for(seed, NET_STREAM), start, pop.municipality, k, p_long, cross,
-                     float(net.degree_dispersion))
+                     float(net.degree_dispersion), pop.group, float(net.homophily_group))
 
 
-def _generate(rng, start, municipality, k, p_long, cross, s) -> Network:
+def _generate(rng, start, municipality, k, p_long, cross, s, group=None, h_group=0.0) -> Network:
     n = int(start[-1])
     k_long = p_long * k
     k_local = k - k_long
@@ -167,7 +167,7 @@ def _generate(rng, start, municipality, k, p_long, cross, s) -> Network:
     w = rng.lognormal(-0.5 * s * s, s, size=n) if s > 0 else np.ones(n)
     reach = np.floor(w * (k_local / 2.0) + rng.random(n)).astype(np.int32)
 
-    lu, lv = _long_ties(rng, w, start, municipality, k_long, k_cross)
+    lu, lv = _long_ties(rng, w, start, municipality, k_long, k_cross, group, h_group)
     del w
     return _from_pairs(n, [start, reach], lu, lv)
 
@@ -233,26 +233,36 @@ def long_range_share(k: float, clustering: float, dispersion: float, cross: floa
     return 0.5 * (lo + hi)
 
 
-def _long_ties(rng, w, start, municipality, k_long, k_cross):
+def _long_ties(rng, w, start, municipality, k_long, k_cross, group=None, h_group=0.0):
     """Long-range ties by stub matching (a configuration model, so long degree ~ w).
 
-    Inside ties: each citizen holds Poisson(w * (k_long - k_cross)) stubs, shuffled within
-    the municipality and paired in turn. Cross ties: Poisson(w * k_cross / (1 - S)) stubs
-    shuffled over the nation and paired in turn; pairs that fall inside one municipality
-    (share S = sum of squared weight shares) are dropped, which leaves k_cross on average.
+    Inside ties: each citizen holds Poisson(w * (k_long - k_cross)) stubs. A share h_group
+    of the stubs go to a pool of their municipality and group, the rest to an open pool of
+    their municipality; each pool is shuffled and paired in turn. Cross ties:
+    Poisson(w * k_cross / (1 - S)) stubs shuffled over the nation and paired in turn; pairs
+    that fall inside one municipality (share S = sum of squared weight shares) are dropped,
+    which leaves k_cross on average.
     """
     n = w.shape[0]
+    M = start.shape[0] - 1
     k_in = max(k_long - k_cross, 0.0)
     parts_u, parts_v = [], []
     if k_in > 0:
         owner = np.repeat(np.arange(n, dtype=np.int32), rng.poisson(w * k_in))
         owner = owner[rng.permutation(owner.shape[0])]
-        # Stable sort by municipality after a shuffle: a random order inside each one.
-        owner = owner[np.argsort(municipality[owner], kind="stable")]
-        # Drop the last stub of municipalities with an odd count, then pair neighbours.
-        seg = np.zeros(start.shape[0], dtype=np.int64)
-        np.cumsum(np.bincount(municipality[owner], minlength=start.shape[0] - 1), out=seg[1:])
-        odd = seg[1:][(np.diff(seg) % 2) == 1] - 1
+        G = 0 if group is None else int(group.max(initial=0)) + 1
+        pool = municipality[owner].astype(np.int32) * (G + 1) + G  # the open pool
+        if G and h_group > 0:
+            own = rng.random(owner.shape[0]) < h_group
+            pool[own] += group[owner[own]].astype(np.int32) - G
+        # Stable sort by pool after a shuffle: a random order inside each pool.
+        order = np.argsort(pool, kind="stable")
+        owner = owner[order]
+        sizes = np.bincount(pool, minlength=M * (G + 1))
+        del pool, order
+        # Drop the last stub of pools with an odd count, then pair neighbours.
+        ends = np.cumsum(sizes)
+        odd = ends[(sizes % 2) == 1] - 1
         if odd.size:
             owner = np.delete(owner, odd)
         pairs = owner.reshape(-1, 2)

@@ -114,8 +114,9 @@ class NetworkSpec(_Strict):
     )
     homophily_group: float = Field(
         0.7, ge=0.0, le=1.0,
-        description="share of citizens who live among their own group (the rest live in a "
-        "neighbourhood drawn by group shares); allowed 0..1",
+        description="how much ties stay inside a group: the share of citizens who live in "
+        "their own group's neighbourhood (the rest in one drawn by group shares) and the share "
+        "of long-range ties made inside the group; allowed 0..1",
     )
     homophily_virtue: float = Field(
         0.3, ge=0.0, le=1.0,
