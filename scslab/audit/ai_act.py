@@ -15,10 +15,28 @@ ANNEX_III_5_SECTORS = {"loans": "creditworthiness", "mortgages": "creditworthine
 TRIVIAL_HARM = -0.1  # social_value above this: conduct of negligible harm to others
 
 
-def evaluated_domains(rb) -> list[str]:
-    """Domains of the conduct the system evaluates (scored or triggering a list)."""
-    triggers = {b for x in rb.lists for b in x.trigger.behaviours}
-    return sorted({b.domain for b in rb.behaviours if b.points != 0 or b.id in triggers})
+def classifications(rb) -> list[tuple[str, list[str]]]:
+    """Each evaluation that has consequences, with the domains of the conduct it draws on.
+
+    The score counts when grades carry measures or lists are entered by score; each list
+    entered by recorded conduct counts on its own. With no consequence anywhere, a score
+    that is kept at all still counts (as "the score").
+    """
+    scored = sorted({b.domain for b in rb.behaviours if b.points != 0})
+    score_used = any(m.applies_to.grades for m in list(rb.sanctions) + list(rb.privileges)) or any(
+        x.trigger.score_below is not None or x.trigger.score_at_least is not None for x in rb.lists
+    )
+    out = []
+    if scored and score_used:
+        out.append(("the score", scored))
+    by_id = {b.id: b for b in rb.behaviours}
+    for x in rb.lists:
+        doms = sorted({by_id[b].domain for b in x.trigger.behaviours if b in by_id})
+        if doms:
+            out.append((f"list '{x.id}'", doms))
+    if not out and scored:
+        out.append(("the score", scored))
+    return out
 
 
 def score_feeds_detriment(rb) -> bool:
@@ -151,9 +169,9 @@ def disproportionate_detriment(rb, ctx):
     """,
 )
 def general_social_score(rb, ctx):
-    doms = evaluated_domains(rb)
     if not score_feeds_detriment(rb):
         return
+    doms = sorted({b.domain for b in rb.behaviours if b.points != 0})
     social = sorted(set(doms) & SOCIAL_DOMAINS)
     if len(doms) >= 2 or social:
         yield Finding.at(("behaviours",),

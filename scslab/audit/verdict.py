@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .ai_act import ANNEX_III_5_SECTORS, SOCIAL_DOMAINS, evaluated_domains
+from .ai_act import ANNEX_III_5_SECTORS, SOCIAL_DOMAINS, classifications
 from .context import AuditContext
 from .findings import SEVERITY_RANK, worst
 from .registry import PRINCIPLES, RULES
@@ -85,28 +85,30 @@ def _run(codes, rb, ctx) -> list[str]:
 
 
 def evaluation_condition(rb) -> Condition:
-    doms = evaluated_domains(rb)
+    evals = classifications(rb)
     net = rb.network
     connections = net.peer_weight > 0 or net.association_penalty > 0 or net.family_liability
     groups = any(b.applies_to for b in rb.behaviours)
     text = "evaluation or classification over time based on social behaviour or personal characteristics"
-    if not doms and not connections:
+    if not evals and not connections:
         return Condition("evaluation", text, "no", "no conduct is scored and no list is triggered by conduct")
-    social = sorted(set(doms) & SOCIAL_DOMAINS)
     reasons = []
-    if len(doms) >= 2:
-        reasons.append(f"conduct from {len(doms)} domains ({', '.join(doms)})")
-    if social:
-        reasons.append(f"private or civic life ({', '.join(social)})")
+    for what, doms in evals:
+        social = sorted(set(doms) & SOCIAL_DOMAINS)
+        if len(doms) >= 2:
+            reasons.append(f"{what} draws on conduct from {len(doms)} domains ({', '.join(doms)})")
+        elif social:
+            reasons.append(f"{what} draws on private or civic life ({', '.join(social)})")
     if connections:
-        reasons.append("contacts' or relatives' standing (personal characteristics)")
+        reasons.append("contacts' or relatives' standing counts (personal characteristics)")
     if groups:
-        reasons.append("membership of particular groups (personal characteristics)")
+        reasons.append("membership of particular groups counts (personal characteristics)")
     if reasons:
         return Condition("evaluation", text, "yes", "; ".join(reasons))
+    each = "; ".join(f"{what}: {doms[0]}" for what, doms in evals)
     return Condition("evaluation", text, "partly",
-                     f"conduct from one domain only ({doms[0]}): closer to a specific-purpose evaluation "
-                     "than to a general social score, but still an evaluation over time of behaviour")
+                     f"each evaluation draws on one domain only ({each}): closer to a specific-purpose "
+                     "evaluation than to a general social score, but still an evaluation over time of behaviour")
 
 
 def verdict(report) -> Verdict:
