@@ -87,7 +87,7 @@ def points_range(rb, ctx):
 
 @rule(
     code="SCS133", name="listing-without-duration", severity="medium", principle="clarity",
-    legal_reference="Fuller (1964) ch. 2 (clarity); Guo Ban Fa [2020] No. 49 (credit repair, time limits)",
+    legal_reference="Fuller (1964) ch. 2 (clarity); EU Charter Art. 49(3) (proportionate penalties)",
     summary="A blacklist does not say how long a listing lasts.",
     what="Flags blacklists with no `duration_days` (listed indefinitely).",
     why="""A sanction whose length is not stated cannot be foreseen or checked: the listed

@@ -8,7 +8,7 @@ from .registry import rule
 
 @rule(
     code="SCS151", name="family-liability", severity="high", principle="possibility-of-compliance",
-    legal_reference="Fuller (1964) ch. 2 (possibility of compliance); EU Charter Art. 49(3); Guo Ban Fa [2020] No. 49",
+    legal_reference="Fuller (1964) ch. 2 (possibility of compliance); EU Charter Art. 49(3) (proportionality)",
     summary="Relatives' listings count against a citizen.",
     what="Flags `network.family_liability: true`.",
     why="""Nobody chooses their relatives or controls what they do. A penalty for a relative's

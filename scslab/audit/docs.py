@@ -40,9 +40,19 @@ def rules_markdown() -> str:
     for r in rules:
         if r.principle != current:
             current = r.principle
-            out.append(f"\n# {PRINCIPLES[current]}\n")
-        out.append("\n" + r.doc)
+            out.append(f"\n## {PRINCIPLES[current]}\n")
+        out.append("\n" + _demote(r.doc))
     return "".join(out)
+
+
+def _demote(markdown: str) -> str:
+    """One heading level down (outside code blocks): rules sit under their principle."""
+    out, fenced = [], False
+    for ln in markdown.split("\n"):
+        if ln.startswith("```"):
+            fenced = not fenced
+        out.append("#" + ln if ln.startswith("#") and not fenced else ln)
+    return "\n".join(out)
 
 
 def pilots_markdown() -> str:

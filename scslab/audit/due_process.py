@@ -59,7 +59,7 @@ def slow_appeal(rb, ctx):
 
 @rule(
     code="SCS233", name="short-appeal-window", severity="low", principle="due-process",
-    legal_reference="EU Charter Art. 47; Regulation B s.1002.9 (30-day notice period)",
+    legal_reference="EU Charter Art. 47 (effective remedy); by analogy Regulation B s.1002.9 (30-day periods)",
     summary=f"People have less than {MIN_APPEAL_WINDOW_DAYS} days to lodge an appeal.",
     what=f"Flags `appeals.deadline_days` below {MIN_APPEAL_WINDOW_DAYS} when appeals exist.",
     why="""A short window turns the right to appeal into a race: people who are ill, away,

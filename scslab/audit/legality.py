@@ -8,7 +8,7 @@ from .registry import rule
 
 @rule(
     code="SCS201", name="lawful-conduct-penalised", severity="critical", principle="legality",
-    legal_reference="EU Charter Art. 49(1) (nullum crimen sine lege); AI Act Art. 5(1)(c)(ii); Guo Ban Fa [2020] No. 49",
+    legal_reference="EU Charter Art. 49(1) (nullum crimen sine lege); AI Act Art. 5(1)(c)(ii)",
     summary="Conduct the law allows costs points or leads to a blacklist.",
     what="""Flags behaviours with `legal_status: lawful` that cost points or appear in a
     blacklist's trigger.""",

@@ -63,7 +63,7 @@ def unpublished_thresholds(rb, ctx):
 
 @rule(
     code="SCS113", name="own-record-invisible", severity="high", principle="promulgation",
-    legal_reference="GDPR Art. 15 (right of access); FCRA s.609, s.615(a) (free report); AI Act Art. 86",
+    legal_reference="GDPR Art. 15 (right of access); FCRA s.609 (disclosure of the file to the consumer); AI Act Art. 86",
     summary="Citizens cannot see their own record.",
     what="Flags `publicity.own_record_visible: false`.",
     why="""Without access to one's own record, a false or excusable entry cannot be spotted,
