@@ -182,7 +182,7 @@ def general_social_score(rb, ctx):
 @rule(
     code="SCS304", name="high-risk-use", severity="low", principle="ai-act",
     legal_reference="AI Act Annex III point 5; Arts. 10, 14, 27, 86",
-    summary="The score decides credit, insurance or public assistance: a high-risk use.",
+    summary="A measure bears on credit, life and health insurance or public assistance: a high-risk use.",
     what=f"""Flags sanctions and privileges in the sectors {', '.join(ANNEX_III_5_SECTORS)}
     (Annex III point 5). Informational: such uses are allowed, under obligations.""",
     why="""Creditworthiness, life and health insurance pricing and eligibility for public
@@ -205,6 +205,6 @@ def high_risk_use(rb, ctx):
         for i, m in enumerate(getattr(rb, kind)):
             if m.sector in ANNEX_III_5_SECTORS:
                 yield Finding.at((kind, i, "sector"),
-                                 f"{kind[:-1]} '{m.id}' uses the score for {ANNEX_III_5_SECTORS[m.sector]} ({m.sector}): "
+                                 f"{kind[:-1]} '{m.id}' bears on {ANNEX_III_5_SECTORS[m.sector]} ({m.sector}): "
                                  "a high-risk use under Annex III point 5",
                                  "document data governance, human oversight, an impact assessment and explanations (Arts. 10, 14, 27, 86)")

@@ -45,7 +45,7 @@ def summary_line(report) -> str:
 def render_verdict(report, console: Console) -> None:
     v = report.verdict
     console.print()
-    console.print(Text.assemble(("EU AI Act Art. 5(1)(c): ", "bold"), (v.conclusion, "bold magenta")))
+    console.print(Text.assemble(("EU AI Act Art. 5(1)(c): ", "bold"), (v.conclusion, "bold magenta")), soft_wrap=True)
     for c in v.conditions:
         mark = {"yes": "met", "partly": "partly met", "no": "not met"}[c.met]
         console.print(Text(f"  ({c.id}) {c.text}: {mark} - {c.because}"), soft_wrap=True)
