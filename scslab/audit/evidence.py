@@ -4,7 +4,8 @@ An evidence function takes the finding, the audited rulebook and a run result an
 sentences such as "each offence restricted 4.3 sectors on average". The run result is
 what `scslab.engine.simulate(rulebook, population=..., steps=..., seed=...)` returns:
 `.citizens` (pandas DataFrame, one row per citizen), `.steps` (per-step aggregates) and
-`.manifest`. Wiring: add `EVIDENCE["SCS211"] = fn`; `attach_evidence` does the rest and
+`.manifest`. Wiring: decorate a function with `@evidence("SCS211")` (or set
+`EVIDENCE["SCS211"] = fn`); `attach_evidence` does the rest and
 `scslab audit --simulate` becomes available as soon as one function is registered.
 """
 
@@ -19,6 +20,21 @@ EvidenceFn = Callable[[Finding, Rulebook, object], list[str]]
 
 # Rule code -> evidence function. Empty until the engine's columns are wired (see module doc).
 EVIDENCE: dict[str, EvidenceFn] = {}
+
+
+def evidence(code: str):
+    """Decorator registering an evidence function for a rule code:
+
+        @evidence("SCS211")
+        def sectors_per_offence(finding, rulebook, result):
+            return [f"each offence restricted {...:.1f} sectors on average"]
+    """
+
+    def register(fn: EvidenceFn) -> EvidenceFn:
+        EVIDENCE[code] = fn
+        return fn
+
+    return register
 
 
 def engine_available() -> bool:

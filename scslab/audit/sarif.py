@@ -72,6 +72,7 @@ def sarif_dict(report) -> dict:
                 "version": __version__,
                 "rules": [rule_descriptor(r) for r in rules],
             }},
+            "invocations": [{"executionSuccessful": True}],
             "artifacts": [{"location": {"uri": _uri(report.file)}}],
             "results": results,
             "properties": {"verdict": v.conclusion, "conditions": {c.id: c.met for c in v.conditions}},
