@@ -67,7 +67,7 @@ def test_other_degree_and_clustering(k, c):
 
 def test_homophily(soc):
     pop, net = soc.population, soc.network
-    assert ms.categorical_assortativity(net, pop.group) > 0.15
+    assert ms.categorical_assortativity(net, pop.group) > 0.4
     assert ms.numeric_assortativity(net, pop.virtue) > 0.08
     assert ms.numeric_assortativity(net, np.log(pop.income)) > 0.08
     # Without homophily the same measures are near zero.

@@ -249,22 +249,14 @@ def _long_ties(rng, w, start, municipality, k_long, k_cross, group=None, h_group
     parts_u, parts_v = [], []
     if k_in > 0:
         owner = np.repeat(np.arange(n, dtype=np.int32), rng.poisson(w * k_in))
-        owner = owner[rng.permutation(owner.shape[0])]
+        perm = rng.permutation(owner.shape[0])
         G = 0 if group is None else int(group.max(initial=0)) + 1
-        pool = municipality[owner].astype(np.int32) * (G + 1) + G  # the open pool
-        if G and h_group > 0:
-            own = rng.random(owner.shape[0]) < h_group
-            pool[own] += group[owner[own]].astype(np.int32) - G
-        # Stable sort by pool after a shuffle: a random order inside each pool.
-        order = np.argsort(pool, kind="stable")
-        owner = owner[order]
-        sizes = np.bincount(pool, minlength=M * (G + 1))
-        del pool, order
-        # Drop the last stub of pools with an odd count, then pair neighbours.
-        ends = np.cumsum(sizes)
-        odd = ends[(sizes % 2) == 1] - 1
-        if odd.size:
-            owner = np.delete(owner, odd)
+        own = (rng.random(owner.shape[0]) < h_group) if G and h_group > 0 else np.zeros(0, bool)
+        grp = group if G else np.zeros(1, np.int8)
+        # Counting sort by pool of the shuffled stubs: a random order inside each pool; the
+        # last stub of a pool with an odd count is left out.
+        owner = _pool_sort(owner, perm, own, municipality, grp, G, M * (G + 1))
+        del perm, own
         pairs = owner.reshape(-1, 2)
         parts_u.append(pairs[:, 0])
         parts_v.append(pairs[:, 1])
@@ -308,6 +300,36 @@ def _local_pairs(start, reach, cnt, cursor, uidx, fill):
                     cursor[a] += 1
                 else:
                     cnt[a] += 1
+
+
+@njit(cache=True)
+def _pool_sort(owner, perm, own, municipality, group, G, n_pools):
+    # Pool of a stub: its municipality's open pool, or (when own[k]) its group's pool there.
+    L = owner.shape[0]
+    pool = np.empty(L, dtype=np.int32)
+    sizes = np.zeros(n_pools + 1, dtype=np.int64)
+    for t in range(L):
+        k = perm[t]
+        i = owner[k]
+        c = municipality[i] * (G + 1) + G
+        if own.shape[0] and own[k]:
+            c += group[i] - G
+        pool[t] = c
+        sizes[c + 1] += 1
+    cursor = np.empty(n_pools, dtype=np.int64)
+    end = np.empty(n_pools, dtype=np.int64)
+    total = 0
+    for c in range(n_pools):
+        cursor[c] = total
+        total += sizes[c + 1] - (sizes[c + 1] % 2)  # an even number of slots per pool
+        end[c] = total
+    out = np.empty(total, dtype=np.int32)
+    for t in range(L):
+        c = pool[t]
+        if cursor[c] < end[c]:  # a pool with an odd count leaves out its last stub
+            out[cursor[c]] = owner[perm[t]]
+            cursor[c] += 1
+    return out
 
 
 @njit(cache=True)

@@ -61,7 +61,7 @@ class Income(_Strict):
     )
     sigma: float = Field(0.7, ge=0.0, le=3.0, description="sigma of log income; allowed 0..3")
     group_factor: dict[GroupName, Annotated[float, Field(gt=0.0, le=100.0)]] = Field(
-        default_factory=lambda: {"urban": 1.0, "rural": 0.45, "migrant": 0.75},
+        default_factory=lambda: {"urban": 1.0, "rural": 0.4, "migrant": 0.75},
         description="multiplier of the median per group (groups left out get 1; the default "
         "names the default groups); "
         "each allowed (0, 100]",
