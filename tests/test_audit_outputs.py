@@ -25,7 +25,7 @@ def validator():
 
 @pytest.fixture(scope="module")
 def bad_report():
-    frags = "".join(RULES[c].bad for c in ("SCS201", "SCS261", "SCS111"))
+    frags = "".join(RULES[c].bad for c in ("SCS201", "SCS261", "SCS111", "SCS301"))
     return audit_text(example_text(frags), "dir with space/rule book.yaml")
 
 

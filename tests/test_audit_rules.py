@@ -146,5 +146,8 @@ def test_audit_properties(rb):
     met = {c.id: c.met for c in v.conditions}
     if "prohibited" in v.conclusion and "not prohibited" not in v.conclusion:
         assert met["i"] == "yes" or met["ii"] == "yes"
-    if rb.network.association_penalty > 0 or rb.network.family_liability:
+    if rb.network.family_liability or (rb.network.association_penalty > 0 and any(m.applies_to.grades for m in rb.sanctions)):
+        assert met["ii"] == "yes"
+    # lawful conduct that leads to a sanction is disproportionate detriment
+    if any(b.legal_status == "lawful" and b.points < 0 for b in rb.behaviours) and any(m.applies_to.grades for m in rb.sanctions):
         assert met["ii"] == "yes"

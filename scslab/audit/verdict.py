@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .ai_act import ANNEX_III_5_SECTORS, SOCIAL_DOMAINS, classifications
+from .ai_act import ANNEX_III_5_SECTORS, SOCIAL_DOMAINS, classifications, score_feeds_detriment
 from .context import AuditContext
 from .findings import SEVERITY_RANK, worst
 from .registry import PRINCIPLES, RULES
 
 # Findings that show each condition (i) and (ii); the verdict cites them.
 CROSS_CONTEXT = ("SCS301",)
-DISPROPORTIONATE = ("SCS302", "SCS201", "SCS261", "SCS151")
+# Lawful conduct that costs points (SCS201) counts through SCS302 once a sanction can follow
+# from it; points lost for one's ties (SCS261) count only where the score leads to detriment.
+DISPROPORTIONATE = ("SCS302", "SCS261", "SCS151")
 HIGH_RISK = ("SCS304",)
 
 LIKELY_PROHIBITED = "likely prohibited social scoring (Art. 5(1)(c))"
@@ -116,7 +118,7 @@ def verdict(report) -> Verdict:
     ctx = AuditContext(rb)
     ev = evaluation_condition(rb)
     cross = _run(CROSS_CONTEXT, rb, ctx)
-    disp = _run(DISPROPORTIONATE, rb, ctx)
+    disp = _run([c for c in DISPROPORTIONATE if c != "SCS261" or score_feeds_detriment(rb)], rb, ctx)
     risk = _run(HIGH_RISK, rb, ctx)
     c1 = Condition("i", "detrimental treatment in social contexts unrelated to where the data came from",
                    "yes" if cross else "no",
