@@ -49,6 +49,10 @@ def render_verdict(report, console: Console) -> None:
     for c in v.conditions:
         mark = {"yes": "met", "partly": "partly met", "no": "not met"}[c.met]
         console.print(Text(f"  ({c.id}) {c.text}: {mark} - {c.because}"), soft_wrap=True)
+        for shown in c.findings[:2]:
+            console.print(Text(f"      e.g. {shown}", style="dim"), soft_wrap=True)
+        if len(c.findings) > 2:
+            console.print(Text(f"      and {len(c.findings) - 2} more", style="dim"))
     if v.high_risk:
         console.print(Text(f"  high-risk sectors (Annex III 5): {', '.join(v.high_risk)}"))
     for cav in v.caveats:
