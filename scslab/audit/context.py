@@ -45,8 +45,8 @@ class AuditContext:
 
     @cached_property
     def score_feeders(self) -> list[int]:
-        """Indices of behaviours that lower the score (and so feed score-based sanctions)."""
-        return [i for i, b in enumerate(self.rb.behaviours) if b.points < 0]
+        """Indices of recordable behaviours that lower the score (and so feed score-based sanctions)."""
+        return [i for i, b in enumerate(self.rb.behaviours) if b.points < 0 and b.observable]
 
     @cached_property
     def blacklists(self) -> list[ListRule]:
