@@ -112,3 +112,43 @@ def crime_without_conviction(rb, ctx):
             yield Finding.at(("behaviours", i, "evidence"),
                              f"behaviour '{b.id}' is treated as a crime on a data trail, without a conviction, yet {_penalty(b, ctx)}",
                              "penalise criminal conduct only after a conviction (evidence: final_decision)")
+
+
+@rule(
+    code="SCS224", name="listing-without-adjudication", severity="medium", principle="presumption-of-innocence",
+    legal_reference="EU Charter Arts. 47-48; GDPR Art. 22(1) (decisions based solely on automated processing)",
+    summary="A blacklist is entered on records that no court or authority has decided.",
+    what="""Flags blacklists entered directly by a behaviour whose evidence is not a final
+    decision and none of whose data sources is adjudicated (a camera, a platform, a bank's
+    records).""",
+    why="""A listing is a decision about a person. When it follows automatically from raw
+    records, nobody has weighed the facts, the excuse or the identity match before the
+    sanction starts: the listed person must disprove the record afterwards.""",
+    bad="""
+    data_sources:
+      - {id: camera, kind: camera, coverage: {default: 0.3}}
+    behaviours:
+      - {id: speeding, label: "driving above the speed limit, caught on camera", domain: traffic,
+         legal_status: administrative, points: -10, social_value: -0.3, utility: 0.2,
+         base_rate: 0.001, sources: [camera], evidence: record}
+    """,
+    good="""
+    data_sources:
+      - {id: camera, kind: camera, coverage: {default: 0.3}}
+    behaviours:
+      - {id: speeding, label: "driving above the speed limit, as found by a court", domain: traffic,
+         legal_status: administrative, points: -10, social_value: -0.3, utility: 0.2,
+         base_rate: 0.001, sources: [traffic_court, camera], evidence: final_decision}
+    """,
+)
+def listing_without_adjudication(rb, ctx):
+    adjudicated = {d.id for d in rb.data_sources if d.adjudicated}
+    for i, x in enumerate(ctx.rb.lists):
+        if x.kind != "blacklist":
+            continue
+        raw = [b for b in x.trigger.behaviours if b in ctx.behaviour_index
+               and ctx.behaviour(b).evidence != "final_decision" and not (set(ctx.behaviour(b).sources) & adjudicated)]
+        if raw:
+            yield Finding.at(("lists", i, "trigger", "behaviours"),
+                             f"blacklist '{x.id}' is entered on records nobody has decided ({', '.join(raw)})",
+                             "list people only on a final decision, or after a review of the record")
