@@ -22,7 +22,7 @@ def _levers(off: list[str]) -> dict[str, bool]:
 
 @app.command()
 def run(
-    rulebook: str = typer.Argument(..., help="a bundled pilot or a rulebook file"),
+    rulebook: str = typer.Argument(None, help="a bundled pilot or a rulebook file (not with --resume)"),
     population: int = typer.Option(10_000, "--population", "-n", help="citizens (1..50,000,000)"),
     steps: int = typer.Option(365, "--steps", "-t", help="days to simulate (1..36,500)"),
     seed: int = typer.Option(0, "--seed", "-s", help="random seed (>= 0)"),
@@ -32,15 +32,21 @@ def run(
     ledger: float = typer.Option(0.0, "--ledger", help="share of citizens whose every event is kept (0..1)"),
     off: list[str] = typer.Option([], "--off", help="switch a lever off: law, market, norms, code (repeatable)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing complete run folder"),
+    checkpoint_every: int = typer.Option(None, "--checkpoint-every", help="save resumable state every K days"),
+    resume: Path = typer.Option(None, "--resume", help="continue a killed run from its run folder"),
 ) -> None:
-    """Apply a rulebook day by day to a synthetic society and write a run folder."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    """Apply a rulebook day by day to a synthetic society and write a run folder.
+
+    With --checkpoint-every K the state is saved every K days; `scslab run --resume DIR`
+    continues a killed run and writes tables byte-identical to an uninterrupted run.
+    """
+    if resume is not None:
+        _resume(resume)
+        return
+    if rulebook is None:
+        fail("give a rulebook (a bundled pilot or a file), or --resume RUN_FOLDER")
+    if checkpoint_every is not None and not 1 <= checkpoint_every <= 36_500:
+        fail(f"--checkpoint-every must be in 1..36,500, got {checkpoint_every}")
 
     from ..engine import run_nation
     from ..pilots import resolve_rulebook
@@ -61,21 +67,14 @@ def run(
     rb = resolve_rulebook(rulebook)
     nat = resolve_rulebook(national) if national else None
     out = out or Path("runs") / f"{rb.metadata.name}-s{seed}"
-    from ..store import RunExistsError
-    from ..store.run_folder import open_run
+    from ..engine.run import memory_problem
 
-    if out.exists() and not overwrite:
-        try:
-            open_run(out)
-            fail(f"{out} already holds a complete run; use --overwrite or another --out")
-        except RunExistsError:
-            pass
-        except Exception:  # incomplete or not a run: the writer decides
-            pass
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=console, transient=False,
-    ) as bar:
+    problem = memory_problem(population, spec.network.mean_degree, len(rb.lists) + (len(nat.lists) if nat else 0), ledger)
+    if problem:
+        fail(problem)
+    from ..store import RunFolderError
+
+    with _progress_bar() as bar:
         task = bar.add_task(f"{rb.metadata.name} x {population:,}", total=steps, rate="")
         import time
 
@@ -85,11 +84,58 @@ def run(
             el = time.perf_counter() - t0
             bar.update(task, completed=done, rate=f"{done / el:.1f} steps/s" if el > 0 else "")
 
-        res = run_nation([rb], population=population, steps=steps, seed=seed, society=spec, national=nat,
-                         levers=_levers(off), ledger=ledger if ledger > 0 else False, progress=tick)
-    res.write(out, overwrite=overwrite)
+        try:
+            res = run_nation([rb], population=population, steps=steps, seed=seed, society=spec, national=nat,
+                             levers=_levers(off), ledger=ledger if ledger > 0 else False, progress=tick,
+                             out=out, checkpoint_every=checkpoint_every, overwrite=overwrite)
+        except RunFolderError as e:
+            fail(f"{e} (use --overwrite, another --out, or --resume for a killed run)")
+    _summary(res, f"{rb.metadata.name}: {population:,} citizens x {steps} days, seed {seed}")
+    console.print(f"run folder: [bold]{out}[/bold]")
+
+
+def _progress_bar():
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=console, transient=False,
+    )
+
+
+def _resume(folder: Path) -> None:
+    import time
+
+    from ..engine import resume as resume_run
+
+    if not folder.is_dir():
+        fail(f"{folder}: no such run folder")
+    with _progress_bar() as bar:
+        task = bar.add_task(f"resuming {folder.name}", total=None, rate="")
+        t0 = time.perf_counter()
+
+        def tick(done: int, total: int) -> None:
+            el = time.perf_counter() - t0
+            bar.update(task, completed=done, total=total, rate=f"{done / el:.1f} steps/s" if el > 0 else "")
+
+        try:
+            res = resume_run(folder, progress=tick)
+        except FileNotFoundError as e:
+            fail(str(e))
+    m = res.manifest
+    _summary(res, f"{m.get('rulebook')}: {m.get('population'):,} citizens x {m.get('steps')} days, seed {m.get('seed')}")
+    console.print(f"run folder: [bold]{folder}[/bold]")
+
+
+def _summary(res, title: str) -> None:
     s = res.summary()
-    t = Table(title=f"{rb.metadata.name}: {population:,} citizens x {steps} days, seed {seed}")
+    t = Table(title=title)
     t.add_column("measure")
     t.add_column("value", justify="right")
     grades = res.citizens.grade.value_counts()
@@ -102,9 +148,10 @@ def run(
     t.add_row("sectors restricted per listed citizen", f"{s['sectors_per_listed']:.2f}")
     t.add_row("harm per 1,000 citizens per day", f"{s['harm_per_1000_per_day']:.3f}")
     t.add_row("mean trust", f"{s['mean_trust']:.3f}")
-    t.add_row("citizen-steps per second", f"{res.manifest['timing']['citizen_steps_per_second']:,}")
+    timing = res.manifest.get("timing", {})
+    if "citizen_steps_per_second" in timing:
+        t.add_row("citizen-steps per second", f"{timing['citizen_steps_per_second']:,}")
     console.print(t)
-    console.print(f"run folder: [bold]{out}[/bold]")
 
 
 @app.command()

@@ -7,6 +7,6 @@
 
 from .params import EngineParams, Levers
 from .result import RunResult
-from .run import run_nation, simulate
+from .run import resume, run_nation, simulate
 
-__all__ = ["EngineParams", "Levers", "RunResult", "run_nation", "simulate"]
+__all__ = ["EngineParams", "Levers", "RunResult", "resume", "run_nation", "simulate"]

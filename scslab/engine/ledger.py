@@ -64,6 +64,7 @@ class Ledger:
         m, off = st.municipality, st.offset
         if m not in self._mask:
             self._mask[m] = sampled(np.arange(st.n, dtype=np.int64) + off, self.fraction)
+        if m not in self._prev_sectors:
             self._prev_sectors[m] = np.zeros(st.n, np.uint32)
         keep = self._mask[m]
         bids = np.array(crb.behaviour_ids, dtype=object)
@@ -95,6 +96,18 @@ class Ledger:
         k = keep[aev.decided]
         self._add(t, m, aev.decided[k] + off, "appeal_decided", wrongful=aev.wrongful[k],
                   detail=np.where(aev.won[k], "won", "lost"))
+
+    def restore(self, table: pa.Table) -> None:
+        """Continue from a saved ledger (events of the steps already run)."""
+        self.cols = {k: [] for k in self.cols}
+        if table.num_rows == 0:
+            return
+        for k in self.cols:
+            col = table[k]
+            if pa.types.is_string(col.type):
+                self.cols[k].append(np.array(col.to_pylist(), dtype=object))
+            else:
+                self.cols[k].append(col.to_numpy(zero_copy_only=False))
 
     def table(self) -> pa.Table:
         c = self.cols

@@ -34,11 +34,14 @@ class RunResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {k: getattr(self, k) for k in TABLES if getattr(self, k) is not None}
 
-    def write(self, folder: str | Path, overwrite: bool = False) -> Path:
-        """Write a self-describing run folder (atomic files, COMPLETE marker last)."""
+    def write(self, folder: str | Path, overwrite: bool = False, resume: bool = False) -> Path:
+        """Write a self-describing run folder (atomic files, COMPLETE marker last).
+
+        `resume=True` continues an incomplete folder this run started (keeping its checkpoint).
+        """
         from ..store import RunWriter
 
-        w = RunWriter(folder, overwrite=overwrite)
+        w = RunWriter(folder, overwrite=overwrite, resume=resume)
         for name, df in self.tables().items():
             w.write_table(name, df)
         w.write_manifest(self.manifest)

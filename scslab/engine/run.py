@@ -11,13 +11,16 @@ import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..rulebook.checks import check_rulebook
 from ..rulebook.compiled import compile_rulebook
 from ..rulebook.errors import Problem, RulebookError
+from ..rulebook.loader import dump_rulebook
 from ..rulebook.schema import Rulebook
+from . import checkpoint
 from .context import View
 from .ledger import Ledger
 from .nation import merge_national
@@ -34,6 +37,35 @@ def _as_rulebook(x) -> Rulebook:
     from ..pilots import resolve_rulebook
 
     return resolve_rulebook(x)
+
+
+def estimate_bytes(population: int, mean_degree: float, n_lists: int, ledger: float = 0.0) -> int:
+    """Rough peak memory of a run: state, tie graph (and its construction), result tables."""
+    per_citizen = 260 + 30 * n_lists + 220  # shard state and view; the final snapshot table
+    per_tie = 2 * 5 + 12  # two stored directions (index + active flag); generation scratch
+    per_ledger_citizen = 400 * ledger  # a rough allowance for the event ledger
+    return int(population * (per_citizen + per_ledger_citizen) + population * mean_degree / 2 * per_tie)
+
+
+def available_bytes() -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def memory_problem(population: int, mean_degree: float, n_lists: int, ledger: float = 0.0) -> str | None:
+    """A message if the run would not fit in this machine's free memory, else None."""
+    need = estimate_bytes(population, mean_degree, n_lists, ledger)
+    have = available_bytes()
+    if have is not None and need > 0.9 * have:
+        return (f"a run of {population:,} citizens needs about {need / 2**30:.1f} GiB, "
+                f"but only {have / 2**30:.1f} GiB is free; use a smaller --population")
+    return None
 
 
 def _society(society, population: int, municipalities: int, seed: int):
@@ -98,14 +130,20 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
                seed: int = 0, society=None, national: Rulebook | str | None = None,
                params: EngineParams | None = None, levers: Levers | dict | None = None,
                ledger: bool | float = False, save_ties: bool | None = None,
-               progress: Callable[[int, int], None] | None = None) -> RunResult:
+               progress: Callable[[int, int], None] | None = None,
+               out: str | Path | None = None, checkpoint_every: int | None = None,
+               overwrite: bool = False) -> RunResult:
     """Simulate one or more municipalities, each with its own rulebook.
 
     With one rulebook and several municipalities in the society spec, every municipality
     runs that rulebook. `ledger` is False, True (all citizens) or a sample fraction.
+    With `out`, the run folder is written there; with `checkpoint_every` too, the state is
+    saved every so many steps and `resume(out)` continues a killed run.
     """
     if not 1 <= int(steps) <= MAX_STEPS:
         raise ValueError(f"steps must be in 1..{MAX_STEPS}, got {steps}")
+    if checkpoint_every is not None and (out is None or not 1 <= int(checkpoint_every) <= MAX_STEPS):
+        raise ValueError("checkpoint_every needs an output folder and a value in 1..36500")
     rbs = [_as_rulebook(r) for r in rulebooks]
     nat = _as_rulebook(national) if national is not None else None
     params = params or EngineParams()
@@ -115,22 +153,80 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
     t0 = time.perf_counter()
     soc = _society(society, population, len(rbs) if len(rbs) > 1 else 1, seed)
     t_soc = time.perf_counter() - t0
-    led = Ledger(1.0 if ledger is True else float(ledger)) if ledger else None
+    fraction = (1.0 if ledger is True else float(ledger)) if ledger else 0.0
+    if save_ties is None:
+        save_ties = soc.n <= 50_000
+    config = {
+        "rulebooks": [dump_rulebook(r) for r in rbs],  # YAML text: dates stay dates
+        "national": dump_rulebook(nat) if nat else None,
+        # JSON text, not a mapping: the config file sorts keys, and the order of groups matters.
+        "society": soc.spec.model_dump_json(),
+        "seed": int(seed), "steps": int(steps), "params": params.model_dump_json(),
+        "ledger": fraction, "save_ties": bool(save_ties), "checkpoint_every": checkpoint_every,
+    }
+    if out is not None:
+        from ..store import RunWriter
+
+        RunWriter(out, overwrite=overwrite)  # refuses a finished run; marks the folder INCOMPLETE at once
+        if checkpoint_every:
+            checkpoint.write_config(Path(out), config)
+    return _execute(config, rbs, nat, soc, params, t_soc, progress, out)
+
+
+def resume(out: str | Path, progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Continue a run killed before it finished, from its newest checkpoint.
+
+    The tables written at the end are byte-identical to those of an uninterrupted run.
+    """
+    from ..rulebook import parse_rulebook
+    from ..society import SocietySpec, make_society
+    from ..store import open_run
+
+    folder = Path(out)
+    if (folder / "COMPLETE").is_file():
+        return _result_from_folder(open_run(folder))
+    config = checkpoint.read_config(folder)
+    if config is None:
+        raise FileNotFoundError(f"{folder}: no checkpoint to resume from (was the run started with checkpoints?)")
+    where = f"{folder}/checkpoint/config.json"
+    rbs = [parse_rulebook(text, where) for text in config["rulebooks"]]
+    nat = parse_rulebook(config["national"], where) if config["national"] else None
+    params = EngineParams.model_validate_json(config["params"])
+    t0 = time.perf_counter()
+    soc = make_society(SocietySpec.model_validate_json(config["society"]), seed=config["seed"])
+    return _execute(config, rbs, nat, soc, params, time.perf_counter() - t0, progress, folder, resuming=True)
+
+
+def _result_from_folder(run) -> RunResult:
+    t = {name: run.table(name) for name in run.tables()}
+    return RunResult(manifest=run.manifest, steps=t["steps"], citizens=t["citizens"], grades=t["grades"],
+                     c4=t["c4"], network=t["network"], events=t.get("events"), ties=t.get("ties"))
+
+
+def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool = False) -> RunResult:
+    seed, steps, every = config["seed"], config["steps"], config["checkpoint_every"]
+    led = Ledger(config["ledger"]) if config["ledger"] else None
     nation = build_nation(rbs, soc, params, seed, nat, led)
+    t_start, rows, grades = 0, [], []
+    if resuming:
+        t_start, rows, grades = checkpoint.load(Path(out), nation, led)
     view, nxt = nation.new_view(), nation.new_view()
     for sh in nation.shards:
         sh.publish(view)
-    rows, grades = [], []
+    if progress is not None and t_start:
+        progress(t_start, steps)
     t1 = time.perf_counter()
-    for t in range(int(steps)):
+    for t in range(t_start, steps):
         for sh in nation.shards:
-            rows.append(sh.step(t, view, int(steps)))
+            rows.append(sh.step(t, view, steps))
             sh.publish(nxt)
             grades.append((t, sh.st.municipality, sh.crb.grade_names,
                            np.bincount(sh.st.grade, minlength=len(sh.crb.grade_names))))
         view, nxt = nxt, view
+        if every and (t + 1) % every == 0 and t + 1 < steps:
+            checkpoint.save(Path(out), t + 1, nation, rows, grades, led)
         if progress is not None:
-            progress(t + 1, int(steps))
+            progress(t + 1, steps)
     t_run = time.perf_counter() - t1
     manifest = {
         "scslab_version": _version(),
@@ -150,19 +246,24 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
         "params": params.model_dump(mode="json"),
         "levers": params.levers.label(),
         "ledger": None if led is None else {"fraction": led.fraction},
+        "checkpoint_every": every,
+        "resumed_from_step": t_start if resuming else None,
         "versions": _versions(),
         "timing": {"society_seconds": round(t_soc, 3), "run_seconds": round(t_run, 3),
-                   "citizen_steps_per_second": round(soc.n * int(steps) / max(t_run, 1e-9))},
+                   "citizen_steps_per_second": round(soc.n * (steps - t_start) / max(t_run, 1e-9))},
     }
-    if save_ties is None:
-        save_ties = soc.n <= 50_000
-    return build_result(nation, soc, manifest, rows, grades, led, save_ties)
+    result = build_result(nation, soc, manifest, rows, grades, led, config["save_ties"])
+    if out is not None:
+        result.write(out, overwrite=False, resume=True)
+        checkpoint.remove(Path(out))
+    return result
 
 
 def simulate(rulebook: Rulebook | str, *, population: int = 10_000, steps: int = 365, seed: int = 0,
              society=None, params: EngineParams | None = None, levers: Levers | dict | None = None,
              ledger: bool | float = False, save_ties: bool | None = None,
-             progress: Callable[[int, int], None] | None = None) -> RunResult:
+             progress: Callable[[int, int], None] | None = None, out: str | Path | None = None,
+             checkpoint_every: int | None = None, overwrite: bool = False) -> RunResult:
     """Apply one rulebook day by day to a synthetic society of `population` citizens.
 
     >>> r = simulate("rongcheng", population=2_000, steps=30, seed=1)
@@ -170,7 +271,8 @@ def simulate(rulebook: Rulebook | str, *, population: int = 10_000, steps: int =
     30
     """
     return run_nation([rulebook], population=population, steps=steps, seed=seed, society=society,
-                      params=params, levers=levers, ledger=ledger, save_ties=save_ties, progress=progress)
+                      params=params, levers=levers, ledger=ledger, save_ties=save_ties, progress=progress,
+                      out=out, checkpoint_every=checkpoint_every, overwrite=overwrite)
 
 
 def _version() -> str:

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ MANIFEST = "manifest.json"
 COMPLETE = "COMPLETE"
 INCOMPLETE = "INCOMPLETE"
 _MARKERS = (COMPLETE, INCOMPLETE)
+# The engine keeps resumable state here while a run is in progress (scslab.engine.checkpoint);
+# it is not part of a finished run and is never listed in COMPLETE.
+CHECKPOINT_DIR = "checkpoint"
 
 # A table name becomes a file name and a DuckDB view name: keep it a plain identifier.
 _TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
@@ -85,6 +89,8 @@ def _run_files(folder: Path) -> list[str]:
     """Every file under ``folder`` except the markers, as sorted relative POSIX paths."""
     out = []
     for dirpath, dirnames, filenames in os.walk(folder):
+        if Path(dirpath) == Path(folder) and CHECKPOINT_DIR in dirnames:
+            dirnames.remove(CHECKPOINT_DIR)
         dirnames.sort()
         rel_dir = Path(dirpath).relative_to(folder)
         for fn in filenames:
@@ -115,9 +121,11 @@ class RunWriter:
             w.write_table("steps", steps_df)
     """
 
-    def __init__(self, folder: str | os.PathLike, overwrite: bool = False) -> None:
+    def __init__(self, folder: str | os.PathLike, overwrite: bool = False, resume: bool = False) -> None:
         self.path = Path(folder)
         self._finished = False
+        if resume and (self.path / INCOMPLETE).is_file() and not (self.path / COMPLETE).exists():
+            return  # continue the incomplete run this folder holds, keeping what it wrote
         self._prepare(overwrite)
 
     def _prepare(self, overwrite: bool) -> None:
@@ -137,7 +145,8 @@ class RunWriter:
                     listed = set(_read_json(p / COMPLETE).get("files", {}))
                 except (OSError, ValueError, AttributeError):
                     listed = set()
-            ours = [n for n in names if self._is_run_file(n, listed) and (p / n).is_file()]
+            ours = [n for n in names if (self._is_run_file(n, listed) and (p / n).is_file())
+                    or (n == CHECKPOINT_DIR and (p / n).is_dir())]
             foreign = [n for n in names if n not in ours]
             if foreign:
                 shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
@@ -147,7 +156,9 @@ class RunWriter:
                 )
             # COMPLETE goes first, so a crash while clearing leaves an incomplete folder.
             for n in sorted(ours, key=lambda n: n != COMPLETE):
-                if n != INCOMPLETE:
+                if n == CHECKPOINT_DIR:
+                    shutil.rmtree(p / n)
+                elif n != INCOMPLETE:
                     os.unlink(p / n)
         p.mkdir(parents=True, exist_ok=True)
         atomic_write_json(
