@@ -11,7 +11,7 @@ from scslab.pilots import PILOTS, load_pilot, pilot_text
 from scslab.rulebook import DEFAULT_GROUPS, compile_rulebook, parse_rulebook
 from scslab.rulebook.checks import _sourced
 
-PILOT_FILES = [p for p in PILOTS]
+PILOT_FILES = list(PILOTS)
 
 # Properties of the conduct itself: identical wherever the same id appears.
 ACT_FIELDS = ("domain", "legal_status", "social_value", "utility", "base_rate", "excusable", "observable")

@@ -238,9 +238,10 @@ def mutated(draw) -> dict:
         target = parent if isinstance(parent, dict) else data
         target[draw(ids.filter(lambda s: s not in target)) + "x"] = draw(WRONG_VALUES)
     else:  # point a reference somewhere that does not exist
-        refs = [p for p, v in _paths(data)
-                if isinstance(v, str) and p and p[-1] in ("list", "source") or
-                (len(p) >= 2 and p[-2] in ("sources", "behaviours", "grades") and isinstance(v, str))]
+        refs = [p for p, v in _paths(data) if isinstance(v, str) and p and (
+            p[-1] in ("list", "source")  # a measure's list, any `source:` citation
+            or (len(p) >= 2 and p[-2] in ("sources", "behaviours", "grades"))  # items of id lists
+        )]
         assume(refs)
         rp = rnd.choice(refs)
         _parent(data, rp)[rp[-1]] = "undefined-" + draw(ids)
