@@ -57,6 +57,10 @@ class YamlProblem(Exception):
         self.path = path
 
 
+# libyaml's composer when PyYAML was built with it (several times faster); marks are the same.
+_Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -126,7 +130,7 @@ def parse_yaml(text: str | bytes, name: str = "<string>") -> Located:
     if not text.strip():
         raise YamlProblem("the file is empty; expected a rulebook mapping", Mark(1, 1))
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Composer(text)
         try:
             root = loader.get_single_node()
         finally:
