@@ -50,6 +50,8 @@ class Test:
     null +- margin reads as "not supported" (negligible).
     """
 
+    __test__ = False  # not a pytest test class, despite the name
+
     metric: str
     direction: int
     margin: float
@@ -158,9 +160,11 @@ def c2(r, ctx: RunContext | None = None) -> dict[str, float]:
         out["offences_followed"] = NAN
         return out
     deg = dict(zip(c["citizen"].to_numpy(), c["degree_initial"].to_numpy(), strict=True))
+    rel = ctx.related
     per = punishments.offence_punishments(
         r.events, _steps_run(r), blacklists=ctx.blacklists,
-        ties_penalised=ctx.association_penalty > 0, has_ties=lambda i: deg.get(i, 0) > 0)
+        ties_penalised=ctx.association_penalty > 0, has_ties=lambda i: deg.get(i, 0) > 0,
+        related=(lambda b: rel.get(b, frozenset())) if rel is not None else None)
     out.update(punishments.summarise(per))
     return out
 
@@ -390,7 +394,12 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
           Test("lawful_points_share", +1, 0.01), c1),
     Claim("C2", "one wrong, punished everywhere",
           "A single offence brings sanctions in many unrelated sectors at once.",
-          (_m("sectors_per_sanctioning_offence", "sectors restricted per sanctioning offence",
+          (_m("unrelated_sectors_per_sanctioning_offence", "unrelated sectors restricted per sanctioning offence",
+              "Among offences followed within 30 days by at least one new sector restriction, the mean number "
+              "of newly restricted sectors that the relatedness map does not relate to the offence's domain "
+              "(ledger; map: scslab/audit/data/relatedness.yaml).",
+              "mean over offences with k>0 of |new sectors ∖ related(domain)|", "sectors"),
+           _m("sectors_per_sanctioning_offence", "sectors restricted per sanctioning offence",
               "Among offences followed within 30 days by at least one new sector restriction, the mean "
               "number of distinct sectors newly restricted in that window (ledger).",
               "mean over offences with k>0 of k = |sectors restricted in [t, t+30) not restricted at t−1|",
@@ -406,7 +415,7 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
            _m("sectors_per_listed", "sectors ever restricted per blacklisted citizen",
               "Mean number of distinct sectors ever restricted, over citizens blacklisted at least once.",
               "mean of sectors_ever where listings > 0", "sectors")),
-          Test("sectors_per_sanctioning_offence", +1, 0.1, null=1.0), c2),
+          Test("unrelated_sectors_per_sanctioning_offence", +1, 0.1), c2),
     Claim("C3", "no due process",
           "People are listed on records that are false or lack context, and stay listed.",
           (_m("wrongful_share", "share of blacklistings that are wrongful",

@@ -24,6 +24,8 @@ class RunContext:
     # groups from best to worst data coverage (P(an act is recorded), averaged over scored behaviours)
     groups_by_coverage: tuple[str, ...] = ()
     coverage: dict[str, float] = field(default_factory=dict)
+    # behaviour id -> sectors related to its domain (the audit's relatedness map); None = unknown
+    related: dict[str, frozenset[str]] | None = None
 
     @property
     def scale_range(self) -> float:
@@ -53,8 +55,18 @@ def context_from_rulebook(rb, groups: tuple[str, ...] | None = None) -> RunConte
         scale_min=float(crb.min), scale_max=float(crb.max), base=float(crb.base),
         blacklists=frozenset(i for i, b in zip(crb.list_ids, crb.list_black, strict=True) if b),
         association_penalty=float(crb.association_penalty),
-        groups_by_coverage=order, coverage=cov,
+        groups_by_coverage=order, coverage=cov, related=_related_sectors(rb),
     )
+
+
+def _related_sectors(rb) -> dict[str, frozenset[str]] | None:
+    """Sectors related to each behaviour's domain, from the audit's shipped relatedness map."""
+    try:
+        from ..audit.relatedness import default_relatedness
+    except ImportError:  # pragma: no cover - the audit package is optional for metrics
+        return None
+    rel = default_relatedness()
+    return {b.id: frozenset(rel.get(b.domain, frozenset())) for b in rb.behaviours}
 
 
 def context_of(result) -> RunContext:

@@ -1,0 +1,125 @@
+"""`scslab compare`: pilots side by side on the claims, over seeds, with an HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+from .common import console, fail
+
+MAX_POPULATION = 1_000_000  # compare runs many simulations; larger societies belong in `scslab run`
+MAX_SEEDS = 200
+
+
+def check_sizes(population: int, steps: int, seeds: int) -> None:
+    if not 100 <= population <= MAX_POPULATION:
+        fail(f"--population must be in 100..{MAX_POPULATION:,}, got {population}")
+    if not 1 <= steps <= 36_500:
+        fail(f"--steps must be in 1..36,500, got {steps}")
+    if not 1 <= seeds <= MAX_SEEDS:
+        fail(f"--seeds must be in 1..{MAX_SEEDS}, got {seeds}")
+
+
+def resolve_pilots(names) -> list[str]:
+    """Check every pilot or rulebook file up front, so a typo fails before hours of runs."""
+    from ..pilots import resolve_rulebook
+
+    for n in names:
+        resolve_rulebook(n)  # raises RulebookError: printed as located problems, exit 2
+    return list(names)
+
+
+def run_with_progress(config, title: str):
+    """Run a comparison with one progress bar per pilot (and per lever decomposition)."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..experiments import compare, plan
+
+    specs = plan(config)
+    groups: dict[str, int] = {}
+    for s in specs:
+        key = f"{s.pilot} levers" if s.role == "levers" else s.pilot
+        groups[key] = groups.get(key, 0) + 1
+    console.print(f"[bold]{title}[/bold]: {len(specs)} runs of {config.population:,} citizens x {config.steps} days "
+                  f"on {config.workers} worker{'s' if config.workers != 1 else ''}")
+    t0 = time.perf_counter()
+    with Progress(TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as bar:
+        tasks = {k: bar.add_task(k, total=n) for k, n in groups.items()}
+
+        def tick(spec, outcome) -> None:
+            key = f"{spec.pilot} levers" if spec.role == "levers" else spec.pilot
+            bar.advance(tasks[key])
+
+        cmp = compare(config, progress=tick)
+    cmp.manifest["wall_seconds"] = round(time.perf_counter() - t0, 2)
+    return cmp
+
+
+def print_claims(cmp) -> None:
+    from rich.table import Table
+
+    from ..report.html import fmt_interval
+
+    colour = {"supported": "green", "not supported": "red", "mixed": "yellow"}
+    t = Table(title=f"The claims ({cmp.config.confidence:.0%} intervals over {cmp.config.seeds} seeds)",
+              show_lines=True)
+    t.add_column("claim", overflow="fold", max_width=24)
+    for c in cmp.columns:
+        t.add_column(c + (" (ref)" if cmp.roles[c] == "reference" else ""), overflow="fold")
+    for r in cmp.claims_table():
+        cells = []
+        for x in r["cells"].values():
+            v = x["verdict"]
+            col = colour.get(v, "dim")
+            iv = x["interval"]
+            cells.append(f"[{col}]{v}[/{col}]" + (f"\n[dim]{fmt_interval(iv)}[/dim]" if iv is not None else ""))
+        t.add_row(f"[bold]{r['id']}[/bold] {r['claim']}\n[dim]{r['metric']}[/dim]", *cells)
+    console.print(t)
+
+
+@app.command("compare")
+def compare_cmd(
+    pilots: list[str] = typer.Argument(..., help="bundled pilots or rulebook files"),
+    population: int = typer.Option(5_000, "--population", "-n", help="citizens per run"),
+    steps: int = typer.Option(365, "--steps", "-t", help="days per run"),
+    seeds: int = typer.Option(5, "--seeds", "-k", help="runs per pilot, seeds seed..seed+K-1"),
+    seed: int = typer.Option(1, "--seed", "-s", help="first seed"),
+    no_references: bool = typer.Option(False, "--no-references",
+                                       help="leave out the references (rule-of-law, and none: the no-SCS baseline)"),
+    levers: list[str] = typer.Option(None, "--levers",
+                                     help="pilot to decompose by lever for C11, 16 runs per seed (repeatable; "
+                                          "default: the first pilot)"),
+    no_levers: bool = typer.Option(False, "--no-levers", help="skip the lever decomposition (C11)"),
+    confidence: float = typer.Option(0.95, "--confidence", help="interval and verdict confidence"),
+    workers: int = typer.Option(2, "--workers", "-w", help="worker processes (results do not depend on it)"),
+    out: Path = typer.Option(Path("reports/compare"), "--out", "-o",
+                             help="folder for report.html and report.json (the numbers)"),
+) -> None:
+    """Compare pilots on the critics' claims C1..C11 and write an HTML report.
+
+    Each pilot runs over K seeds (and the references unless --no-references); every metric
+    is reported as its mean with a t-interval over seeds, and each claim gets a verdict.
+    """
+    from ..experiments import CompareConfig
+    from ..report import write_report
+
+    check_sizes(population, steps, seeds)
+    if not 0.5 <= confidence < 1.0:
+        fail(f"--confidence must be in [0.5, 1), got {confidence}")
+    if not 1 <= workers <= 64:
+        fail(f"--workers must be in 1..64, got {workers}")
+    names = resolve_pilots(pilots)
+    lever_pilots = [] if no_levers else (resolve_pilots(levers) if levers else names[:1])
+    config = CompareConfig(pilots=tuple(names), population=population, steps=steps, seeds=seeds, first_seed=seed,
+                           references=not no_references, levers=tuple(lever_pilots), confidence=confidence,
+                           workers=workers)
+    cmp = run_with_progress(config, "compare")
+    print_claims(cmp)
+    path = write_report(cmp, out / "report.html")
+    console.print(f"numbers: {path.with_suffix('.json')}")
+    console.print(f"report: [bold]{path}[/bold]")

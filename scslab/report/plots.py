@@ -1,0 +1,266 @@
+"""The report's figures, drawn with matplotlib (Agg) and inlined as SVG text.
+
+Each function takes a `Comparison` and returns an SVG string, or None when there is
+nothing to draw (e.g. no ties were kept). SVG ids are salted with a constant, and no date
+is written, so the same comparison gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+plt.rcParams.update({
+    "svg.fonttype": "none",  # text stays text: smaller files, searchable
+    "svg.hashsalt": "scslab",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100,
+})
+
+BASE_STYLE = {"color": "black", "linestyle": "--", "linewidth": 1.2}
+
+
+def _svg(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", dpi=110, metadata={"Date": None, "Creator": "scslab"})
+    plt.close(fig)
+    s = buf.getvalue()
+    return s[s.index("<svg"):]  # drop the XML prolog and doctype: the SVG is inlined in HTML
+
+
+def _colours(cols):
+    cmap = plt.get_cmap("tab10")
+    return {c: cmap(i % 10) for i, c in enumerate(cols)}
+
+
+def _grid(n: int, per_row: int = 3, w: float = 3.2, h: float = 2.4):
+    rows = max(1, -(-n // per_row))
+    cols = min(n, per_row) or 1
+    fig, axes = plt.subplots(rows, cols, figsize=(w * cols, h * rows), squeeze=False, layout="constrained")
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    return fig, axes.ravel()
+
+
+def score_distributions(cmp) -> str | None:
+    cols = [c for c in cmp.columns if c in cmp.detail]
+    if not cols:
+        return None
+    colour = _colours(cmp.columns)
+    fig, axes = _grid(len(cols))
+    for ax, c in zip(axes, cols, strict=False):
+        d = cmp.detail[c]
+        lo, hi, base = d["scale"]
+        s = np.asarray(d["score"], dtype=float)
+        rng = (lo, hi) if np.isfinite(lo) and np.isfinite(hi) and hi > lo else None
+        ax.hist(s, bins=40, range=rng, color=colour[c])
+        if np.isfinite(base):
+            ax.axvline(base, **{**BASE_STYLE, "linewidth": 0.8})
+        ax.set_yscale("log")
+        ax.set_title(c)
+        ax.set_xlabel("score (dashed: base)")
+        ax.set_ylabel("citizens")
+    fig.suptitle("Final scores, first seed (log scale)")
+    return _svg(fig)
+
+
+def trajectories(cmp) -> str | None:
+    colour = _colours(cmp.columns)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
+    for c in cmp.columns:
+        s = cmp.series[c]
+        a1.plot(s["step"], s["mean_score_scaled"], color=colour[c], label=c)
+        a2.plot(s["step"], s["share_listed"] * 100.0, color=colour[c], label=c)
+    a1.set_title("Mean score, above base")
+    a1.set_ylabel("% of the score range")
+    a2.set_title("Citizens blacklisted")
+    a2.set_ylabel("% of citizens")
+    for a in (a1, a2):
+        a.set_xlabel("day")
+    a2.legend(fontsize=8, frameon=False)
+    return _svg(fig)
+
+
+def sectors_per_offence(cmp) -> str | None:
+    cols = [c for c in cmp.columns if c in cmp.detail and len(cmp.detail[c].get("new_sectors", ())) > 0]
+    colour = _colours(cmp.columns)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
+    # Left: the distribution of sectors newly restricted within 30 days of an offence.
+    mx = max([int(np.max(cmp.detail[c]["new_sectors"])) for c in cols] + [1])
+    width = 0.8 / max(len(cols), 1)
+    for i, c in enumerate(cols):
+        ns = np.asarray(cmp.detail[c]["new_sectors"])
+        hit = ns[ns > 0]
+        if hit.size == 0:
+            continue
+        k = np.arange(1, mx + 1)
+        share = np.array([(hit == v).mean() for v in k])
+        a1.bar(k + (i - (len(cols) - 1) / 2) * width, share * 100.0, width=width, color=colour[c], label=c)
+    a1.set_xlabel("sectors newly restricted within 30 days")
+    a1.set_ylabel("% of sanctioning offences")
+    a1.set_title("Sectors per sanctioning offence (first seed)")
+    if cols:
+        a1.legend(fontsize=8, frameon=False)
+    # Right: means over seeds with intervals, all and unrelated sectors.
+    xs = np.arange(len(cmp.columns))
+    for j, (key, lab, hatch) in enumerate((("sectors_per_sanctioning_offence", "all sectors", None),
+                                           ("unrelated_sectors_per_sanctioning_offence", "unrelated", "//"))):
+        m, lo, hi = _intervals(cmp, key)
+        a2.bar(xs + (j - 0.5) * 0.38, np.nan_to_num(m), width=0.38, yerr=_yerr(m, lo, hi),
+               color=[colour[c] for c in cmp.columns], hatch=hatch, edgecolor="white", capsize=2, label=lab)
+    a2.set_xticks(xs, cmp.columns, rotation=20)
+    a2.set_ylabel("sectors")
+    a2.set_title("Mean over seeds (95% interval)")
+    a2.legend(fontsize=8, frameon=False)
+    return _svg(fig)
+
+
+def _intervals(cmp, key):
+    iv = [cmp.value(c, key) for c in cmp.columns]
+    return (np.array([x.mean for x in iv], float), np.array([x.lo for x in iv], float),
+            np.array([x.hi for x in iv], float))
+
+
+def _yerr(m, lo, hi):
+    lo = np.where(np.isfinite(lo), lo, m)
+    hi = np.where(np.isfinite(hi), hi, m)
+    return np.nan_to_num(np.vstack([m - lo, hi - m]))
+
+
+def _trailing_mean(x: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last `window` days (fewer at the start): no edge artefacts."""
+    c = np.cumsum(np.nan_to_num(np.asarray(x, float)))
+    out = c.copy()
+    out[window:] = c[window:] - c[:-window]
+    return out / np.minimum(np.arange(1, len(c) + 1), window)
+
+
+def harm_trust(cmp) -> str | None:
+    from ..experiments.compare import BASELINE
+
+    colour = _colours(cmp.columns)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
+    window = max(1, len(next(iter(cmp.series.values()))["step"]) // 30)
+    base = cmp.series.get(BASELINE)
+    for c in cmp.columns:
+        s = cmp.series[c]
+        style = BASE_STYLE if c == BASELINE else {"color": colour[c]}
+        a1.plot(s["step"], _trailing_mean(s["harm_per_1000"], window),
+                label=c + (" (baseline)" if c == BASELINE else ""), **style)
+        if base is not None:
+            a2.plot(s["step"], (s["trust"] - base["trust"]) * 100.0, label=c, **style)
+        else:
+            a2.plot(s["step"], s["trust"], label=c, **style)
+    a1.set_title(f"Harm per 1,000 citizens per day ({window}-day mean, seeds averaged)")
+    if base is not None:
+        a2.set_title("Mean trust minus the no-SCS baseline")
+        a2.set_ylabel("percentage points")
+    else:
+        a2.set_title("Mean trust")
+    for a in (a1, a2):
+        a.set_xlabel("day")
+    a1.legend(fontsize=8, frameon=False)
+    return _svg(fig)
+
+
+def score_virtue(cmp) -> str | None:
+    cols = [c for c in cmp.columns if c in cmp.detail]
+    if not cols:
+        return None
+    colour = _colours(cmp.columns)
+    fig, axes = _grid(len(cols))
+    for ax, c in zip(axes, cols, strict=False):
+        d = cmp.detail[c]
+        listed = np.asarray(d["sample_listed"], bool)
+        ax.scatter(d["sample_virtue"][~listed], d["sample_score"][~listed], s=3, alpha=0.35, color=colour[c],
+                   rasterized=True, linewidths=0)
+        if listed.any():
+            ax.scatter(d["sample_virtue"][listed], d["sample_score"][listed], s=12, color="crimson", marker="x",
+                       label="blacklisted")
+            ax.legend(fontsize=7, frameon=False)
+        rho = cmp.value(c, "spearman_score_virtue").mean
+        ax.set_title(f"{c}  (ρ = {rho:.2f})" if np.isfinite(rho) else c)
+        ax.set_xlabel("virtue")
+        ax.set_ylabel("score")
+    fig.suptitle("Score against virtue (a sample of citizens, first seed)")
+    return _svg(fig)
+
+
+def neighbourhoods(cmp) -> str | None:
+    import networkx as nx
+
+    cols = [c for c in cmp.columns if c in cmp.detail and cmp.detail[c].get("graph") is not None
+            and cmp.roles.get(c) == "pilot"]
+    if not cols:
+        cols = [c for c in cmp.columns if c in cmp.detail and cmp.detail[c].get("graph") is not None]
+    if not cols:
+        return None
+    cols = cols[:4]
+    fig, axes = _grid(len(cols), per_row=2, w=4.6, h=4.0)
+    for ax, c in zip(axes, cols, strict=False):
+        g = cmp.detail[c]["graph"]
+        G = nx.Graph()
+        G.add_nodes_from(int(v) for v in g["nodes"])
+        G.add_edges_from(zip(g["src"].tolist(), g["dst"].tolist(), strict=True))
+        pos = nx.spring_layout(G, seed=1)
+        grades = list(g["grade"])
+        order = list(g.get("grade_order") or sorted(set(grades), key=grades.index))
+        names = [n for n in order if n in set(grades)]
+        cmap = plt.get_cmap("RdYlGn", max(len(order), 2))  # low grades red, high green
+        gi = {n: order.index(n) for n in names}
+        colour = [cmap(gi[x]) for x in grades]
+        edge = ["black" if li else "white" for li in g["listed"]]
+        nx.draw_networkx_edges(G, pos, ax=ax, width=0.4, alpha=0.5)
+        nodes = [int(v) for v in g["nodes"]]
+        nx.draw_networkx_nodes(G, pos, nodelist=nodes, node_color=colour, edgecolors=edge, linewidths=[2.0 if li else 0.5 for li in g["listed"]],
+                               node_size=[80 if v == g["centre"] else 30 for v in nodes], ax=ax)
+        for n in names:
+            ax.scatter([], [], color=cmap(gi[n]), label=n, s=20)
+        ax.legend(fontsize=7, frameon=False, title="grade", title_fontsize=7, loc="upper right")
+        ax.set_title(f"{c}: two steps from citizen {g['centre']}")
+        ax.set_axis_off()
+    fig.suptitle("A neighbourhood, coloured by grade (black ring: blacklisted; large: the centre)")
+    return _svg(fig)
+
+
+def levers_shapley(cmp) -> str | None:
+    from ..metrics.claims import LEVERS
+
+    if not cmp.levers:
+        return None
+    pilots = list(cmp.levers)
+    fig, ax = plt.subplots(figsize=(max(6.0, 2.4 * len(pilots) + 2), 3.6), layout="constrained")
+    colour = plt.get_cmap("Set2")
+    width = 0.8 / len(LEVERS)
+    xs = np.arange(len(pilots))
+    for j, k in enumerate(LEVERS):
+        iv = [cmp.levers[p]["summary"].get(f"share_{k}") for p in pilots]
+        m = np.array([x.mean if x else np.nan for x in iv])
+        lo = np.array([x.lo if x else np.nan for x in iv])
+        hi = np.array([x.hi if x else np.nan for x in iv])
+        ax.bar(xs + (j - 1.5) * width, np.nan_to_num(m) * 100, width=width, yerr=_yerr(m, lo, hi) * 100,
+               color=colour(j), capsize=2, label=k)
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.set_xticks(xs, pilots)
+    ax.set_ylabel("% of harm reduction (Shapley)")
+    ax.set_title("Which lever reduces harm: Shapley shares, all four on vs all off (95% interval)")
+    ax.legend(fontsize=8, frameon=False, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    return _svg(fig)
+
+
+FIGURES = (
+    ("score-distributions", "Score distributions by pilot", score_distributions),
+    ("trajectories", "Mean score and share blacklisted over time", trajectories),
+    ("sectors-per-offence", "Sectors restricted per offence", sectors_per_offence),
+    ("harm-trust", "Harm and trust over time against the no-SCS baseline", harm_trust),
+    ("score-virtue", "Score against virtue", score_virtue),
+    ("neighbourhood", "A sample neighbourhood, coloured by grade", neighbourhoods),
+    ("levers", "The four levers: Shapley shares of harm reduction (C11)", levers_shapley),
+)
