@@ -24,8 +24,10 @@ app = typer.Typer(
 # Each module registers its commands on `app`.
 from . import store_cmds  # noqa: E402,F401  # isort: skip
 from . import rulebook_cmds  # noqa: E402,F401
+
 from . import audit_cmd  # noqa: E402,F401  # isort: skip
 from . import run_cmds  # noqa: E402,F401  # isort: skip
+from . import compare_cmds, demo_cmd  # noqa: E402,F401  # isort: skip
 
 
 def main() -> None:
