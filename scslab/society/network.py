@@ -305,16 +305,16 @@ def _local_pairs(start, reach, cnt, cursor, uidx, fill):
 @njit(cache=True)
 def _pool_sort(owner, perm, own, municipality, group, G, n_pools):
     # Pool of a stub: its municipality's open pool, or (when own[k]) its group's pool there.
+    # Pools are found in stub order (sequential reads), then gathered through perm.
     L = owner.shape[0]
     pool = np.empty(L, dtype=np.int32)
     sizes = np.zeros(n_pools + 1, dtype=np.int64)
-    for t in range(L):
-        k = perm[t]
+    for k in range(L):
         i = owner[k]
         c = municipality[i] * (G + 1) + G
         if own.shape[0] and own[k]:
             c += group[i] - G
-        pool[t] = c
+        pool[k] = c
         sizes[c + 1] += 1
     cursor = np.empty(n_pools, dtype=np.int64)
     end = np.empty(n_pools, dtype=np.int64)
@@ -325,9 +325,10 @@ def _pool_sort(owner, perm, own, municipality, group, G, n_pools):
         end[c] = total
     out = np.empty(total, dtype=np.int32)
     for t in range(L):
-        c = pool[t]
+        k = perm[t]
+        c = pool[k]
         if cursor[c] < end[c]:  # a pool with an odd count leaves out its last stub
-            out[cursor[c]] = owner[perm[t]]
+            out[cursor[c]] = owner[k]
             cursor[c] += 1
     return out
 
