@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/bench_society.py --big      # and 1e7
     .venv/bin/python benchmarks/bench_society.py --sizes 200000 --municipalities 1
 
+Wall times on a shared machine vary with other load; the CPU times printed next to them
+(all kernels are single-threaded) show what an idle machine would take.
 Each size runs in a fresh subprocess so the peak resident memory (ru_maxrss) belongs to it.
 "Peak extra" is that peak minus the resident memory before generating (after numba warm-up).
 The clustering calibration is timed apart: it depends on the spec only and is cached.
@@ -41,10 +43,13 @@ def one(n: int, municipalities: int, seed: int) -> dict:
     long_range_share(float(net_spec.mean_degree), float(net_spec.clustering_target),
                      float(net_spec.degree_dispersion), float(cross), min(PILOT_N, max(n, 1_000)))
     t1 = time.perf_counter()
+    c1 = time.process_time()
     pop = make_population(spec, seed)
     t2 = time.perf_counter()
+    c2 = time.process_time()
     net = make_network(pop, spec, seed)
     t3 = time.perf_counter()
+    c3 = time.process_time()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     stats = ms.summary(net, pop, sample=20_000)
     t4 = time.perf_counter()
@@ -57,6 +62,8 @@ def one(n: int, municipalities: int, seed: int) -> dict:
         "population_s": t2 - t1,
         "network_s": t3 - t2,
         "total_s": t3 - t1,
+        "population_cpu_s": c2 - c1,
+        "network_cpu_s": c3 - c2,
         "measures_s": t4 - t3,
         "peak_extra_mb": (peak - base) / 2**20,
         "result_mb": (pop.nbytes + net.nbytes) / 2**20,
@@ -89,6 +96,8 @@ def main() -> None:
         print(f"  time: population {r['population_s']:.2f} s, network {r['network_s']:.2f} s, "
               f"total {r['total_s']:.2f} s (+ calibration {r['calibration_s']:.2f} s, cached; "
               f"measures {r['measures_s']:.2f} s)")
+        print(f"  cpu time (wall time without other load): population "
+              f"{r['population_cpu_s']:.2f} s, network {r['network_cpu_s']:.2f} s")
         print(f"  memory: peak extra {r['peak_extra_mb']:.0f} MB = "
               f"{r['peak_bytes_per_citizen']:.0f} B/citizen; result {r['result_mb']:.0f} MB; "
               f"stored {r['stored_bytes_per_tie']:.1f} B/tie")
