@@ -70,11 +70,12 @@ def test_pilot_by_name():
     assert runner.invoke(app, ["audit", "suining"]).exit_code == 1
 
 
-def test_simulate_is_not_available_yet(files):
+def test_simulate_refuses_a_society_too_small(files):
+    # --simulate itself is tested in test_audit_simulate*.py
     clean, _, _ = files
-    r = runner.invoke(app, ["audit", str(clean), "--simulate"])
+    r = runner.invoke(app, ["audit", str(clean), "--simulate", "--population", "10"])
     assert r.exit_code == 2
-    assert "not available yet" in r.stderr
+    assert "--population must be at least" in r.stderr
 
 
 def test_bad_input_gives_located_messages_and_status_2(tmp_path):

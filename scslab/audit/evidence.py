@@ -4,9 +4,11 @@ An evidence function takes the finding, the audited rulebook and a run result an
 sentences such as "each offence restricted 4.3 sectors on average". The run result is
 what `scslab.engine.simulate(rulebook, population=..., steps=..., seed=...)` returns:
 `.citizens` (pandas DataFrame, one row per citizen), `.steps` (per-step aggregates) and
-`.manifest`. Wiring: decorate a function with `@evidence("SCS211")` (or set
-`EVIDENCE["SCS211"] = fn`); `attach_evidence` does the rest and
-`scslab audit --simulate` becomes available as soon as one function is registered.
+`.manifest`, and the event ledger `.events` when the run kept one. Wiring: decorate a
+function with `@evidence("SCS211")` (or set `EVIDENCE["SCS211"] = fn`); `attach_evidence`
+does the rest. The functions for the bundled rules live in `evidence_rules.py` (figures
+from `measured.py`) and register on import, at the end of this module;
+`scslab.audit.simulation` runs the simulation and attaches them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from .findings import Finding
 
 EvidenceFn = Callable[[Finding, Rulebook, object], list[str]]
 
-# Rule code -> evidence function. Empty until the engine's columns are wired (see module doc).
+# Rule code -> evidence function (filled by evidence_rules on import, see the end of this module).
 EVIDENCE: dict[str, EvidenceFn] = {}
 
 
@@ -72,3 +74,6 @@ def attach_evidence(findings: Iterable[Finding], run_result, rulebook: Rulebook,
         except (KeyError, AttributeError, ValueError, TypeError, ZeroDivisionError) as e:
             f.evidence.append(f"evidence unavailable: {type(e).__name__}: {e}")
     return out
+
+
+from . import evidence_rules  # noqa: E402,F401  (registers the bundled rules' functions)

@@ -26,6 +26,9 @@ def audit(
     fail_on: str = typer.Option("high", "--fail-on", help="exit 1 when a finding is at or above: low, medium, high, critical, or never"),
     relatedness: str = typer.Option(None, "--relatedness", help="YAML file mapping behaviour domains to related sectors"),
     simulate: bool = typer.Option(False, "--simulate", help="attach evidence measured in a simulation run"),
+    population: int = typer.Option(20_000, "--population", "-n", help="with --simulate: citizens simulated"),
+    steps: int = typer.Option(365, "--steps", "-t", help="with --simulate: days simulated"),
+    seed: int = typer.Option(0, "--seed", help="with --simulate: random seed"),
     output: str = typer.Option(None, "--output", "-o", help="write the report to this file instead of the terminal"),
 ) -> None:
     """Audit a rulebook: located findings, the AI Act verdict and a scorecard per principle.
@@ -42,20 +45,22 @@ def audit(
         fail(f"--fail-on must be one of {', '.join(SEVERITIES)} or never, not '{fail_on}'")
     if simulate:
         from ..audit.evidence import available
+        from ..audit.simulation import SimulationSettings
 
         ok, why = available()
         if not ok:
+            fail(why)
+        settings = SimulationSettings(population, steps, seed)
+        why = settings.problem()
+        if why:
             fail(why)
     rel = load_relatedness(relatedness)  # RulebookError -> located messages, exit 2 (see main)
     try:
         report = audit_file(rulebook, select=_codes(select), ignore=_codes(ignore), relatedness=rel)
     except ValueError as e:  # unknown rule code
         fail(str(e))
-    if simulate:  # pragma: no cover - wired by the lead once evidence functions exist
-        from ..audit.evidence import attach_evidence
-        from ..engine import simulate as run
-
-        attach_evidence(report.findings, run(report.rulebook, population=5_000, steps=365, seed=0), report.rulebook)
+    if simulate:
+        _attach_simulated_evidence(report, settings)
 
     if fmt == "text":
         if output:
@@ -78,6 +83,30 @@ def audit(
             sys.stdout.write(text)
     if fail_on != "never" and at_least(report.findings, fail_on):
         raise typer.Exit(1)
+
+
+def _attach_simulated_evidence(report, settings) -> None:
+    """Run the rulebook with a progress bar on stderr (stdout stays clean for JSON and SARIF)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from ..audit.evidence import attach_evidence
+    from ..audit.simulation import run_for_audit
+    from .common import err_console
+
+    with Progress(TextColumn("[bold]simulating[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("days"), TimeRemainingColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task(f"{report.rulebook.metadata.name} ({settings.describe()})", total=settings.steps)
+        result = run_for_audit(report.rulebook, settings, progress=lambda done, total: bar.update(task, completed=done))
+    attach_evidence(report.findings, result, report.rulebook)
+    n = sum(1 for f in report.findings if f.evidence)
+    err_console.print(f"simulated {settings.describe()}: evidence for {n} of {len(report.findings)} findings",
+                      style="dim")
 
 
 def _write(path: str, text: str) -> None:
