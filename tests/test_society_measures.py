@@ -85,7 +85,7 @@ def test_against_networkx_on_random_graphs(n, p, seed):
 
 
 def test_summary_keys(small):
-    out = ms.summary(small.network, small.population)
+    out = small.summary()
     for key in ("mean_degree", "avg_clustering", "er_clustering", "assort_group",
                 "assort_virtue", "cross_municipality_share"):
         assert np.isfinite(out[key])

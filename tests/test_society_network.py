@@ -179,3 +179,54 @@ def test_any_small_spec_gives_valid_graph(n, m, k, c, disp, cross, seed):
     s.network.check()
     assert s.network.n == n
     assert ms.mean_degree(s.network) <= max(n - 1, 0) + 1e-9
+
+
+def test_bad_ids_are_refused(soc):
+    net = soc.network.copy()
+    n = net.n
+    with pytest.raises(IndexError):
+        net.neighbours(n)
+    with pytest.raises(IndexError):
+        net.neighbours(-1)
+    with pytest.raises(IndexError):
+        net.set_citizen_ties_active([0, n], False)
+    with pytest.raises(IndexError):
+        net.set_ties_active([0], [n + 5], False)
+    with pytest.raises(ValueError):
+        net.set_ties_active([0, 1], [2], False)
+    with pytest.raises(IndexError):
+        net.subgraph_sample(n)
+    with pytest.raises(ValueError):
+        net.drop_edges(np.zeros(3, dtype=bool))
+    with pytest.raises(ValueError):
+        ms.numeric_assortativity(net, np.zeros(n - 1))
+    assert net.active.all()
+
+
+def test_same_arrays_in_a_single_threaded_process():
+    """Generation runs serial kernels only: a process limited to one thread agrees."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib\n"
+        "from scslab.society import SocietySpec, make_society\n"
+        "s = make_society(SocietySpec(n=3000, municipalities=2), 9)\n"
+        "h = hashlib.sha256()\n"
+        "for a in (s.population.virtue, s.population.income, s.population.group,\n"
+        "          s.network.indptr, s.network.indices):\n"
+        "    h.update(a.tobytes())\n"
+        "print(h.hexdigest())\n"
+    )
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               NUMBA_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    s = make_society(SocietySpec(n=3000, municipalities=2), 9)
+    h = hashlib.sha256()
+    for a in (s.population.virtue, s.population.income, s.population.group,
+              s.network.indptr, s.network.indices):
+        h.update(a.tobytes())
+    assert out == h.hexdigest()

@@ -32,6 +32,12 @@ class Society:
     def n(self) -> int:
         return self.population.n
 
+    def summary(self, sample: int | None = None) -> dict[str, float]:
+        """Headline network and homophily statistics (see ``measures.summary``)."""
+        from .measures import summary
+
+        return summary(self.network, self.population, sample)
+
 
 def make_society(spec: SocietySpec | None = None, seed: int = 0) -> Society:
     """Population then network, each from its own random stream keyed by ``seed``."""

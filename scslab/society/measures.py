@@ -21,9 +21,7 @@ def mean_degree(net: Network) -> float:
 
 def local_clustering(net: Network, nodes: np.ndarray | None = None) -> np.ndarray:
     """Local clustering coefficient of each node in ``nodes`` (all when None), float64."""
-    if nodes is None:
-        nodes = np.arange(net.n, dtype=np.int64)
-    nodes = np.ascontiguousarray(nodes, dtype=np.int64)
+    nodes = np.arange(net.n, dtype=np.int64) if nodes is None else net._ids(nodes)
     return _local_clustering(net.indptr, net.indices, net.active, nodes)
 
 
@@ -44,6 +42,8 @@ def average_clustering(net: Network, sample: int | None = None, seed: int = 0) -
 def numeric_assortativity(net: Network, values: np.ndarray) -> float:
     """Pearson correlation of ``values`` across the two ends of each tie."""
     v = np.ascontiguousarray(values, dtype=np.float64)
+    if v.shape != (net.n,):
+        raise ValueError(f"values must have one entry per citizen ({net.n})")
     s, ss, sxy, m = _endpoint_sums(net.indptr, net.indices, net.active, v)
     if m == 0:
         return float("nan")
@@ -57,7 +57,11 @@ def numeric_assortativity(net: Network, values: np.ndarray) -> float:
 def mixing_matrix(net: Network, labels: np.ndarray, k: int | None = None) -> np.ndarray:
     """Share of tie ends (both directions) from category a to b; sums to 1."""
     lab = np.ascontiguousarray(labels, dtype=np.int64)
-    k = int(lab.max()) + 1 if k is None else k
+    if lab.shape != (net.n,):
+        raise ValueError(f"labels must have one entry per citizen ({net.n})")
+    if lab.size and lab.min() < 0:
+        raise ValueError("labels must be non-negative integers")
+    k = max(int(lab.max(initial=0)) + 1, 1 if k is None else k)
     e = _mixing(net.indptr, net.indices, net.active, lab, k)
     total = e.sum()
     return e / total if total else e

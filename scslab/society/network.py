@@ -70,8 +70,16 @@ class Network:
     def nbytes(self) -> int:
         return self.indptr.nbytes + self.indices.nbytes + self.active.nbytes
 
+    def _ids(self, ids, what: str = "citizen ids") -> np.ndarray:
+        # The numba kernels do not bounds-check: validate every id that reaches them.
+        a = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
+        if a.size and (a.min() < 0 or a.max() >= self.n):
+            raise IndexError(f"{what} must lie in 0..{self.n - 1}")
+        return a
+
     def neighbours(self, i: int, active_only: bool = True) -> np.ndarray:
         """Ids tied to citizen ``i``, ascending."""
+        i = int(self._ids([i], "citizen id")[0])
         lo, hi = self.indptr[i], self.indptr[i + 1]
         nb = self.indices[lo:hi]
         return nb[self.active[lo:hi]] if active_only else nb.copy()
@@ -97,18 +105,22 @@ class Network:
 
     def set_ties_active(self, src, dst, value: bool) -> int:
         """Set both stored copies of ties (src[k], dst[k]); returns how many were found."""
-        src = np.ascontiguousarray(src, dtype=np.int64)
-        dst = np.ascontiguousarray(dst, dtype=np.int64)
+        src, dst = self._ids(src), self._ids(dst)
+        if src.shape != dst.shape:
+            raise ValueError("src and dst must have the same length")
         return int(_set_pairs(self.indptr, self.indices, self.active, src, dst, bool(value)))
 
     def set_citizen_ties_active(self, citizens, value: bool) -> None:
         """Drop (value False) or restore (True) every tie of the given citizens."""
-        nodes = np.ascontiguousarray(citizens, dtype=np.int64)
+        nodes = self._ids(citizens)
         _set_nodes(self.indptr, self.indices, self.active, nodes, bool(value))
 
     def drop_edges(self, mask: np.ndarray) -> None:
         """Deactivate the stored entries where ``mask`` (aligned with ``indices``) is true,
         and their mirror entries, so the graph stays undirected."""
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != self.indices.shape:
+            raise ValueError("mask must align with indices (one flag per stored entry)")
         idx = np.flatnonzero(mask)
         src = np.searchsorted(self.indptr, idx, side="right") - 1
         self.set_ties_active(src, self.indices[idx], False)
@@ -123,6 +135,9 @@ class Network:
 
         Returns (ids, network) where network node k is citizen ids[k]; ids are ascending.
         """
+        center = int(self._ids([center], "center")[0])
+        if radius < 0:
+            raise ValueError("radius must be >= 0")
         cap = self.n if max_nodes is None else max(1, int(max_nodes))
         nodes = _bfs(self.indptr, self.indices, self.active, int(center), int(radius), cap,
                      bool(active_only))
