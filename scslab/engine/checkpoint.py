@@ -97,6 +97,7 @@ def load(run: Path, nation, ledger) -> tuple[int, list[dict], list]:
         with np.load(d / f"state-{sh.m}.npz") as z:
             for key, target in sh.st.arrays().items():
                 target[...] = z[key]
+        sh.ties_active = int(np.count_nonzero(sh.st.active))
     with open(d / "progress.json", encoding="utf-8") as fh:
         progress = json.load(fh)
     grades = [(t, m, tuple(names), np.array(counts, dtype=np.int64)) for t, m, names, counts in progress["grades"]]

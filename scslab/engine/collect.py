@@ -9,33 +9,24 @@ from __future__ import annotations
 import numpy as np
 
 from .listing import EXIT_REASONS
-from .state import NOT_LISTED
 
 
 def _popcount32(x: np.ndarray) -> np.ndarray:
     return np.bitwise_count(x) if hasattr(np, "bitwise_count") else np.array([bin(v).count("1") for v in x])
 
 
-def collect(shard, t, acts, rec, lev, aev, flows, dropped, cheated) -> dict:
-    st, crb, tb = shard.st, shard.crb, shard.tb
+def collect(shard, t, acts, rec, lev, aev, flows, dropped, c4_cell=None) -> dict:
+    """One row of additive aggregates. Stocks come from the fused kernels' chunk sums
+    (`flows`); flows are summed over this step's acts and records (sparse)."""
+    crb, tb = shard.crb, shard.tb
     sv = crb.social_value[acts.behaviour]
     harm = sv < 0
     pts = crb.points[rec.behaviour]
     loss, gain = pts < 0, pts > 0
-    if crb.n_lists:
-        on = st.until != NOT_LISTED
-        black_on = on & crb.list_black[:, None]
-        any_black = black_on.any(axis=0)
-        listed_wrong = (black_on & st.wrongful).any(axis=0)
-        any_red = (on & ~crb.list_black[:, None]).any(axis=0)
-    else:
-        any_black = listed_wrong = any_red = np.zeros(st.n, bool)
-    trust = shard.trust
-    sec = _popcount32(st.sectors)
     row = {
         "step": t,
-        "municipality": st.municipality,
-        "population": st.n,
+        "municipality": shard.st.municipality,
+        "population": shard.st.n,
         "acts_harm": int(harm.sum()),
         "acts_good": int((sv > 0).sum()),
         "harm": float(-sv[harm].sum()),
@@ -57,27 +48,25 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped, cheated) -> dict:
         "entries_lawful": 0,
         "entries_red": 0,
         "renewals": lev.renewed,
-        "listed_black": int(any_black.sum()),
-        "listed_black_wrongful": int(listed_wrong.sum()),
-        "listed_red": int(any_red.sum()),
-        "sanctioned": int((st.sectors != 0).sum()),
-        "sector_restrictions": int(sec.sum()),
-        "sanction_cost": flows.get("sanction_cost", 0.0),
-        "privilege_benefit": flows.get("privilege_benefit", 0.0),
+    }
+    for k in ("listed_black", "listed_black_wrongful", "listed_red", "sanctioned", "sector_restrictions",
+              "sanction_cost", "privilege_benefit"):
+        row[k] = flows[k]
+    row.update({
         "appeals_lodged": int(aev.lodged.size),
         "appeals_decided": int(aev.decided.size),
         "appeals_won": int(aev.won.sum()),
         "appeals_won_wrongful": int((aev.won & aev.wrongful).sum()),
         "appeals_decided_wrongful": int(aev.wrongful.sum()),
         "ties_dropped": int(dropped),
-        "ties_active": int(np.count_nonzero(st.active)),
-        "cheated": int(cheated.sum()),
-        "trust_sum": float(trust.sum(dtype=np.float64)),
-        "score_sum": float(st.score.sum(dtype=np.float64)),
-        "score_sq_sum": float(np.square(st.score, dtype=np.float64).sum()),
-        "wealth_sum": float(st.wealth.sum(dtype=np.float64)),
-        "disclosed": int(st.disclosed.sum()),
-    }
+        "ties_active": int(shard.ties_active),
+        "cheated": flows["cheated"],
+        "trust_sum": flows["trust_sum"],
+        "score_sum": flows["score_sum"],
+        "score_sq_sum": flows["score_sq_sum"],
+        "wealth_sum": flows["wealth_sum"],
+        "disclosed": flows["disclosed"],
+    })
     for reason in EXIT_REASONS:
         row[f"exits_{reason}"] = 0
     for l, who, wrongful, lawful in lev.entered:
@@ -90,14 +79,8 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped, cheated) -> dict:
     for l, who, reason in lev.exited:
         if crb.list_black[l]:
             row[f"exits_{EXIT_REASONS[reason]}"] += int(who.size)
-    # C4 needs the buffer a citizen had when deciding, not after today's acts were scored
-    # (that would push today's offenders into low quartiles). So the cells are fixed from
-    # the end-of-step state the day before a sample day, and used on the sample day.
-    every = shard.p.c4_every
-    cells = getattr(shard, "_c4_cells", None)
-    if t % every == 0 and cells is not None:
-        sample_c4(shard, acts, cells)
-    shard._c4_cells = c4_cells(shard) if (t + 1) % every == 0 else None
+    if c4_cell is not None:
+        sample_c4(shard, acts, c4_cell)
     return row
 
 

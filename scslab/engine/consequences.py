@@ -7,54 +7,36 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..rulebook.compiled import CompiledRulebook
-from .context import Tables
+from . import kernels
+from .context import Tables, View
 from .listing import EXIT_APPEAL, ListEvents, _remove
 from .params import EngineParams
 from .state import NOT_LISTED, ShardState
 
 
-def sanction(st: ShardState, crb: CompiledRulebook, tb: Tables) -> dict[str, float]:
-    """Apply every measure in force; wealth pays costs and collects income and benefits.
+def sanction(st: ShardState, crb: CompiledRulebook, tb: Tables, nxt: View) -> dict[str, float]:
+    """Grade, every measure in force, wealth, and this shard's part of the next view.
 
     Measures are folded once into per-grade and per-list tables (Tables.by_grade /
-    by_list), so a step costs a few gathers instead of one pass per measure.
+    by_list), and the day's update is one fused pass (kernels.consequences) that also
+    returns the stock sums for the aggregates.
     """
-    st.grade[:] = crb.grade_of(st.score)
-    g = tb.by_grade
-    cost = g.cost[st.grade]
-    gain = g.gain[st.grade]
-    sectors = g.sectors[st.grade]
-    priv_any = g.privileged[st.grade]
-    lt = tb.by_list
-    for l in lt.active_lists:
-        on = st.until[l] != NOT_LISTED
-        if lt.cost[l]:
-            cost = cost + on * np.float32(lt.cost[l])
-        if lt.gain[l]:
-            gain = gain + on * np.float32(lt.gain[l])
-        if lt.sectors[l]:
-            sectors = sectors | (on.astype(np.uint32) * lt.sectors[l])
-        if lt.privileged[l]:
-            priv_any = priv_any | on
-    st.sectors[:] = sectors
-    st.sectors_ever |= sectors
-    hit_any = sectors != 0
-    st.counters["sanction_days"] += hit_any
-    st.counters["privilege_days"] += priv_any
-    st.wealth += st.income - cost + gain
+    g, lt = tb.by_grade, tb.by_list
+    partial = np.zeros((kernels.n_chunks(st.n), 11), np.float64)
+    kernels.consequences(
+        st.score, crb.grade_min, st.until, st.wrongful, crb.list_black, crb.list_published,
+        g.cost, g.gain, g.sectors, g.privileged, lt.cost, lt.gain, lt.sectors, lt.privileged,
+        st.income, st.disclosed, st.harm_level, np.float32(tb.cheat_scale),
+        st.grade, st.wealth, st.sectors, st.sectors_ever, st.counters["sanction_days"],
+        st.counters["privilege_days"], st.offset, nxt.score, nxt.black, nxt.published, nxt.harm,
+        nxt.cheat, partial)
+    tot = partial.sum(axis=0)
     return {
-        "sanction_cost": float(cost.sum(dtype=np.float64)),
-        "privilege_benefit": float(gain.sum(dtype=np.float64)),
+        "score_sum": float(tot[0]), "score_sq_sum": float(tot[1]), "wealth_sum": float(tot[2]),
+        "sanctioned": int(tot[3]), "sector_restrictions": int(tot[4]), "listed_black": int(tot[5]),
+        "listed_black_wrongful": int(tot[6]), "listed_red": int(tot[7]),
+        "sanction_cost": float(tot[8]), "privilege_benefit": float(tot[9]), "disclosed": int(tot[10]),
     }
-
-
-def _sectors_of(st: ShardState, tb: Tables, idx: np.ndarray) -> np.ndarray:
-    """Sectors restricted for citizens idx given their grade and lists now."""
-    sec = tb.by_grade.sectors[st.grade[idx]]
-    for l in tb.by_list.active_lists:
-        on = st.until[l, idx] != NOT_LISTED
-        sec = sec | (on.astype(np.uint32) * tb.by_list.sectors[l])
-    return sec
 
 
 @dataclass
@@ -65,7 +47,7 @@ class AppealEvents:
     wrongful: np.ndarray  # bool aligned with decided: was the listing wrongful
 
 
-def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, t: int,
+def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int,
            rng: np.random.Generator, ev: ListEvents) -> AppealEvents:
     """Decide appeals that are due, then let listed citizens lodge new ones.
 
@@ -93,9 +75,6 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, t
         fix = due[won & was_wrong]
         st.neg[fix] = np.minimum(st.neg[fix], st.cneg[fix])
         st.score[fix] = np.clip(crb.base + st.pos[fix] - st.neg[fix], crb.min, crb.max)
-        st.grade[fix] = crb.grade_of(st.score[fix])
-        freed = due[won]
-        st.sectors[freed] = _sectors_of(st, tb, freed)  # a won appeal lifts today's restrictions
         st.counters["appeals_won"][due[won]] += 1
         st.appeal_due[due] = NOT_LISTED
     lodged = []

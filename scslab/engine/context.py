@@ -77,6 +77,7 @@ class Tables:
     disclose_incentive: float
     by_grade: MeasureFold
     by_list: MeasureFold
+    cheat_scale: float
 
 
 def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
@@ -129,6 +130,7 @@ def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
         disclose_incentive=incentive,
         by_grade=by_grade,
         by_list=by_list,
+        cheat_scale=p.cheat_scale,
     )
 
 

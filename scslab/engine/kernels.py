@@ -15,6 +15,14 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 
+# Sums are accumulated per fixed-size chunk of citizens and the chunks added in order
+# afterwards, so a sum is the same whatever the number of threads.
+CHUNK = 16384
+
+
+def n_chunks(n: int) -> int:
+    return max(1, (n + CHUNK - 1) // CHUNK)
+
 
 @njit(cache=True, inline="always")
 def _mix(z):
@@ -104,42 +112,212 @@ def drop_ties(indptr, indices, active, offset, v_black, v_published, seed, step,
 
 @njit(cache=True, parallel=True)
 def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, v_black, refuse_listed,
-                    k_ties, k_strangers, seed, step, forget, r, s, trust, cheated_out):
-    """Each citizen trades with k_ties random ties and k_strangers random citizens of the shard.
+                    k_ties, strangers, seed, step, forget, r, s, trust, cheated_out, partial):
+    """Each citizen trades with k_ties random ties and one stranger per entry of `strangers`.
 
     A partner cheats with its published cheat probability (from its recent harm). Trust is
     the beta-reputation estimate (r + 1) / (r + s + 2) with forgetting (Josang and Ismail
-    2002). One hash per exchange gives two independent 26-bit uniforms (pick, cheat).
+    2002). The day's market pairs citizen i with stranger (i + delta) mod n for each random
+    delta in `strangers`: every citizen meets a uniformly random stranger, and memory is
+    read in order instead of at random. One hash per exchange gives two 26-bit uniforms.
+    partial[c] gets chunk c's sums of trust and of cheats.
     """
-    for li in prange(n_local):
-        gi = li + offset
-        rr = r[li] * forget
-        ss = s[li] * forget
-        cheats = 0
-        d = indptr[li + 1] - indptr[li]
-        for k in range(k_ties + k_strangers):
-            z = _mix(_mix(np.uint64(seed) * _GOLD + np.uint64(step)) ^ (np.uint64(gi) * _GOLD + np.uint64(k)))
-            u_pick = (z >> np.uint64(38)) * (1.0 / 67108864.0)
-            u_cheat = ((z >> np.uint64(12)) & np.uint64(0x3FFFFFF)) * (1.0 / 67108864.0)
-            if k < k_ties:
-                if d == 0:
+    nc = partial.shape[0]
+    k_str = strangers.shape[0]
+    for c in prange(nc):
+        t_sum = 0.0
+        ch_sum = 0
+        for li in range(c * CHUNK, min(n_local, (c + 1) * CHUNK)):
+            gi = li + offset
+            rr = r[li] * forget
+            ss = s[li] * forget
+            cheats = 0
+            d = indptr[li + 1] - indptr[li]
+            for k in range(k_ties + k_str):
+                z = _mix(_mix(np.uint64(seed) * _GOLD + np.uint64(step)) ^ (np.uint64(gi) * _GOLD + np.uint64(k)))
+                u_pick = (z >> np.uint64(38)) * (1.0 / 67108864.0)
+                u_cheat = ((z >> np.uint64(12)) & np.uint64(0x3FFFFFF)) * (1.0 / 67108864.0)
+                if k < k_ties:
+                    if d == 0:
+                        continue
+                    e = indptr[li] + int(u_pick * d)
+                    if not active[e]:
+                        continue  # a dropped tie: no exchange this time
+                    j = indices[e]
+                else:
+                    j = offset + (li + strangers[k - k_ties]) % n_local
+                    if j == gi:
+                        continue
+                if refuse_listed and v_black[j]:
                     continue
-                e = indptr[li] + int(u_pick * d)
-                if not active[e]:
-                    continue  # a dropped tie: no exchange this time
-                j = indices[e]
-            else:
-                j = offset + int(u_pick * n_local)
-                if j == gi:
-                    continue
-            if refuse_listed and v_black[j]:
-                continue
-            if u_cheat < v_cheat[j]:
-                ss += 1.0
-                cheats += 1
-            else:
-                rr += 1.0
-        r[li] = rr
-        s[li] = ss
-        trust[li] = (rr + 1.0) / (rr + ss + 2.0)
-        cheated_out[li] = cheats
+                if u_cheat < v_cheat[j]:
+                    ss += 1.0
+                    cheats += 1
+                else:
+                    rr += 1.0
+            r[li] = rr
+            s[li] = ss
+            tr = (rr + 1.0) / (rr + ss + 2.0)
+            trust[li] = tr
+            cheated_out[li] += cheats
+            t_sum += tr
+            ch_sum += cheats
+        partial[c, 0] = t_sum
+        partial[c, 1] = ch_sum
+
+
+# --- dense daily updates, one pass over citizens each -------------------------------------
+
+
+@njit(cache=True, parallel=True)
+def score_update(pos, neg, cpos, cneg, score, disclosed, harm, base, lo, hi, f_neg, f_pos, penalty,
+                 f_harm, points_lost, points_lost_lawful):
+    """Non-disclosure penalty, decay of earned and lost points, clipping to the scale.
+
+    Components are kept consistent with the clipped score, so recovery starts from the bound.
+    The clean components (cpos, cneg) get the same treatment. Recent harm decays too.
+    """
+    n = score.shape[0]
+    for i in prange(n):
+        if penalty > 0 and not disclosed[i]:
+            neg[i] += penalty
+            cneg[i] += penalty
+            points_lost[i] += penalty
+            points_lost_lawful[i] += penalty  # withholding one's data is lawful
+        neg[i] *= f_neg
+        cneg[i] *= f_neg
+        pos[i] *= f_pos
+        cpos[i] *= f_pos
+        s = base + pos[i] - neg[i]
+        if s < lo:
+            neg[i] = base + pos[i] - lo
+            s = lo
+        elif s > hi:
+            pos[i] = hi - base + neg[i]
+            s = hi
+        score[i] = s
+        c = base + cpos[i] - cneg[i]
+        if c < lo:
+            cneg[i] = base + cpos[i] - lo
+        elif c > hi:
+            cpos[i] = hi - base + cneg[i]
+        harm[i] *= f_harm
+
+
+@njit(cache=True, inline="always")
+def _cheat(cheat_scale, harm):
+    """Probability of cheating a partner, from the recent-harm level (same code everywhere,
+    so a view rebuilt on resume has the same bits as one published during the run)."""
+    return 1.0 - np.exp(-cheat_scale * harm)
+
+
+@njit(cache=True)
+def publish_harm(harm, cheat_scale, offset, v_harm, v_cheat):
+    for i in range(harm.shape[0]):
+        v_harm[offset + i] = harm[i]
+        v_cheat[offset + i] = _cheat(cheat_scale, harm[i])
+
+
+@njit(cache=True, inline="always")
+def _popcount(x):
+    c = 0
+    while x:
+        x &= x - np.uint32(1)
+        c += 1
+    return c
+
+
+@njit(cache=True, parallel=True)
+def consequences(score, grade_min, until, wrongful, list_black, list_published,
+                 g_cost, g_gain, g_sec, g_priv, l_cost, l_gain, l_sec, l_priv,
+                 income, disclosed, harm, cheat_scale,
+                 grade, wealth, sectors, sectors_ever, sanction_days, privilege_days,
+                 offset, v_score, v_black, v_pub, v_harm, v_cheat, partial):
+    """Grade, sanctions and privileges by grade and list, wealth, and the public view.
+
+    partial[c, :] receives chunk c's sums: score, score^2, wealth, sanctioned, sector
+    restrictions, listed on a blacklist, wrongfully so, on a redlist, sanction cost,
+    privilege benefit, disclosed.
+    """
+    n = score.shape[0]
+    K = grade_min.shape[0]
+    L = until.shape[0]
+    nc = partial.shape[0]
+    for c in prange(nc):
+        lo_i = c * CHUNK
+        hi_i = min(n, lo_i + CHUNK)
+        s_score = 0.0
+        s_sq = 0.0
+        s_wealth = 0.0
+        s_sanctioned = 0
+        s_sec = 0
+        s_black = 0
+        s_wrong = 0
+        s_red = 0
+        s_cost = 0.0
+        s_gain = 0.0
+        s_disc = 0
+        for i in range(lo_i, hi_i):
+            sc = score[i]
+            k = 0
+            while k + 1 < K and grade_min[k + 1] <= sc:
+                k += 1
+            grade[i] = k
+            cost = g_cost[k]
+            gain = g_gain[k]
+            sec = g_sec[k]
+            priv = g_priv[k]
+            black = False
+            pub = False
+            wrong = False
+            red = False
+            for l in range(L):
+                if until[l, i] != -1:
+                    if list_black[l]:
+                        black = True
+                        if list_published[l]:
+                            pub = True
+                        if wrongful[l, i]:
+                            wrong = True
+                    else:
+                        red = True
+                    cost += l_cost[l]
+                    gain += l_gain[l]
+                    sec |= l_sec[l]
+                    priv = priv or l_priv[l]
+            sectors[i] = sec
+            sectors_ever[i] |= sec
+            if sec != 0:
+                sanction_days[i] += 1
+                s_sanctioned += 1
+                s_sec += _popcount(sec)
+            if priv:
+                privilege_days[i] += 1
+            w = wealth[i] + income[i] - cost + gain
+            wealth[i] = w
+            g = offset + i
+            v_score[g] = sc
+            v_black[g] = black
+            v_pub[g] = pub
+            v_harm[g] = harm[i]
+            v_cheat[g] = _cheat(cheat_scale, harm[i])
+            s_score += sc
+            s_sq += sc * sc
+            s_wealth += w
+            s_black += black
+            s_wrong += wrong
+            s_red += red
+            s_cost += cost
+            s_gain += gain
+            s_disc += disclosed[i]
+        partial[c, 0] = s_score
+        partial[c, 1] = s_sq
+        partial[c, 2] = s_wealth
+        partial[c, 3] = s_sanctioned
+        partial[c, 4] = s_sec
+        partial[c, 5] = s_black
+        partial[c, 6] = s_wrong
+        partial[c, 7] = s_red
+        partial[c, 8] = s_cost
+        partial[c, 9] = s_gain
+        partial[c, 10] = s_disc

@@ -218,8 +218,7 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
     t1 = time.perf_counter()
     for t in range(t_start, steps):
         for sh in nation.shards:
-            rows.append(sh.step(t, view, steps))
-            sh.publish(nxt)
+            rows.append(sh.step(t, view, nxt, steps))  # writes its part of nxt
             grades.append((t, sh.st.municipality, sh.crb.grade_names,
                            np.bincount(sh.st.grade, minlength=len(sh.crb.grade_names))))
         view, nxt = nxt, view

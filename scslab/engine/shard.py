@@ -15,7 +15,7 @@ import numpy as np
 from ..rulebook.compiled import CompiledRulebook
 from . import kernels
 from .behave import behave, disclose
-from .collect import collect
+from .collect import c4_cells, collect
 from .consequences import appeal, sanction
 from .context import Neighbourhood, Tables, View, make_tables
 from .ledger import Ledger
@@ -91,7 +91,7 @@ class Shard:
             counters={k: np.zeros(n, dt) for k, dt in COUNTERS.items()},
         )
         self.group_members = [np.flatnonzero(self.st.group == g) for g in range(len(crb.groups))]
-        self._prev_harm_mean = 0.0
+        self.ties_active = int(np.count_nonzero(self.st.active))
 
     # --- the executor-facing interface -------------------------------------------------
     @property
@@ -116,8 +116,7 @@ class Shard:
         else:
             view.black[lo:hi] = 0
             view.published[lo:hi] = 0
-        view.harm[lo:hi] = st.harm_level
-        view.cheat[lo:hi] = -np.expm1(-self.p.cheat_scale * st.harm_level)
+        kernels.publish_harm(st.harm_level, np.float32(self.p.cheat_scale), lo, view.harm, view.cheat)
 
     # --- one step ---------------------------------------------------------------------
     def neighbourhood(self, view: View) -> Neighbourhood:
@@ -137,26 +136,34 @@ class Shard:
                                     view.harm, nb.degree, nb.n_black, nb.mean_score, hshare)
         return nb
 
-    def step(self, t: int, view: View, steps: int) -> dict[str, float]:
-        """Run the nine phases for step t; the view is last step's and is not modified."""
+    def step(self, t: int, view: View, nxt: View, steps: int) -> dict[str, float]:
+        """Run the phases for step t. Reads last step's `view`; writes this shard's part of `nxt`.
+
+        Order: behave, observe, score, list, appeal, sanction, network, trust, collect.
+        Appeals are decided before the day's sanctions, so a won appeal lifts the
+        restrictions the same day (DESIGN.md lists appeal after sanction; see docs/model.md).
+        """
         st, crb, p, tb = self.st, self.crb, self.p, self.tb
         rng = step_rng(self.seed, self.m, t)
         nb = self.neighbourhood(view)
+        # C4 cells from the buffer citizens have when they decide (sampled days only).
+        c4_cell = c4_cells(self) if t % p.c4_every == 0 else None
         new_disc = disclose(st, p, tb, rng) if p.levers.code else np.empty(0, np.int64)
         acts = behave(st, crb, p, tb, nb, rng)  # 1 behave
         rec = observe(st, crb, tb, acts, self.group_members, rng)  # 2 observe
-        flows = score(st, crb, p, tb, nb, rec, new_disc)  # 3 score
-        lev = listing(st, crb, p, tb, rec, t, rng)  # 4 list
-        flows.update(sanction(st, crb, tb))  # 5 sanction
-        aev = appeal(st, crb, p, tb, t, rng, lev)  # 6 appeal
-        dropped = self.network_phase(t, view)  # 7 network
-        cheated = self.trust_phase(t, view)  # 8 trust
+        flows = score(st, crb, p, tb, nb, rec, new_disc, p.harm_memory)  # 3 score
         self.ground_truth(acts)
+        lev = listing(st, crb, p, tb, rec, t, rng)  # 4 list
+        aev = appeal(st, crb, p, t, rng, lev)  # 5 appeal
+        flows.update(sanction(st, crb, tb, nxt))  # 6 sanction (and publish)
+        dropped = self.network_phase(t, view)  # 7 network
+        self.ties_active -= dropped
+        flows.update(self.trust_phase(t, view, rng))  # 8 trust
         if t == steps // 2:
             st.score_mid[:] = st.score
         if self.ledger is not None:
             self.ledger.add_step(self, t, acts, rec, lev, aev)
-        return collect(self, t, acts, rec, lev, aev, flows, dropped, cheated)  # 9 collect
+        return collect(self, t, acts, rec, lev, aev, flows, dropped, c4_cell)  # 9 collect
 
     def network_phase(self, t: int, view: View) -> int:
         st, crb, p = self.st, self.crb, self.p
@@ -169,33 +176,34 @@ class Shard:
         return int(kernels.drop_ties(st.indptr, st.indices, st.active, st.offset, view.black, view.published,
                                      np.uint64(self.seed), t, p_listed, p_pub))
 
-    def trust_phase(self, t: int, view: View) -> np.ndarray:
+    def trust_phase(self, t: int, view: View, rng: np.random.Generator) -> dict[str, float]:
         st, p = self.st, self.p
-        cheated = np.zeros(st.n, np.int32)
         refuse = bool(p.refuse_listed and p.levers.code)
+        strangers = rng.integers(1, max(st.n, 2), size=p.exchanges_with_strangers) if st.n > 1 else np.empty(0, np.int64)
+        partial = np.zeros((kernels.n_chunks(st.n), 2), np.float64)
         kernels.trust_exchanges(st.indptr, st.indices, st.active, st.offset, st.n, view.cheat, view.black,
-                                refuse, p.exchanges_with_ties, p.exchanges_with_strangers,
+                                refuse, p.exchanges_with_ties, strangers.astype(np.int64),
                                 np.uint64(self.seed) + np.uint64(1000003 * (self.m + 1)), t,
-                                np.float32(p.trust_forgetting), st.trust_r, st.trust_s, st.trust, cheated)
-        st.counters["cheated"] += cheated
-        return cheated
+                                np.float32(p.trust_forgetting), st.trust_r, st.trust_s, st.trust,
+                                st.counters["cheated"], partial)
+        tot = partial.sum(axis=0)
+        return {"trust_sum": float(tot[0]), "cheated": int(tot[1])}
 
     def ground_truth(self, acts) -> None:
-        """Counters of what really happened, which the system never sees."""
+        """Counters of what really happened, which the system never sees (sparse updates)."""
         st, crb = self.st, self.crb
         c = st.counters
-        sv = crb.social_value[acts.behaviour]
+        sv = crb.social_value[acts.behaviour].astype(np.float32)
         harm = sv < 0
-        np.add.at(c["acts_harm"], acts.citizen[harm], 1)
-        np.add.at(c["acts_good"], acts.citizen[sv > 0], 1)
-        hv = np.bincount(acts.citizen[harm], weights=-sv[harm], minlength=st.n).astype(np.float32)
-        c["harm_done"] += hv
+        who = acts.citizen
+        np.add.at(c["acts_harm"], who[harm], 1)
+        np.add.at(c["acts_good"], who[sv > 0], 1)
+        np.add.at(c["harm_done"], who[harm], -sv[harm])
         unobs = harm & ~crb.observable[acts.behaviour]
-        np.add.at(c["unobserved_harm"], acts.citizen[unobs], (-sv[unobs]).astype(np.float32))
+        np.add.at(c["unobserved_harm"], who[unobs], -sv[unobs])
         culp = (crb.points[acts.behaviour] < 0) & ~acts.excused
-        np.add.at(c["culpable_acts"], acts.citizen[culp], 1)
-        st.harm_level *= np.float32(self.p.harm_memory)
-        st.harm_level += hv
+        np.add.at(c["culpable_acts"], who[culp], 1)
+        np.add.at(st.harm_level, who[harm], -sv[harm])  # decayed in the score phase
 
     @property
     def trust(self) -> np.ndarray:
