@@ -95,8 +95,8 @@ def sectors_sentences(m: Measured) -> list[str]:
         if not r:
             return ["nobody was restricted in any sector"]
         s = m.col("sectors_ever")[m.restricted]
-        return [f"nobody was blacklisted, but {plural(r, 'citizen')} ({pct(r / m.population)}) were restricted through "
-                f"their grade, in {num(float(s.mean()))} sectors on average"]
+        return [f"nobody was blacklisted, but {plural(r, 'citizen was', 'citizens were')} ({pct(r / m.population)}) "
+                f"restricted through their grade, in {plural(float(s.mean()), 'sector')} on average"]
     return [f"each listed citizen was restricted in {num(mean)} sectors on average; {pct(five)} of the "
             f"{plural(n, 'listed citizen')} were restricted in 5 or more"]
 
@@ -110,7 +110,7 @@ def cost_sentences(m: Measured) -> list[str]:
     per = cost / n
     inc = m.daily_income
     in_days = f" ({num(per / inc)} days of median income)" if inc else ""
-    return [f"sanctions cost the {plural(n, 'sanctioned citizen')} {num(per)} each on average{in_days}, "
+    return [f"sanctions cost the {plural(n, 'sanctioned citizen')} {num(per)} currency units each on average{in_days}, "
             f"over {days(float(m.col('sanction_days')[hit].mean()))} under sanction"]
 
 
@@ -124,7 +124,8 @@ def behaviour_sentences(m: Measured, b) -> list[str]:
     lost = r[r.points < 0]
     all_lost = -float(m.records.points[m.records.points < 0].sum())
     if lost.empty:
-        return [f"'{b.id}' was recorded {_est(m, len(r))} times"]
+        gained = float(r.points[r.points > 0].sum())
+        return [f"'{b.id}' was recorded {_est(m, len(r))} times" + (f" and granted {_est(m, gained)} points" if gained else "")]
     pts = -float(lost.points.sum())
     return [f"'{b.id}' was recorded {_est(m, len(r))} times and cost {_est(m, pts)} points "
             f"({pct(ratio(pts, all_lost))} of all points deducted for records) to "
@@ -143,14 +144,19 @@ def truth_sentences(m: Measured, b) -> list[str]:
 
 
 def lawful_sentences(m: Measured) -> list[str]:
-    lost = m.total("points_lost_records")
+    # From the citizens table: its counters include the daily non-disclosure penalty
+    # (withholding one's data is lawful), which the steps table's points columns leave out.
+    lost = float(m.col("points_lost").sum())
     if not lost:
-        return ["no points were deducted for recorded conduct"]
-    out = f"{pct(ratio(m.total('points_lost_lawful'), lost))} of the points deducted for records"
+        return ["no points were deducted"]
+    out = f"{pct(ratio(float(m.col('points_lost_lawful').sum()), lost))} of all points deducted"
     entries = m.total("entries_black")
     if entries:
         out += f" and {pct(ratio(m.total('entries_lawful'), entries))} of {plural(entries, 'blacklisting')}"
-    return [out + " came from lawful conduct"]
+    out += " came from lawful conduct"
+    if m.rb.disclosure.penalty > 0:
+        out += " (the points include the penalty for keeping one's data private)"
+    return [out]
 
 
 def ties_sentences(m: Measured) -> list[str]:
@@ -238,11 +244,12 @@ def lists_overlap(f, rb, result):
 @evidence("SCS261")
 def association(f, rb, result):
     m = measured(result, rb)
+    # Citizens with no offence over the whole run (the steps table's innocent column counts
+    # anyone with no offence *yet*, so it is larger).
     assoc = m.col("points_lost_assoc").astype(np.float64)
     innocent = ~m.offenders & (assoc > 0)
-    total = m.total("points_lost")
-    parts = [f"citizens with no offence of their own lost {num(m.total('assoc_points_lost_innocent'))} points to their ties "
-             f"({plural(int(innocent.sum()), 'citizen')}; all ties cost {pct(ratio(m.total('assoc_points_lost'), total))} "
+    parts = [f"citizens with no offence of their own lost {num(float(assoc[~m.offenders].sum()))} points to their ties "
+             f"({plural(int(innocent.sum()), 'citizen')}; ties cost {pct(ratio(float(assoc.sum()), float(m.col('points_lost').sum())))} "
              f"of all points lost)"]
     parts += ties_sentences(m)
     return [m.say(*parts)]
@@ -353,7 +360,7 @@ def sanction_reach(f, rb, result):
         return [m.say(f"{plural(n, 'citizen')} ({pct(n / m.population)}) enjoyed a privilege at some point (all privileges)")]
     n = m.restricted_in([x.sector])
     parts = [f"{plural(n, 'citizen was', 'citizens were')} barred from {x.sector} at some point "
-             f"({pct(n / m.population)} of the population)"]
+             f"({pct(n / m.population)} of the population)" if n else f"nobody was barred from {x.sector}"]
     if f.code == "SCS304" and x.sector in ANNEX_III_5_SECTORS:
         parts[0] += f": a decision on {ANNEX_III_5_SECTORS[x.sector]}"
     if f.code == "SCS301":
@@ -383,6 +390,7 @@ def one_act_many_sectors(f, rb, result):
     if b is not None and m.has_ledger:
         ctx = AuditContext(rb)
         unrelated = [s for s in SECTORS if not ctx.related(b.domain, s)]
+        dom = b.domain.replace("_", " ")
         who = np.unique(m.behaviour_records(b.id).citizen.to_numpy(np.int64))
         c = m.c.set_index("citizen")
         who = who[np.isin(who, c.index.to_numpy())]
@@ -392,9 +400,9 @@ def one_act_many_sectors(f, rb, result):
             hit = k > 0
             if hit.any():
                 parts.append(f"of the citizens with a record of '{b.id}', {pct(float(hit.mean()))} were restricted in sectors "
-                             f"unrelated to {b.domain}, {num(float(k[hit].mean()))} such sectors each on average")
+                             f"unrelated to {dom}, {plural(float(k[hit].mean()), 'such sector')} each on average")
             else:
-                parts.append(f"no citizen with a record of '{b.id}' was restricted in a sector unrelated to {b.domain}")
+                parts.append(f"no citizen with a record of '{b.id}' was restricted in a sector unrelated to {dom}")
     return [m.say(*parts)]
 
 
@@ -517,8 +525,9 @@ def private_life(f, rb, result):
         dom = {x.id: x.domain for x in rb.behaviours}
         r = m.records[m.records.points < 0]
         private = r.behaviour.map(dom).isin(SOCIAL_DOMAINS - {"civic", "other"})
-        parts.append(f"{pct(ratio(-float(r.points[private].sum()), -float(r.points.sum())))} of the points deducted "
-                     "for records were for private life")
+        if private.any():
+                parts.append(f"{pct(ratio(-float(r.points[private].sum()), -float(r.points.sum())))} of the points deducted "
+                         "for records were for private life")
     return [m.say(*parts)] if parts else []
 
 
@@ -544,7 +553,7 @@ def disproportionate(f, rb, result):
     parts = lawful_sentences(m)
     lost = m.total("points_lost")
     if lost and m.total("sanction_cost"):
-        parts.append(f"each point lost cost {num(m.total('sanction_cost') / lost)} in sanctions")
+        parts.append(f"sanctions cost {num(m.total('sanction_cost') / lost)} currency units per point lost")
     if m.listings:
         per = ratio(m.col("days_blacklisted").sum(), m.col("culpable_acts").sum())
         parts.append(f"{num(per)} days blacklisted per culpable harmful act" if per is not None
