@@ -11,6 +11,7 @@ column. See docs/audit.md.
 """
 
 from .findings import SEVERITIES, Finding
+from .html_section import report_section, report_sections
 from .registry import PRINCIPLES, RULES, Rule, all_rules, select_rules
 from .relatedness import load_relatedness
 from .runner import AuditReport, audit, audit_file, audit_text
@@ -19,5 +20,5 @@ all_rules()  # import the principle modules, so RULES is complete from here on
 
 __all__ = [
     "PRINCIPLES", "RULES", "SEVERITIES", "AuditReport", "Finding", "Rule", "all_rules", "audit",
-    "audit_file", "audit_text", "load_relatedness", "select_rules",
+    "audit_file", "audit_text", "load_relatedness", "report_section", "report_sections", "select_rules",
 ]

@@ -120,6 +120,8 @@ def compare_cmd(
                            workers=workers)
     cmp = run_with_progress(config, "compare")
     print_claims(cmp)
-    path = write_report(cmp, out / "report.html")
+    from ..audit import report_sections  # each pilot's audit verdict, after the claims
+
+    path = write_report(cmp, out / "report.html", extra_sections=report_sections(config.pilots))
     console.print(f"numbers: {path.with_suffix('.json')}")
     console.print(f"report: [bold]{path}[/bold]")

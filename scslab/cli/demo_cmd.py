@@ -42,6 +42,9 @@ def demo(
     cmp.manifest["reproduce"] = (f"scslab demo --population {population} --steps {steps} --seeds {seeds}"
                                  f" --out {out}")
     print_claims(cmp)
-    path = write_report(cmp, out, title="scslab demo: the bundled pilots and the critics' claims")
+    from ..audit import report_sections  # each pilot's audit verdict, after the claims
+
+    path = write_report(cmp, out, title="scslab demo: the bundled pilots and the critics' claims",
+                        extra_sections=report_sections(config.pilots))
     console.print(f"demo finished in {time.perf_counter() - t0:.0f} s")
     console.print(f"report: [bold]{path}[/bold]")
