@@ -52,6 +52,8 @@ def _show(value: object) -> str:
         return "nothing (null)"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return f"a date and time ({value.isoformat()})"
     if isinstance(value, dt.date):  # YAML reads 2020-01-01 as a date, not text
         return f"a date ({value.isoformat()})"
     return repr(value)
@@ -82,6 +84,16 @@ _BOUND = {
     "less_than": "<",
     "less_than_equal": "<=",
 }
+
+
+def _looks_like_number(s: str) -> bool:
+    if "e" not in s.lower() or "n" in s.lower():  # exponents only; not inf or nan
+        return False
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
 
 
 def _fields_of(model_cls, loc: tuple) -> list[str]:
@@ -135,6 +147,8 @@ def translate(err: dict, located: Located, file: str, model_cls) -> Problem:
         msg = f"expected {_EXPECT[typ]}, got {_show(value)}"
         if typ == "string_type" and isinstance(value, int | float | dt.date) and not isinstance(value, bool):
             msg += "; put it in quotes to make it text"
+        elif typ == "float_type" and isinstance(value, str) and _looks_like_number(value):
+            msg += "; YAML reads an exponent as a number only with a dot and a sign, e.g. 1.0e+3"
         mark = located.mark_for(loc)
     elif typ in _BOUND:
         bound = next(iter(ctx.values()), "?")
