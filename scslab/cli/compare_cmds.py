@@ -25,9 +25,14 @@ def check_sizes(population: int, steps: int, seeds: int) -> None:
 def resolve_pilots(names) -> list[str]:
     """Check every pilot or rulebook file up front, so a typo fails before hours of runs."""
     from ..pilots import resolve_rulebook
+    from ..rulebook.errors import RulebookError
+    from .common import fail_with_problems
 
     for n in names:
-        resolve_rulebook(n)  # raises RulebookError: printed as located problems, exit 2
+        try:
+            resolve_rulebook(n)
+        except RulebookError as e:  # located problems, exit 2, no traceback
+            fail_with_problems(e.problems)
     return list(names)
 
 
@@ -60,26 +65,30 @@ def run_with_progress(config, title: str):
     return cmp
 
 
+SYMBOLS = {"supported": ("✓", "green"), "not supported": ("✗", "red"), "mixed": ("~", "yellow"),
+           "n/a": ("·", "dim"), "not run": ("", "dim"), "baseline": ("base", "dim")}
+
+
 def print_claims(cmp) -> None:
+    """Verdicts as a pilots x claims grid that fits a terminal; numbers are in the report."""
     from rich.table import Table
 
-    from ..report.html import fmt_interval
-
-    colour = {"supported": "green", "not supported": "red", "mixed": "yellow"}
-    t = Table(title=f"The claims ({cmp.config.confidence:.0%} intervals over {cmp.config.seeds} seeds)",
-              show_lines=True)
-    t.add_column("claim", overflow="fold", max_width=24)
+    t = Table(title=f"Verdicts at {cmp.config.confidence:.0%} over {cmp.config.seeds} seed"
+                    f"{'s' if cmp.config.seeds != 1 else ''}", show_lines=False)
+    t.add_column("pilot")
+    ids = list(cmp.verdicts[cmp.columns[0]])
+    for cid in ids:
+        t.add_column(cid, justify="center")
     for c in cmp.columns:
-        t.add_column(c + (" (ref)" if cmp.roles[c] == "reference" else ""), overflow="fold")
-    for r in cmp.claims_table():
         cells = []
-        for x in r["cells"].values():
-            v = x["verdict"]
-            col = colour.get(v, "dim")
-            iv = x["interval"]
-            cells.append(f"[{col}]{v}[/{col}]" + (f"\n[dim]{fmt_interval(iv)}[/dim]" if iv is not None else ""))
-        t.add_row(f"[bold]{r['id']}[/bold] {r['claim']}\n[dim]{r['metric']}[/dim]", *cells)
+        for cid in ids:
+            sym, col = SYMBOLS.get(cmp.verdicts[c][cid], ("?", "dim"))
+            cells.append(f"[{col}]{sym}[/{col}]")
+        t.add_row(c + ("*" if cmp.roles[c] == "reference" else ""), *cells)
     console.print(t)
+    console.print("[green]✓[/green] supported  [red]✗[/red] not supported  [yellow]~[/yellow] mixed  "
+                  "· n/a (too little data)  blank: not run  * reference")
+    console.print("[dim]" + "; ".join(f"{r['id']} {r['claim']}" for r in cmp.claims_table()) + "[/dim]")
 
 
 @app.command("compare")

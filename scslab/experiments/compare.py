@@ -220,11 +220,11 @@ def compare(config: CompareConfig, progress: Callable[[RunSpec, RunOutcome], Non
                     verdicts[c][cid] = BASE
                     continue
                 key = f"{t.metric}_vs_none"
-                if key not in summary[c]:
-                    verdicts[c][cid] = NA
-                    continue
             else:
                 key = t.metric
+            if key not in summary[c]:  # not measured (e.g. no baseline to compare with)
+                verdicts[c][cid] = NA
+                continue
             tested[c][cid] = summary[c][key]
             verdicts[c][cid] = verdict(summary[c][key], t)
     first = {c: by_col[c][0] for c in cols}

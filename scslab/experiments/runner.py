@@ -13,6 +13,8 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -119,6 +121,19 @@ def detail_of(result, ctx, seed: int) -> dict:
     return out
 
 
+@lru_cache(maxsize=32)
+def _rulebook(pilot: str, mtime: float):
+    """A worker parses each rulebook once (mtime keys a file that changed in between)."""
+    from ..pilots import resolve_rulebook
+
+    return resolve_rulebook(pilot)
+
+
+def load_rulebook_cached(pilot: str):
+    p = Path(pilot)
+    return _rulebook(pilot, p.stat().st_mtime if p.is_file() else 0.0)
+
+
 def execute(spec: RunSpec) -> RunOutcome:
     """Run one spec and reduce it to what the comparison needs (runs in a worker)."""
     import time
@@ -126,10 +141,8 @@ def execute(spec: RunSpec) -> RunOutcome:
     from ..engine import EngineParams, Levers, simulate
     from ..metrics import context_from_rulebook, run_metrics
     from ..metrics.claims import LEVERS
-    from ..pilots import resolve_rulebook
-
     t0 = time.perf_counter()
-    rb = resolve_rulebook(spec.pilot)
+    rb = load_rulebook_cached(spec.pilot)
     params = EngineParams.model_validate(spec.params) if spec.params else None
     levers = Levers(**dict(zip(LEVERS, spec.levers, strict=True))) if spec.levers is not None else None
     full = spec.role != "levers"
