@@ -92,7 +92,7 @@ def findings_table(findings, limit: int) -> str:
                     f"<td>{_e(f.message)} <span class=small>({_e(f.name)})</span>{fix}{ev}</td></tr>")
     more = len(findings) - len(top)
     tail = (f"<p class=small>and {more} more finding{'s' if more != 1 else ''}: "
-            f"<code>scslab audit {_e(findings[0].file)}</code></p>") if more > 0 else ""
+            "the command above lists them all</p>") if more > 0 else ""
     return ("<table><thead><tr><th>rule</th><th>where</th><th>finding</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>{tail}")
 
@@ -108,6 +108,7 @@ def report_section(rulebook_or_name, *, report=None, limit: int = 10, title: str
     the audit (select, ignore, relatedness).
     """
     rep = _audit(rulebook_or_name, report, **audit_kwargs)
+    target = rulebook_or_name if isinstance(rulebook_or_name, str) and report is None else rep.file
     v = rep.verdict
     md = rep.rulebook.metadata
     name = md.name
@@ -121,7 +122,7 @@ def report_section(rulebook_or_name, *, report=None, limit: int = 10, title: str
         f"<p><b>{_e(md.title)}</b> ({_e(md.jurisdiction)}, version {_e(md.version)}): "
         f"<b>{_e(v.conclusion)}</b>.</p>"
         f"<p class=small>{n} finding{'s' if n != 1 else ''}{f' ({counts})' if counts else ''} from "
-        f"{len(rep.rules)} rules; <code>scslab audit {_e(rep.file)}</code> gives every finding with its line and fix "
+        f"{len(rep.rules)} rules; <code>scslab audit {_e(target)}</code> gives every finding with its line and fix "
         f"(see docs/audit.md).</p>"
         f"<h3>EU AI Act Art. 5(1)(c)</h3>{conditions_table(v)}{risk}"
         f"<h3>Scorecard</h3>{scorecard_table(v)}"
