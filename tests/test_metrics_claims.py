@@ -257,3 +257,12 @@ def test_run_metrics_on_a_real_run_has_every_metric():
             assert metric.key in m, metric.key
     assert all(isinstance(v, float) for v in m.values())
     assert 0.0 <= m["mean_trust"] <= 1.0
+
+
+def test_docs_metrics_md_is_generated_from_the_registry():
+    from pathlib import Path
+
+    from scslab.metrics.reference import render
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
+    assert doc.read_text(encoding="utf-8") == render(), "run: python -m scslab.metrics.reference > docs/metrics.md"
