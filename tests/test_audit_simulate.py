@@ -190,3 +190,15 @@ def test_settings_problems():
     assert SimulationSettings(steps=0).problem().startswith("--steps")
     assert SimulationSettings(population=2_000, steps=60).problem() is None
     assert isinstance(pd.DataFrame(), pd.DataFrame)
+
+
+@pytest.mark.parametrize("pilot", ["rongcheng", "suining", "sesame", "court-blacklist", "rule-of-law", "none"])
+def test_every_pilot_gets_clean_evidence_from_a_short_run(pilot):
+    report = audit_file(pilot)
+    result = run_for_audit(report.rulebook, SimulationSettings(population=400, steps=10, seed=0))
+    attach_evidence(report.findings, result, report.rulebook)
+    for f in report.findings:
+        assert bool(f.evidence) == (f.code in EVIDENCE), f
+        for e in f.evidence:
+            assert e.startswith("simulated 400 citizens for 10 days, seed 0: ") and not BAD.search(e), (f.code, e)
+            assert "evidence unavailable" not in e, (f.code, e)

@@ -217,6 +217,8 @@ def pct(x: float | None, none: str = "n/a") -> str:
     if x is None or not math.isfinite(x):
         return none
     p = 100.0 * x
+    if not math.isfinite(p):
+        return none
     if p == 0:
         return "0%"
     if p < 0.1:
