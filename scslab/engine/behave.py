@@ -22,7 +22,7 @@ from .params import EngineParams
 from .state import ShardState
 
 STRATEGIC_CLIP = (-8.0, 4.0)
-NORM_MAX = 3.0
+NORM_MAX = 1.0  # conformity saturates when ties harm at twice the shard's mean rate
 
 
 @dataclass

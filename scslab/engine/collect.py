@@ -99,8 +99,7 @@ def c4_cells(shard) -> np.ndarray | None:
     if st.n < 40:
         return None
     b = buffer(st.score.astype(np.float64), shard.tb.thresholds, crb.min)
-    vq = np.quantile(st.virtue, np.linspace(0.1, 0.9, 9))
-    vdec = np.searchsorted(vq, st.virtue, side="right")
+    vdec = shard.virtue_decile  # virtue is fixed: deciles computed once per shard
     bq = np.quantile(b, [0.25, 0.5, 0.75])
     # Ties at a quantile (many citizens at exactly the base) go to the lower quartile,
     # except that the top quartile is only those strictly above the third quartile.

@@ -142,7 +142,7 @@ class View:
     black: np.ndarray  # uint8 on any blacklist
     published: np.ndarray  # uint8 on a blacklist whose names are published
     harm: np.ndarray  # float32 recent-harm level
-    cheat: np.ndarray  # float32 probability of cheating a partner, from the harm level
+    cheat: np.ndarray  # float32 probability p of cheating a partner; -1 - p when blacklisted
 
 
 @dataclass
@@ -163,11 +163,11 @@ class Neighbourhood:
     mean_score: np.ndarray | None = None
 
     def norm(self, idx: np.ndarray) -> np.ndarray:
-        """Conformity pressure in [-1, 3] for citizens idx: tie harm relative to the shard mean."""
+        """Conformity pressure in [-1, 1] for citizens idx: tie harm relative to the shard mean."""
         from .kernels import rows_mean
 
         if self.mean_harm <= 0 or idx.size == 0:
             return np.zeros(idx.size, np.float64)
         out = np.empty(idx.size, np.float64)
         rows_mean(self.indptr, self.indices, self.active, idx.astype(np.int64), self.view.harm, out)
-        return np.clip(out / self.mean_harm - 1.0, -1.0, 3.0)
+        return np.clip(out / self.mean_harm - 1.0, -1.0, 1.0)

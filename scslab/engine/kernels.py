@@ -111,19 +111,21 @@ def drop_ties(indptr, indices, active, offset, v_black, v_published, seed, step,
 
 
 @njit(cache=True, parallel=True)
-def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, v_black, refuse_listed,
+def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_listed,
                     k_ties, strangers, seed, step, forget, r, s, trust, cheated_out, partial):
     """Each citizen trades with k_ties random ties and one stranger per entry of `strangers`.
 
-    A partner cheats with its published cheat probability (from its recent harm). Trust is
-    the beta-reputation estimate (r + 1) / (r + s + 2) with forgetting (Josang and Ismail
+    A partner cheats with its published cheat probability (from its recent harm); the view
+    stores -1 - p for blacklisted partners, so one read tells both. Trust is the
+    beta-reputation estimate (r + 1) / (r + s + 2) with forgetting (Josang and Ismail
     2002). The day's market pairs citizen i with stranger (i + delta) mod n for each random
     delta in `strangers`: every citizen meets a uniformly random stranger, and memory is
-    read in order instead of at random. One hash per exchange gives two 26-bit uniforms.
-    partial[c] gets chunk c's sums of trust and of cheats.
+    read in order instead of at random. One 64-bit hash serves two exchanges (16-bit pick
+    and cheat uniforms each). partial[c] gets chunk c's sums of trust and of cheats.
     """
     nc = partial.shape[0]
     k_str = strangers.shape[0]
+    base = _mix(np.uint64(seed) * _GOLD + np.uint64(step))
     for c in prange(nc):
         t_sum = 0.0
         ch_sum = 0
@@ -133,10 +135,15 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, v_black, 
             ss = s[li] * forget
             cheats = 0
             d = indptr[li + 1] - indptr[li]
+            z = np.uint64(0)
             for k in range(k_ties + k_str):
-                z = _mix(_mix(np.uint64(seed) * _GOLD + np.uint64(step)) ^ (np.uint64(gi) * _GOLD + np.uint64(k)))
-                u_pick = (z >> np.uint64(38)) * (1.0 / 67108864.0)
-                u_cheat = ((z >> np.uint64(12)) & np.uint64(0x3FFFFFF)) * (1.0 / 67108864.0)
+                if k % 2 == 0:
+                    z = _mix(base ^ (np.uint64(gi) * _GOLD + np.uint64(k)))
+                    w = z >> np.uint64(32)
+                else:
+                    w = z & np.uint64(0xFFFFFFFF)
+                u_pick = (w >> np.uint64(16)) * (1.0 / 65536.0)
+                u_cheat = (w & np.uint64(0xFFFF)) * (1.0 / 65536.0)
                 if k < k_ties:
                     if d == 0:
                         continue
@@ -145,12 +152,18 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, v_black, 
                         continue  # a dropped tie: no exchange this time
                     j = indices[e]
                 else:
-                    j = offset + (li + strangers[k - k_ties]) % n_local
+                    x = li + strangers[k - k_ties]  # 0 < delta < n_local: no division needed
+                    if x >= n_local:
+                        x -= n_local
+                    j = offset + x
                     if j == gi:
                         continue
-                if refuse_listed and v_black[j]:
-                    continue
-                if u_cheat < v_cheat[j]:
+                p = v_cheat[j]
+                if p < 0:  # blacklisted partner
+                    if refuse_listed:
+                        continue
+                    p = -1.0 - p
+                if u_cheat < p:
                     ss += 1.0
                     cheats += 1
                 else:
@@ -208,14 +221,17 @@ def score_update(pos, neg, cpos, cneg, score, disclosed, harm, base, lo, hi, f_n
 def _cheat(cheat_scale, harm):
     """Probability of cheating a partner, from the recent-harm level (same code everywhere,
     so a view rebuilt on resume has the same bits as one published during the run)."""
+    if harm == 0:
+        return np.float32(0.0)  # most citizens: skip the exp
     return 1.0 - np.exp(-cheat_scale * harm)
 
 
 @njit(cache=True)
-def publish_harm(harm, cheat_scale, offset, v_harm, v_cheat):
+def publish_harm(harm, cheat_scale, offset, v_black, v_harm, v_cheat):
     for i in range(harm.shape[0]):
         v_harm[offset + i] = harm[i]
-        v_cheat[offset + i] = _cheat(cheat_scale, harm[i])
+        p = _cheat(cheat_scale, harm[i])
+        v_cheat[offset + i] = -1.0 - p if v_black[offset + i] else p
 
 
 @njit(cache=True, inline="always")
@@ -300,7 +316,8 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
             v_black[g] = black
             v_pub[g] = pub
             v_harm[g] = harm[i]
-            v_cheat[g] = _cheat(cheat_scale, harm[i])
+            p = _cheat(cheat_scale, harm[i])
+            v_cheat[g] = -1.0 - p if black else p
             s_score += sc
             s_sq += sc * sc
             s_wealth += w

@@ -27,6 +27,7 @@ from .nation import merge_national
 from .params import EngineParams, Levers
 from .result import RunResult, build_result
 from .shard import Shard
+from .validate import check_run_args
 
 MAX_STEPS = 36500
 
@@ -140,6 +141,9 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
     With `out`, the run folder is written there; with `checkpoint_every` too, the state is
     saved every so many steps and `resume(out)` continues a killed run.
     """
+    check_run_args(rulebooks, population=population, steps=steps, seed=seed, society=society, national=national,
+                   params=params, levers=levers, ledger=ledger, save_ties=save_ties, progress=progress,
+                   out=out, checkpoint_every=checkpoint_every)
     if not 1 <= int(steps) <= MAX_STEPS:
         raise ValueError(f"steps must be in 1..{MAX_STEPS}, got {steps}")
     if checkpoint_every is not None and (out is None or not 1 <= int(checkpoint_every) <= MAX_STEPS):

@@ -92,6 +92,8 @@ class Shard:
         )
         self.group_members = [np.flatnonzero(self.st.group == g) for g in range(len(crb.groups))]
         self.ties_active = int(np.count_nonzero(self.st.active))
+        vq = np.quantile(self.st.virtue, np.linspace(0.1, 0.9, 9)) if n else np.zeros(9)
+        self.virtue_decile = np.searchsorted(vq, self.st.virtue, side="right").astype(np.int8)
 
     # --- the executor-facing interface -------------------------------------------------
     @property
@@ -116,7 +118,7 @@ class Shard:
         else:
             view.black[lo:hi] = 0
             view.published[lo:hi] = 0
-        kernels.publish_harm(st.harm_level, np.float32(self.p.cheat_scale), lo, view.harm, view.cheat)
+        kernels.publish_harm(st.harm_level, np.float32(self.p.cheat_scale), lo, view.black, view.harm, view.cheat)
 
     # --- one step ---------------------------------------------------------------------
     def neighbourhood(self, view: View) -> Neighbourhood:
@@ -181,7 +183,7 @@ class Shard:
         refuse = bool(p.refuse_listed and p.levers.code)
         strangers = rng.integers(1, max(st.n, 2), size=p.exchanges_with_strangers) if st.n > 1 else np.empty(0, np.int64)
         partial = np.zeros((kernels.n_chunks(st.n), 2), np.float64)
-        kernels.trust_exchanges(st.indptr, st.indices, st.active, st.offset, st.n, view.cheat, view.black,
+        kernels.trust_exchanges(st.indptr, st.indices, st.active, st.offset, st.n, view.cheat,
                                 refuse, p.exchanges_with_ties, strangers.astype(np.int64),
                                 np.uint64(self.seed) + np.uint64(1000003 * (self.m + 1)), t,
                                 np.float32(p.trust_forgetting), st.trust_r, st.trust_s, st.trust,
