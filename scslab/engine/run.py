@@ -246,6 +246,8 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
         "municipalities": list(soc.population.municipality_names),
         "groups": list(soc.population.group_names),
         "society": soc.spec.model_dump(mode="json"),
+        # The spec as JSON text too: manifest keys are sorted, but the order of groups matters.
+        "society_json": soc.spec.model_dump_json(),
         "params": params.model_dump(mode="json"),
         "levers": params.levers.label(),
         "ledger": None if led is None else {"fraction": led.fraction},
