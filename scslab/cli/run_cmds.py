@@ -60,6 +60,11 @@ def run(
         fail(f"--municipalities must be in 1..1000, got {municipalities}")
     if not 1 <= steps <= 36_500:
         fail(f"--steps must be in 1..36,500, got {steps}")
+    from ..society.spec import MAX_N
+
+    if not 1 <= population <= MAX_N:
+        fail(f"--population must be in 1..{MAX_N:,}, got {population:,}")
+    levers = _levers(off)  # before the progress bar, so a bad --off prints only its message
     try:
         spec = SocietySpec(n=population, municipalities=municipalities)
     except ValueError as e:
@@ -72,6 +77,7 @@ def run(
     problem = memory_problem(population, spec.network.mean_degree, len(rb.lists) + (len(nat.lists) if nat else 0), ledger)
     if problem:
         fail(problem)
+    from ..engine.validate import ParameterError
     from ..store import RunFolderError
 
     with _progress_bar() as bar:
@@ -86,10 +92,14 @@ def run(
 
         try:
             res = run_nation([rb], population=population, steps=steps, seed=seed, society=spec, national=nat,
-                             levers=_levers(off), ledger=ledger if ledger > 0 else False, progress=tick,
+                             levers=levers, ledger=ledger if ledger > 0 else False, progress=tick,
                              out=out, checkpoint_every=checkpoint_every, overwrite=overwrite)
         except RunFolderError as e:
             fail(f"{e} (use --overwrite, another --out, or --resume for a killed run)")
+        except ParameterError as e:  # the API's range checks (scslab.engine.validate)
+            fail(f"--{e.param.replace('_', '-')} {e.detail}")
+        except OSError as e:  # the run folder cannot be made or written
+            fail(f"cannot write the run folder {out}: {e.strerror or e}")
     _summary(res, f"{rb.metadata.name}: {population:,} citizens x {steps} days, seed {seed}")
     console.print(f"run folder: [bold]{out}[/bold]")
 
@@ -111,6 +121,7 @@ def _progress_bar():
 
 def _resume(folder: Path) -> None:
     import time
+    import zipfile
 
     from ..engine import resume as resume_run
 
@@ -128,6 +139,8 @@ def _resume(folder: Path) -> None:
             res = resume_run(folder, progress=tick)
         except FileNotFoundError as e:
             fail(str(e))
+        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:  # a damaged checkpoint
+            fail(f"{folder}: the checkpoint cannot be read ({type(e).__name__}: {e}); start the run again")
     m = res.manifest
     _summary(res, f"{m.get('rulebook')}: {m.get('population'):,} citizens x {m.get('steps')} days, seed {m.get('seed')}")
     console.print(f"run folder: [bold]{folder}[/bold]")
