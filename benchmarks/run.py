@@ -31,10 +31,10 @@ NATIONAL = "court-blacklist"
 NATION_PILOTS = ("rongcheng", "suining", "sesame", "rule-of-law")
 # Phases as the shard calls them: module-level functions imported into scslab.engine.shard,
 # and Shard methods (publish is called by the run loop).
-PHASE_FUNCTIONS = ("disclose", "behave", "observe", "score", "listing", "sanction", "appeal", "collect")
+PHASE_FUNCTIONS = ("disclose", "behave", "observe", "score", "listing", "appeal", "sanction", "collect", "c4_cells")
 PHASE_METHODS = ("neighbourhood", "network_phase", "trust_phase", "ground_truth", "publish")
-PHASE_ORDER = ("neighbourhood", "disclose", "behave", "observe", "score", "listing", "sanction", "appeal",
-               "network_phase", "trust_phase", "ground_truth", "collect", "publish")
+PHASE_ORDER = ("neighbourhood", "c4_cells", "disclose", "behave", "observe", "score", "ground_truth", "listing",
+               "appeal", "sanction", "network_phase", "trust_phase", "collect", "publish")
 
 
 # --- inside a case subprocess ---------------------------------------------------------------
@@ -42,6 +42,18 @@ def _rss_bytes() -> int:
     """Peak resident set size of this process so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(r if sys.platform == "darwin" else r * 1024)
+
+
+def _rss_now_bytes() -> int | None:
+    """Current resident set size (Linux), to tell memory held from a transient peak."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
 
 def _nation_rulebooks(m: int = NATION_SIZE) -> list[str]:
@@ -135,13 +147,14 @@ def run_case(case: dict) -> dict:
         r = run_mesa(case.get("rulebook", "rongcheng"), population=case["population"], steps=case["steps"],
                      seed=case.get("seed", 1))
         wall = time.perf_counter() - t0
-        peak = _rss_bytes()
+        peak, held = _rss_bytes(), _rss_now_bytes()
         n, steps = case["population"], case["steps"]
-        return out | {
+        return out | {"rss_after": held,
             "citizens": n, "steps": steps, "wall_seconds": wall, "build_seconds": r["build_seconds"],
             "run_seconds": r["run_seconds"], "citizen_steps_per_second": n * steps / r["run_seconds"],
             "citizen_steps_per_second_wall": n * steps / wall, "baseline_rss": base, "peak_rss": peak,
             "bytes_per_citizen": (peak - base) / n,
+            "held_bytes_per_citizen": None if held is None else (held - base) / n,
         }
     # scslab cases: warm up with the same kind of run at a tiny size (imports, kernels), then
     # with the harsh test rulebook, which lists people within days: kernels that only run
@@ -161,7 +174,7 @@ def run_case(case: dict) -> dict:
     else:
         r = _run_scslab(scs_case, n, steps)
     wall = time.perf_counter() - t0
-    peak = _rss_bytes()
+    peak, held = _rss_bytes(), _rss_now_bytes()
     tm = r.manifest["timing"]
     ties = int(r.network.ties_initial.iloc[0])
     res = out | {
@@ -171,8 +184,9 @@ def run_case(case: dict) -> dict:
         "other_seconds": wall - tm["society_seconds"] - tm["run_seconds"],
         "citizen_steps_per_second": n * steps / tm["run_seconds"],
         "citizen_steps_per_second_wall": n * steps / wall,
-        "baseline_rss": base, "peak_rss": peak,
+        "baseline_rss": base, "peak_rss": peak, "rss_after": held,
         "bytes_per_citizen": (peak - base) / n, "bytes_per_tie": (peak - base) / max(ties, 1),
+        "held_bytes_per_citizen": None if held is None else (held - base) / n,
         "year_seconds_estimate": tm["society_seconds"] + 365 * tm["run_seconds"] / steps
         + (wall - tm["society_seconds"] - tm["run_seconds"]),
     }
@@ -261,7 +275,7 @@ def render(results: list[dict]) -> str:
     if runs:
         lines.append("Runs (timings exclude numba compilation; citizen-steps/s over the step loop, and over wall time)")
         head = f"{'case':<18}{'citizens':>12}{'munis':>6}{'steps':>6}{'wall s':>9}{'society s':>10}{'steps s':>9}" \
-               f"{'c-steps/s':>12}{'(wall)':>11}{'peak RSS':>12}{'B/citizen':>10}{'B/tie':>8}"
+               f"{'c-steps/s':>12}{'(wall)':>11}{'peak RSS':>12}{'B/citizen':>10}{'B/tie':>8}{'held B/c':>9}"
         lines += [head, "-" * len(head)]
         for r in runs:
             lines.append(
@@ -269,12 +283,15 @@ def render(results: list[dict]) -> str:
                 f"{r['wall_seconds']:>9.2f}{r.get('society_seconds', r.get('build_seconds', 0)):>10.2f}"
                 f"{r['run_seconds']:>9.2f}{r['citizen_steps_per_second']:>12,.0f}"
                 f"{r['citizen_steps_per_second_wall']:>11,.0f}{_fmt_bytes(r['peak_rss']):>12}"
-                f"{r['bytes_per_citizen']:>10,.0f}{r['bytes_per_tie'] if 'bytes_per_tie' in r else float('nan'):>8,.0f}")
+                f"{r['bytes_per_citizen']:>10,.0f}{r['bytes_per_tie'] if 'bytes_per_tie' in r else float('nan'):>8,.0f}"
+                f"{r.get('held_bytes_per_citizen') or float('nan'):>9,.0f}")
         for r in runs:
             if "year_seconds_estimate" in r:
                 lines.append(f"  {r['case']['kind']} {r['citizens']:,}: a 365-step run would take about "
                              f"{r['year_seconds_estimate']:,.0f} s (society + 365 x step time + results), "
                              f"extrapolated from {r['steps']} steps")
+        lines.append("  B/citizen, B/tie: (peak RSS - baseline) / citizens or ties; held B/c: RSS still held after the run,"
+                     " result tables included")
         lines.append("  ('mesa' rows: society s = building the Mesa model (graph, agents); B/citizen includes it)")
     for r in results:
         if "phases" not in r:

@@ -13,7 +13,7 @@ import mesa
 
 # The engine's constants (scslab/engine/behave.py, context.py), restated: the model, not its code.
 STRATEGIC_CLIP = (-8.0, 4.0)  # bounds of the points incentive in the act log-odds
-NORM_RANGE = (-1.0, 3.0)  # bounds of conformity pressure: ties' harm relative to the mean
+NORM_RANGE = (-1.0, 1.0)  # bounds of conformity pressure: ties' harm relative to the mean
 
 
 class Citizen(mesa.Agent):
@@ -114,15 +114,17 @@ class Citizen(mesa.Agent):
             return 0.0, 0.0
         return math.exp(-(self.score - below) / r.h), math.exp(-(above - self.score) / r.h)
 
-    def behave(self) -> None:
+    def act_logits(self) -> list[float | None]:
+        """Log-odds of each behaviour today (None: never happens)."""
         r, p = self.model.rules, self.model.params
-        self.acts = []
         mean_h = self.model.mean_harm
         norm = min(max(self.hshare / mean_h - 1.0, NORM_RANGE[0]), NORM_RANGE[1]) if mean_h > 0 else 0.0
         m_down, m_up = self.marginal_value()
         d = 1 if self.disclosed else 0
+        out: list[float | None] = []
         for b, x0 in enumerate(r.logit0):
             if x0 is None:
+                out.append(None)
                 continue
             sv, pts = r.social_value[b], r.points[b]
             x = x0 + p.w_virtue * (2.0 * self.virtue - 1.0) * sv
@@ -134,8 +136,15 @@ class Citizen(mesa.Agent):
                 x += min(max(term, STRATEGIC_CLIP[0]), STRATEGIC_CLIP[1])
             if p.levers.norms and sv != 0:
                 x += p.w_norm * norm * (-sv)
-            if self.random.random() < 1.0 / (1.0 + math.exp(-x)):
-                self.acts.append((b, self.random.random() < r.excusable[b]))
+            out.append(x)
+        return out
+
+    def behave(self) -> None:
+        excusable = self.model.rules.excusable
+        self.acts = []
+        for b, x in enumerate(self.act_logits()):
+            if x is not None and self.random.random() < 1.0 / (1.0 + math.exp(-x)):
+                self.acts.append((b, self.random.random() < excusable[b]))
 
     def observe(self) -> None:
         """The first covering source that sees an act files one record; sources also invent some."""
@@ -328,10 +337,11 @@ class Citizen(mesa.Agent):
                 j = self.ties0[int(self.random.random() * len(self.ties0))]
                 if not G.has_edge(self.pos, j.pos):
                     continue  # a dropped tie: no exchange this time
-            else:
-                j = citizens[int(self.random.random() * len(citizens))]
-                if j is self:
+            else:  # a stranger: anyone else in the municipality
+                n = len(citizens)
+                if n < 2:
                     continue
+                j = citizens[(self.idx + 1 + int(self.random.random() * (n - 1))) % n]
             if refuse and j.pub_black:
                 continue
             if self.random.random() < 1.0 - math.exp(-p.cheat_scale * j.pub_harm):

@@ -89,3 +89,53 @@ def report(name: str, checks: list[MetricCheck]) -> str:
             lines.append(f"    step {t:>4}: scslab {a.mean():.6g} (sd {a.std(ddof=1) if a.size > 1 else 0:.3g})"
                          f"   Mesa {b.mean():.6g} (sd {b.std(ddof=1) if b.size > 1 else 0:.3g})")
     return "\n".join(lines)
+
+
+def logit_check(rulebook, population: int = 2_000, steps: int = 20, seed: int = 3,
+                params: EngineParams | None = None) -> float:
+    """Largest |difference| between the two implementations' act log-odds on the same state.
+
+    Runs the engine for `steps`, copies its state (scores, disclosure, the public view,
+    dropped ties) into the Mesa agents, and evaluates every citizen x behaviour log-odds
+    in both. Uses engine internals (build_nation, Shard.step, act_logit), so it may need
+    updating when those change; the distributional comparison above does not.
+    """
+    from scslab.engine.behave import act_logit
+    from scslab.engine.run import Nation, _as_rulebook, _society, build_nation
+
+    from .model import ScsModel
+
+    p = params or EngineParams()
+    soc = _society(None, population, 1, seed)
+    sh = build_nation([_as_rulebook(rulebook)], soc, p, seed).shards[0]
+    nation = Nation([sh], soc.n)
+    view, nxt = nation.new_view(), nation.new_view()
+    sh.publish(view)
+    for t in range(steps):
+        sh.step(t, view, nxt, steps * 2)
+        view, nxt = nxt, view
+    st = sh.st
+    m = ScsModel(rulebook, population=population, seed=seed, params=p)
+    G = m.grid.G
+    for a in m.citizens:
+        i = a.idx
+        a.score, a.disclosed = float(st.score[i]), bool(st.disclosed[i])
+        a.pub_harm, a.pub_score, a.pub_black = float(view.harm[i]), float(view.score[i]), bool(view.black[i])
+        for e in range(st.indptr[i], st.indptr[i + 1]):
+            j = int(st.indices[e])
+            if not st.active[e] and G.has_edge(i, j):
+                G.remove_edge(i, j)
+    m.mean_harm = sum(a.pub_harm for a in m.citizens) / population
+    for a in m.citizens:
+        a.look_around()
+    nb = sh.neighbourhood(view)
+    idx = np.arange(population)
+    mesa_x = [a.act_logits() for a in m.citizens]
+    worst = 0.0
+    for b in range(sh.crb.n_behaviours):
+        if not np.isfinite(sh.tb.logit0[b]):
+            continue
+        xe = act_logit(st, sh.crb, p, sh.tb, nb, idx, b)
+        xm = np.array([x[b] for x in mesa_x], dtype=np.float64)
+        worst = max(worst, float(np.abs(xe - xm).max()))
+    return worst

@@ -82,8 +82,8 @@ class ScsModel(mesa.Model):
         agents.shuffle_do("observe")  # 2 observe
         agents.shuffle_do("update_score")  # 3 score
         agents.shuffle_do("update_lists")  # 4 list
-        agents.shuffle_do("sanction")  # 5 sanction
-        agents.shuffle_do("appeal")  # 6 appeal
+        agents.shuffle_do("appeal")  # 5 appeal (decided before the day's sanctions)
+        agents.shuffle_do("sanction")  # 6 sanction
         if (self.p_drop_listed > 0 or self.p_drop_published > 0) and any(a.pub_black for a in self.citizens):
             agents.shuffle_do("drop_ties")  # 7 network
         agents.shuffle_do("trade")  # 8 trust
