@@ -71,7 +71,7 @@ def attach_evidence(findings: Iterable[Finding], run_result, rulebook: Rulebook,
             continue
         try:
             f.evidence.extend(str(s) for s in fn(f, rulebook, run_result))
-        except (KeyError, AttributeError, ValueError, TypeError, ZeroDivisionError) as e:
+        except (LookupError, AttributeError, ValueError, TypeError, ArithmeticError) as e:
             f.evidence.append(f"evidence unavailable: {type(e).__name__}: {e}")
     return out
 
