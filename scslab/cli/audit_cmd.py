@@ -60,7 +60,10 @@ def audit(
     except ValueError as e:  # unknown rule code
         fail(str(e))
     if simulate:
-        _attach_simulated_evidence(report, settings)
+        try:
+            _attach_simulated_evidence(report, settings)
+        except ValueError as e:  # the engine's checks of run parameters (e.g. memory): one line, exit 2
+            fail(str(e))
 
     if fmt == "text":
         if output:
