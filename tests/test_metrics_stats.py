@@ -83,6 +83,11 @@ def test_percentile_ranks_share_ties():
     (Interval(0.1, -0.2, 0.4, 5), Test("m", +1, 0.01), MIXED),
     (Interval(0.0, 0.0, 0.0, 5), Test("m", +1, 0.01), NOT_SUPPORTED),  # nothing at all: negligible
     (Interval(0.005, 0.001, 0.009, 5), Test("m", +1, 0.01), NOT_SUPPORTED),  # real but negligible
+    (Interval(0.04, 0.026, 0.053, 5), Test("m", +1, 0.05), MIXED),  # clear of zero, maybe negligible
+    (Interval(0.04, 0.033, 0.048, 5), Test("m", +1, 0.05), NOT_SUPPORTED),  # same mean, surely negligible
+    (Interval(-0.02, -0.03, -0.001, 5), Test("m", +1, 0.01), NOT_SUPPORTED),  # the other way
+    (Interval(-0.3, -0.4, -0.2, 5), Test("m", -1, 0.25), MIXED),
+    (Interval(0.3, 0.05, 0.6, 5), Test("m", 0, 0.1), MIXED),
     (Interval(-0.3, -0.4, -0.2, 5), Test("m", -1, 0.01), SUPPORTED),
     (Interval(-0.3, -0.4, -0.2, 5), Test("m", 0, 0.01), SUPPORTED),
     (Interval(0.3, 0.2, 0.4, 5), Test("m", 0, 0.01), SUPPORTED),

@@ -46,8 +46,9 @@ class Test:
     The tested quantity is `metric` (against a fixed `null`), or with against="baseline" the
     seed-paired difference pilot minus the no-SCS baseline (null 0). `direction` is the sign
     of an effect that supports the claim (+1 or -1; 0 = any difference supports it).
-    `margin` is the size of effect too small to matter: an interval that lies within
-    null +- margin reads as "not supported" (negligible).
+    `margin` is the size of effect too small to matter: an interval within null ± margin
+    reads as "not supported" (negligible), and "supported" needs the whole interval beyond
+    the margin on the claimed side (see `verdict`).
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -62,7 +63,7 @@ class Test:
         what = f"{self.metric} minus the no-SCS baseline" if self.against == "baseline" else self.metric
         sign = {1: "above", -1: "below", 0: "away from"}[self.direction]
         ref = 0.0 if self.against == "baseline" else self.null
-        return f"{what} {sign} {ref:g} (negligible within ±{self.margin:g})"
+        return f"{what} clearly {sign} {ref:g}, by more than {self.margin:g}"
 
 
 @dataclass(frozen=True)
@@ -84,20 +85,27 @@ SUPPORTED, NOT_SUPPORTED, MIXED, NA = "supported", "not supported", "mixed", "n/
 def verdict(ci: Interval, test: Test) -> str:
     """supported / not supported / mixed from an interval over seeds (see `Test`).
 
-    n/a when fewer than two seeds gave a value (e.g. nobody was ever listed).
-    Order: negligible (inside the margin) first, then the interval's side of the null.
+    With [lo, hi] the interval minus the null and m the margin:
+    - n/a when fewer than two seeds gave a value (e.g. nobody was ever listed);
+    - not supported when the whole interval is negligible (within ±m), or lies entirely on
+      the side opposite to the claim;
+    - supported when the whole interval lies beyond m on the claimed side (an effect that
+      is both clear and not negligible); for two-sided claims, beyond m on either side;
+    - mixed otherwise (straddling zero, or clear of zero but possibly negligible).
     """
     if ci.n < 2 or not np.isfinite(ci.mean):
         return NA
     null = 0.0 if test.against == "baseline" else test.null
-    lo, hi = ci.lo - null, ci.hi - null
-    if -test.margin <= lo and hi <= test.margin:
+    lo, hi, m = ci.lo - null, ci.hi - null, test.margin
+    if -m <= lo and hi <= m:
         return NOT_SUPPORTED
     if test.direction == 0:
-        return SUPPORTED if (lo > 0 or hi < 0) else MIXED
-    if test.direction * lo > 0 and test.direction * hi > 0:
+        return SUPPORTED if (lo > m or hi < -m) else MIXED
+    d = test.direction
+    lo_d, hi_d = sorted((d * lo, d * hi))  # the interval turned so that the claim points up
+    if lo_d > m:
         return SUPPORTED
-    if test.direction * lo < 0 and test.direction * hi < 0:
+    if hi_d < 0:
         return NOT_SUPPORTED
     return MIXED
 

@@ -28,11 +28,14 @@ registry `CLAIMS`); the comparison over seeds is `scslab/experiments/compare.py`
   says over how many seeds it was computed.
 - Each claim has one **tested quantity**, a **null** value (no effect), the **direction**
   that supports the claim, and a **margin**: the size of effect too small to matter.
-  With the interval [lo, hi] of the tested quantity minus the null:
-  - both ends within ± margin: **not supported** (the effect, if any, is negligible);
-  - otherwise, the interval entirely on the claimed side of zero: **supported**; entirely
-    on the other side: **not supported**; straddling zero: **mixed**;
-  - for a two-sided claim (direction "any"), any interval clear of zero supports it;
+  With the interval [lo, hi] of the tested quantity minus the null, and m the margin:
+  - both ends within ± m: **not supported** (the effect, if any, is negligible);
+  - the whole interval beyond m on the claimed side: **supported** (an effect that is
+    both clear and not negligible); for a two-sided claim (direction "any"), beyond m on
+    either side;
+  - the whole interval on the side opposite to the claim: **not supported**;
+  - anything else: **mixed** (the interval straddles zero, or is clear of zero but
+    reaches into the negligible band);
   - fewer than two seeds with a value: **n/a**.
 - The margins were fixed with the definitions, before looking at results, and are not
   tuned: 1 percentage point for shares, 0.1 for counts of sectors, 5% relative for the
@@ -102,7 +105,8 @@ def _claim(cid: str) -> str:
     ref = "pilot minus the no-SCS baseline, paired by seed" if t.against == "baseline" else "its value"
     null = 0.0 if t.against == "baseline" else t.null
     lines = [f"### {cid}: {cl.short}", "", cl.claim, "",
-             f"**Verdict**: `{t.metric}` ({ref}) {direction} {null:g}; negligible within ±{t.margin:g}.", "",
+             f"**Verdict**: `{t.metric}` ({ref}) {direction} {null:g} by more than the margin "
+             f"{t.margin:g}; negligible within ±{t.margin:g}.", "",
              "| metric | definition | formula | unit |", "|---|---|---|---|"]
     for m in cl.metrics:
         extra = " Also reported minus the baseline (`" + m.key + "_vs_none`)." if m.vs_baseline else ""

@@ -174,9 +174,9 @@ def render_report(cmp, extra_sections: Sequence[tuple[str, str]] | None = None,
 over {cfg.seeds} seed{'s' if cfg.seeds != 1 else ''} of {cfg.population:,} synthetic citizens for {cfg.steps} days.
 The populations are synthetic: no real person is scored here.</p>
 <p class="small">Each cell gives the tested quantity's mean over seeds and its {cfg.confidence:.0%} interval, and the
-verdict read from that interval: <b>supported</b> when it lies on the claimed side of the null,
-<b>not supported</b> when it lies on the other side or inside the margin of a negligible effect, <b>mixed</b>
-otherwise, <b>n/a</b> when fewer than two seeds gave a value (e.g. nobody was listed). The runs report
+verdict read from that interval: <b>supported</b> when it lies on the claimed side of the null, beyond
+the margin of a negligible effect; <b>not supported</b> when it lies inside that margin or on the other side;
+<b>mixed</b> otherwise; <b>n/a</b> when fewer than two seeds gave a value (e.g. nobody was listed). The runs report
 what they show, whatever the direction. Definitions: docs/metrics.md.</p>
 <section id="claims"><h2>The claims</h2>{claims_table(cmp)}</section>
 <!-- extra sections (e.g. the audit's verdict) go here: render_report(..., extra_sections=[(title, html)]) -->
