@@ -59,7 +59,9 @@ def score_distributions(cmp) -> str | None:
         d = cmp.detail[c]
         lo, hi, base = d["scale"]
         s = np.asarray(d["score"], dtype=float)
-        rng = (lo, hi) if np.isfinite(lo) and np.isfinite(hi) and hi > lo else None
+        # The data's own range (a little padded): the whole scale would squeeze the mass into a bar.
+        pad = 0.02 * (hi - lo) if np.isfinite(lo) and np.isfinite(hi) and hi > lo else 1.0
+        rng = (float(s.min()) - pad, float(s.max()) + pad) if s.size else None
         ax.hist(s, bins=40, range=rng, color=colour[c])
         if np.isfinite(base):
             ax.axvline(base, **{**BASE_STYLE, "linewidth": 0.8})
