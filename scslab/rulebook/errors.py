@@ -9,13 +9,18 @@ from dataclasses import dataclass
 from .yaml_nodes import Located, Path
 
 
+def clip(text: str, n: int = 40) -> str:
+    """A name from the user's file, shortened: a 100,000-character key must not flood the terminal."""
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
 def format_path(path: Path) -> str:
     out = ""
     for p in path:
         if isinstance(p, int):
             out += f"[{p}]"
         else:
-            out += ("." if out else "") + str(p)
+            out += ("." if out else "") + clip(str(p))
     return out or "(document)"
 
 
@@ -134,7 +139,7 @@ def translate(err: dict, located: Located, file: str, model_cls) -> Problem:
     value = err.get("input")
     ctx = err.get("ctx") or {}
     if typ == "extra_forbidden":
-        name = str(loc[-1])
+        name = clip(str(loc[-1]))
         allowed = _fields_of(model_cls, loc)
         guess = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean '{guess[0]}'?" if guess else (f"; allowed: {', '.join(allowed)}" if allowed else "")

@@ -172,7 +172,8 @@ class _Builder:
                 if key in out:
                     first = self.key_marks.get(path + (key,))
                     where = f" (first at line {first.line})" if first else ""
-                    raise YamlProblem(f"duplicate key '{key}'{where}", _mark(knode), path + (key,))
+                    shown = key if len(key) <= 40 else key[:37] + "..."
+                    raise YamlProblem(f"duplicate key '{shown}'{where}", _mark(knode), path + (key,))
                 self.key_marks.setdefault(path + (key,), _mark(knode))
                 out[key] = self.build(vnode, path + (key,), depth + 1)
             for sub in merged:  # YAML merge: keys given explicitly override merged ones
