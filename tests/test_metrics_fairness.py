@@ -16,7 +16,7 @@ from scslab.metrics.fairness import (
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.integers(0, 10_000), st.integers(40, 300), st.sampled_from([2, 3]))
 def test_matches_fairlearn(seed, n, k):
     rng = np.random.default_rng(seed)
