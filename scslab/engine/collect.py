@@ -23,6 +23,8 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped, c4_cell=None) -> dict
     harm = sv < 0
     pts = crb.points[rec.behaviour]
     loss, gain = pts < 0, pts > 0
+    # The daily penalty for withholding one's data (lawful conduct), paid by every non-discloser.
+    pen = float(crb.disclosure_penalty * (shard.st.n - flows["disclosed"])) if shard.p.levers.code else 0.0
     row = {
         "step": t,
         "municipality": shard.st.municipality,
@@ -36,9 +38,10 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped, c4_cell=None) -> dict
         "false_records": int(rec.false.sum()),
         "excused_records": int(rec.excused.sum()),
         "offences": int(loss.sum()),
-        "points_lost": float(-pts[loss].sum()) + flows.get("assoc_points_lost", 0.0),
+        "points_lost": float(-pts[loss].sum()) + flows.get("assoc_points_lost", 0.0) + pen,
         "points_lost_records": float(-pts[loss].sum()),
-        "points_lost_lawful": float(-pts[loss & tb.lawful[rec.behaviour]].sum()),
+        "points_lost_lawful": float(-pts[loss & tb.lawful[rec.behaviour]].sum()) + pen,
+        "points_lost_nondisclosure": pen,
         "points_gained": float(pts[gain].sum()),
         "points_gained_performative": float(pts[gain & tb.performative[rec.behaviour]].sum()),
         "assoc_points_lost": flows.get("assoc_points_lost", 0.0),

@@ -13,7 +13,7 @@ import pyarrow as pa
 from ..rulebook.schema import SECTORS
 from .listing import EXIT_REASONS
 
-KINDS = ("act", "record", "listed", "delisted", "sectors", "appeal", "appeal_decided")
+KINDS = ("act", "record", "listed", "renewed", "delisted", "sectors", "appeal", "appeal_decided")
 
 
 def sampled(gids: np.ndarray, fraction: float) -> np.ndarray:
@@ -77,6 +77,9 @@ class Ledger:
         truth = np.where(rec.false[r], "false", np.where(rec.excused[r], "excusable", "true"))
         self._add(t, m, rec.citizen[r] + off, "record", bids[rec.behaviour[r]], sids[rec.source[r]],
                   crb.points[rec.behaviour[r]], truth=truth)
+        for l, who in lev.renewals:
+            k = keep[who]
+            self._add(t, m, who[k] + off, "renewed", lst=lids[l], detail="listing extended")
         # Exits before entries: a listing that expires can be re-entered the same day.
         for l, who, reason in lev.exited:
             k = keep[who]

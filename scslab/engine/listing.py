@@ -28,6 +28,7 @@ class ListEvents:
     entered: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)  # (list, who, wrongful, lawful cause)
     exited: list[tuple[int, np.ndarray, int]] = field(default_factory=list)  # (list, who, reason)
     renewed: int = 0
+    renewals: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (list, who)
 
 
 def _remove(st: ShardState, l: int, who: np.ndarray) -> None:
@@ -97,6 +98,8 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
             st.renewals[l, renew] += 1
             st.reoffended[l, renew] = False
             ev.renewed += int(renew.size)
+            if renew.size:
+                ev.renewals.append((l, renew))
             gone = ending[~ok]
             if gone.size:
                 _remove(st, l, gone)

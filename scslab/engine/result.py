@@ -60,7 +60,7 @@ class RunResult:
             "citizens": n,
             "share_blacklisted": listed / n if n else 0.0,
             "share_ever_blacklisted": len(ever) / n if n else 0.0,
-            "sectors_per_listed": float(last.sector_restrictions.sum() / listed) if listed else 0.0,
+            "sectors_per_listed": float(c.sectors_now[c.blacklisted].mean()) if c.blacklisted.any() else 0.0,
             "harm_per_1000_per_day": float(self.steps.harm.sum() / n / steps * 1000) if n else 0.0,
             "mean_trust": float(last.trust_sum.sum() / n) if n else 0.0,
             "mean_score": float(last.score_sum.sum() / n) if n else 0.0,
