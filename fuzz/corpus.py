@@ -125,6 +125,8 @@ def documents() -> dict[str, bytes]:
         "float_tag_on_text": _replace("points: -10", "points: !!float abc"),
         "int_tag_on_float": _replace("points: -10", "points: !!int 1.5"),
         "timestamp_tag": _replace("effective: 2020-01-01", "effective: !!timestamp nonsense"),
+        "timestamp_tag_on_key": "metadata: {!!timestamp <<:!5}\n",  # found by atheris
+        "nan_key": "metadata: {.nan: 1}\n",
         # anchors, aliases, merges
         "self_alias_seq": "&a [*a]\n",
         "self_alias_map": "metadata: &m\n  name: *m\n",

@@ -166,7 +166,7 @@ class _Builder:
                     continue
                 if not isinstance(knode, yaml.ScalarNode):
                     raise YamlProblem("mapping keys must be plain text", _mark(knode), path)
-                key = "=" if knode.tag == _VALUE else self.loader.construct_object(knode)
+                key = "=" if knode.tag == _VALUE else self.scalar(knode, path)
                 if not isinstance(key, str):
                     key = str(key)
                 if key in out:
@@ -182,6 +182,10 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(v, path + (i,), depth + 1) for i, v in enumerate(node.value)]
+        return self.scalar(node, path)
+
+    def scalar(self, node: yaml.Node, path: Path) -> object:
+        """One scalar (a value or a key), refused with a position if it is unusable."""
         if node.tag == "tag:yaml.org,2002:int" and len(node.value) > 40:  # not 4,300-digit ints
             raise YamlProblem(f"number too large: {node.value[:40]}...", _mark(node), path)
         try:
@@ -193,7 +197,7 @@ class _Builder:
                 msg = f"not a valid {str(node.tag).rsplit(':', 1)[-1]}"
             raise YamlProblem(f"bad value {str(node.value)[:40]!r}: {msg}", _mark(node), path) from None
         if isinstance(value, float) and not math.isfinite(value):
-            raise YamlProblem(f"expected a finite number, got {node.value!r}", _mark(node), path)
+            raise YamlProblem(f"expected a finite number, got {node.value[:40]!r}", _mark(node), path)
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
             raise YamlProblem(f"number too large: {node.value[:40]}", _mark(node), path)
         if isinstance(value, bytes):
