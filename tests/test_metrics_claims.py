@@ -124,6 +124,11 @@ def test_c2_counts_only_new_sectors_and_blacklists_and_ties_when_penalised():
     ])
     ctx = RunContext(blacklists=frozenset({"debtors"}), association_penalty=1.0)
     assert c2(result(c, steps(100, 1), events=ev2), ctx)["punishments_per_offence"] == 3.0  # + ties' points
+    ev3 = events_table([
+        {"step": 10, "citizen": 0, "kind": "record", "behaviour": "loan_default", "points": -50.0},
+        {"step": 20, "citizen": 0, "kind": "renewed", "list": "debtors"},  # the listing extended
+    ])
+    assert c2(result(c, steps(100, 1), events=ev3), CTX)["listing_per_offence"] == 1.0
     # Without a ledger the per-offence figures are unknown, not zero.
     assert math.isnan(c2(result(c, steps(100, 1)), ctx)["sectors_per_offence"])
 

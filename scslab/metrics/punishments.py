@@ -2,7 +2,7 @@
 
 An offence is a record with negative points. Its punishments are the distinct consequences
 that begin within WINDOW days of it (the offence's own day included): the deduction itself,
-a blacklisting, each sector newly restricted (not restricted the day before the offence),
+a blacklisting (or a blacklisting extended at expiry), each sector newly restricted (not restricted the day before the offence),
 and, when the rulebook penalises ties to the blacklisted and the offender has ties, the
 points their ties lose. A consequence that follows two offences inside the window counts
 for both. Offences whose window runs past the end of the run are left out (censored).
@@ -42,7 +42,7 @@ def offence_punishments(events: pd.DataFrame, steps: int, blacklists=None, ties_
     if off.empty:
         return pd.DataFrame({"step": [], "citizen": [], "behaviour": [], "listed": [], "new_sectors": [],
                              "unrelated_sectors": [], "punishments": []})
-    lst = ev[ev["kind"] == "listed"]
+    lst = ev[ev["kind"].isin(("listed", "renewed"))]  # a listing extended for a new offence counts too
     if blacklists is not None:
         lst = lst[lst["list"].isin(list(blacklists))]
     sec = ev[ev["kind"] == "sectors"]

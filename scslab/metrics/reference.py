@@ -55,7 +55,7 @@ registry `CLAIMS`); the comparison over seeds is `scslab/experiments/compare.py`
 
 - **Offence**: a record with negative points. **Its punishments** are the distinct
   consequences that begin within {WINDOW} days of it, the offence's own day included: the
-  deduction; a blacklisting (redlists are not punishments); each sector newly restricted
+  deduction; a blacklisting or its extension at expiry (redlists are not punishments); each sector newly restricted
   (not restricted the day before the offence); and, when the rulebook penalises ties to
   the blacklisted and the offender has ties, the points those ties lose. A consequence
   inside the windows of two offences counts for both. Offences whose window runs past the
