@@ -12,6 +12,7 @@ How to read the output: docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -252,6 +253,9 @@ def plan(quick: bool, big: bool, steps: int, mesa_steps: int | None, mesa_popula
     cases.append({"kind": "nation", "population": nation_n, "steps": steps})
     cases.append({"kind": "phases-rongcheng", "rulebook": "rongcheng", "population": phase_n, "steps": steps})
     cases.append({"kind": "phases-nation", "population": nation_n, "steps": steps})
+    if not skip_mesa and importlib.util.find_spec("mesa") is None:
+        print("  mesa is not installed (pip install -e '.[bench]'): the Mesa comparison is left out")
+        skip_mesa = True
     if not skip_mesa:
         mn = mesa_population or (2_000 if quick else 10_000)
         ms = mesa_steps or (20 if quick else 100)
