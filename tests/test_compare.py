@@ -90,3 +90,13 @@ def test_cli_rejects_bad_input_without_traceback():
     assert r.exit_code == 2 and "Traceback" not in r.output
     r = runner.invoke(app, ["compare", "rongcheng", "--population", "5"])
     assert r.exit_code == 2 and "--population" in r.output
+
+
+def test_cli_compare_writes_the_report_and_numbers(tmp_path):
+    r = CliRunner().invoke(app, ["compare", "court-blacklist", "--population", "200", "--steps", "10", "--seeds", "2",
+                                 "--no-references", "--no-levers", "--workers", "1", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "report.html").is_file()
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert data["columns"] == ["court-blacklist"] and data["seeds"] == [1, 2]
+    assert data["command"].startswith("scslab compare court-blacklist --population 200 --steps 10 --seeds 2")
