@@ -1,7 +1,8 @@
 """Phase 2, observe: which acts the system records, and which records it invents.
 
 Each covering source sees an act with its coverage for the citizen's group (raised for
-disclosers); the first source that sees it files the record (one record per act: the
+disclosers); an adjudicated source (a court) also hears the context, so it never files an
+excusable act. The first source that sees it files the record (one record per act: the
 rulebook decides points per act, not per source). Sources also file false records at a
 rate that makes `false_record_rate` the expected share of their records that are false;
 false records fall on random members of a group, whatever they did.
@@ -49,6 +50,8 @@ def observe(st: ShardState, crb: CompiledRulebook, tb: Tables, acts: Acts, group
     obs = crb.observable[acts.behaviour]
     for s in range(S):
         can = crb.records[acts.behaviour, s] & obs & (source < 0)
+        if crb.adjudicated[s]:
+            can &= ~acts.excused  # a court hears the context: excusable acts are not held against anyone
         seen = can & (rng.random(k) < tb.cov_eff[s, g, d])
         source[seen] = s
     rec = source >= 0

@@ -217,6 +217,7 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
     view, nxt = nation.new_view(), nation.new_view()
     for sh in nation.shards:
         sh.publish(view)
+    _size_thread_pool(max(sh.st.n for sh in nation.shards))
     if progress is not None and t_start:
         progress(t_start, steps)
     t1 = time.perf_counter()
@@ -262,6 +263,18 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
         result.write(out, overwrite=False, resume=True)
         checkpoint.remove(Path(out))
     return result
+
+
+def _size_thread_pool(largest_shard: int) -> None:
+    """Use a second thread only where there is enough work per step to pay for it.
+
+    Small runs (tests, replications run two at a time) lose more to thread start-up and to
+    contention than they gain. Results do not depend on the thread count.
+    """
+    import numba
+
+    want = numba.config.NUMBA_NUM_THREADS if largest_shard >= 200_000 else 1
+    numba.set_num_threads(max(1, min(want, numba.config.NUMBA_NUM_THREADS)))
 
 
 def simulate(rulebook: Rulebook | str, *, population: int = 10_000, steps: int = 365, seed: int = 0,
