@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -194,3 +195,24 @@ def test_cli_refuses_hostile_files_with_exit_2(command, key, tmp_path):
     assert "Traceback" not in both
     assert f"{f}:" in proc.stderr  # located: file:line:col
     assert not (tmp_path / "run").exists()
+
+
+def _special_files(tmp_path):
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer comes
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as f:
+        f.truncate(50 * 2**30)  # a sparse 50 GB file: reading it whole would exhaust memory
+    return [(Path("/dev/zero"), "not a regular file"), (fifo, "not a regular file"),
+            (big, "larger than 5,000,000 bytes")]
+
+
+def test_devices_pipes_and_huge_files_are_refused_without_reading_them(tmp_path):
+    for path, fragment in _special_files(tmp_path):
+        if not path.exists():
+            continue
+        for read in (load_rulebook, audit_file):
+            with pytest.raises(RulebookError) as ei:
+                read(path)
+            assert fragment in str(ei.value), str(ei.value)
+            assert_clean_refusal(ei.value, str(path))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
 from ..rulebook.errors import Problem, RulebookError
-from ..rulebook.loader import validate_rulebook
+from ..rulebook.loader import read_limited, validate_rulebook
 from ..rulebook.schema import Rulebook
 from ..rulebook.yaml_nodes import Located, YamlProblem, parse_yaml
 from .context import AuditContext
@@ -74,7 +74,7 @@ def read_located(path_or_pilot: str | FsPath) -> tuple[Located, Rulebook, str]:
             raise RulebookError([Problem(s, 0, 0, (), f"no such file or bundled pilot{hint}")])
         name = s
         try:
-            raw = p.read_bytes()
+            raw = read_limited(p)  # bounded: never reads /dev/zero or a huge file whole
         except FileNotFoundError:
             raise RulebookError([Problem(s, 0, 0, (), "no such file")]) from None
         except IsADirectoryError:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from .checks import check_rulebook
 from .errors import Problem, RulebookError, translate
 from .schema import Rulebook
-from .yaml_nodes import Located, YamlProblem, parse_yaml
+from .yaml_nodes import MAX_BYTES, Located, YamlProblem, parse_yaml
 
 
 def parse_rulebook(text: str | bytes, name: str = "<string>") -> Rulebook:
@@ -51,7 +51,7 @@ def load_rulebook(path: str | FsPath) -> Rulebook:
     """Load and validate a rulebook file."""
     p = FsPath(path)
     try:
-        raw = p.read_bytes()
+        raw = read_limited(p)
     except FileNotFoundError:
         raise RulebookError([Problem(str(p), 0, 0, (), "no such file")]) from None
     except IsADirectoryError:
@@ -59,6 +59,21 @@ def load_rulebook(path: str | FsPath) -> Rulebook:
     except OSError as e:
         raise RulebookError([Problem(str(p), 0, 0, (), f"cannot read: {e.strerror}")]) from None
     return parse_rulebook(raw, str(p))
+
+
+def read_limited(p: FsPath) -> bytes:
+    """A rulebook file's bytes, refusing what is not a regular file or is over the size limit.
+
+    Never reads more than the limit: `/dev/zero`, a FIFO or a 10 GB file must not hang the
+    reader or fill its memory before parse_yaml can refuse them.
+    """
+    if p.exists() and not p.is_dir() and not p.is_file():
+        raise RulebookError([Problem(str(p), 0, 0, (), "not a regular file (a device, socket or pipe)")])
+    with open(p, "rb") as f:
+        raw = f.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise RulebookError([Problem(str(p), 0, 0, (), f"file is larger than {MAX_BYTES:,} bytes, the limit for a rulebook")])
+    return raw
 
 
 def dump_rulebook(rb: Rulebook) -> str:
