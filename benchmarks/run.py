@@ -135,7 +135,7 @@ def run_case(case: dict) -> dict:
     if kind != "startup":
         import numba
 
-        out["numba_threads"] = numba.get_num_threads()
+        out["numba_threads_at_start"] = numba.get_num_threads()
     if kind == "startup":
         return out | _startup(case)
     if kind == "mesa":
@@ -176,6 +176,9 @@ def run_case(case: dict) -> dict:
         r = _run_scslab(scs_case, n, steps)
     wall = time.perf_counter() - t0
     peak, held = _rss_bytes(), _rss_now_bytes()
+    import numba
+
+    out["numba_threads"] = numba.get_num_threads()  # as the run left it (the engine may choose)
     tm = r.manifest["timing"]
     ties = int(r.network.ties_initial.iloc[0])
     res = out | {

@@ -147,12 +147,16 @@ class Citizen(mesa.Agent):
                 self.acts.append((b, self.random.random() < excusable[b]))
 
     def observe(self) -> None:
-        """The first covering source that sees an act files one record; sources also invent some."""
+        """The first covering source that sees an act files one record; sources also invent some.
+
+        A court hears the context, so it never files an excusable act."""
         r = self.model.rules
         d = 1 if self.disclosed else 0
         self.records = []
         for b, excused in self.acts:
             for s in r.sources_of[b]:
+                if excused and r.adjudicated[s]:
+                    continue
                 if self.random.random() < r.cov[s][self.group][d]:
                     self.records.append((b, s, False, excused))
                     break
