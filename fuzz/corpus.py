@@ -127,6 +127,8 @@ def documents() -> dict[str, bytes]:
         "timestamp_tag": _replace("effective: 2020-01-01", "effective: !!timestamp nonsense"),
         "timestamp_tag_on_key": "metadata: {!!timestamp <<:!5}\n",  # found by atheris
         "nan_key": "metadata: {.nan: 1}\n",
+        "empty_float_tag": "!!float \n",  # found by atheris
+        "empty_tags": "metadata: {a: !!int , b: !!bool , c: !!timestamp , d: !!null x, e: !!float ''}\n",
         # anchors, aliases, merges
         "self_alias_seq": "&a [*a]\n",
         "self_alias_map": "metadata: &m\n  name: *m\n",

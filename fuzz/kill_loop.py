@@ -2,8 +2,10 @@
 
     python fuzz/kill_loop.py --kills 20 [--seed 1] [--population 2500] [--steps 60]
 
-Each trial starts a checkpointed `scslab run`, kills it after a random delay (sometimes
-twice: the resumed run is killed too), resumes until the folder is COMPLETE, and checks
+Each trial starts a checkpointed `scslab run` and kills it once its newest checkpoint
+reaches a random day (or, one time in five, at a random moment just after it starts work);
+three trials in ten kill the resumed run too. It then resumes until the folder is
+COMPLETE (restarting if no checkpoint was written yet), and checks
 that every Parquet table is byte-identical to the reference run's and that the folder
 verifies. Prints one line per trial and a summary; exits 1 on any difference. Timings
 and counts for docs/reliability.md come from here.
@@ -63,12 +65,26 @@ def main() -> int:
         for _ in range(n_kills):
             proc = subprocess.Popen([sys.executable, "-m", "scslab.cli", *cmd],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.5, full * 1.2))
+            # Mostly: kill once the newest checkpoint reaches a random day. Sometimes: kill at a
+            # random moment soon after the run starts work, before or around the first checkpoint.
+            target = rng.randrange(a.every, a.steps, a.every) if rng.random() < 0.8 else None
+            latest = folder / "checkpoint" / "LATEST"
+            deadline = time.monotonic() + 300
+            while proc.poll() is None and time.monotonic() < deadline:
+                if target is None and (folder / "INCOMPLETE").exists():
+                    time.sleep(rng.uniform(0.0, 0.5))
+                    break
+                if target is not None and latest.exists():
+                    try:
+                        if json.loads(latest.read_text())["step"] >= target:
+                            break
+                    except (ValueError, OSError):  # being replaced
+                        pass
+                time.sleep(0.005)
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
             proc.wait()
-            latest = folder / "checkpoint" / "LATEST"
             steps_at_kill.append(json.loads(latest.read_text())["step"] if latest.exists() else "-")
             cmd = ["run", "--resume", str(folder)]
         note = ""

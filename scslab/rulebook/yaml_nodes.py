@@ -190,10 +190,11 @@ class _Builder:
             raise YamlProblem(f"number too large: {node.value[:40]}...", _mark(node), path)
         try:
             value = self.loader.construct_object(node)
-        # e.g. date 2020-02-31, unknown tag; `!!timestamp nonsense` fails inside PyYAML with AttributeError
-        except (ValueError, OverflowError, TypeError, AttributeError, yaml.YAMLError) as e:
+        # e.g. date 2020-02-31, unknown tag; PyYAML's constructors fail on some explicitly tagged
+        # values with other errors: `!!timestamp x` (AttributeError), an empty `!!float` (IndexError)
+        except (ValueError, OverflowError, TypeError, AttributeError, IndexError, KeyError, yaml.YAMLError) as e:
             msg = getattr(e, "problem", None) or str(e)
-            if isinstance(e, AttributeError | TypeError):
+            if isinstance(e, AttributeError | TypeError | IndexError | KeyError):
                 msg = f"not a valid {str(node.tag).rsplit(':', 1)[-1]}"
             raise YamlProblem(f"bad value {str(node.value)[:40]!r}: {msg}", _mark(node), path) from None
         if isinstance(value, float) and not math.isfinite(value):
