@@ -142,7 +142,7 @@ class View:
     black: np.ndarray  # uint8 on any blacklist
     published: np.ndarray  # uint8 on a blacklist whose names are published
     harm: np.ndarray  # float32 recent-harm level
-    cheat: np.ndarray  # float32 probability p of cheating a partner; -1 - p when blacklisted
+    cheat: np.ndarray  # uint16: blacklisted flag (top bit) and cheat probability x 32767 (see kernels._cheat)
 
 
 @dataclass

@@ -116,12 +116,12 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_li
     """Each citizen trades with k_ties random ties and one stranger per entry of `strangers`.
 
     A partner cheats with its published cheat probability (from its recent harm); the view
-    stores -1 - p for blacklisted partners, so one read tells both. Trust is the
+    packs that and the blacklist flag in 16 bits (see _cheat), so one read tells both. Trust is the
     beta-reputation estimate (r + 1) / (r + s + 2) with forgetting (Josang and Ismail
     2002). The day's market pairs citizen i with stranger (i + delta) mod n for each random
     delta in `strangers`: every citizen meets a uniformly random stranger, and memory is
-    read in order instead of at random. One 64-bit hash serves two exchanges (16-bit pick
-    and cheat uniforms each). partial[c] gets chunk c's sums of trust and of cheats.
+    read in order instead of at random. One 64-bit hash serves two exchanges (a 16-bit pick
+    and a 15-bit cheat uniform each). partial[c] gets chunk c's sums of trust and of cheats.
     """
     nc = partial.shape[0]
     k_str = strangers.shape[0]
@@ -143,7 +143,7 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_li
                 else:
                     w = z & np.uint64(0xFFFFFFFF)
                 u_pick = (w >> np.uint64(16)) * (1.0 / 65536.0)
-                u_cheat = (w & np.uint64(0xFFFF)) * (1.0 / 65536.0)
+                u_cheat = np.int64(w & np.uint64(0x7FFF))  # 15-bit uniform, compared with the 15-bit probability
                 if k < k_ties:
                     if d == 0:
                         continue
@@ -158,12 +158,11 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_li
                     j = offset + x
                     if j == gi:
                         continue
-                p = v_cheat[j]
-                if p < 0:  # blacklisted partner
+                x = np.int64(v_cheat[j])
+                if x & 0x8000:  # blacklisted partner
                     if refuse_listed:
                         continue
-                    p = -1.0 - p
-                if u_cheat < p:
+                if u_cheat < (x & 0x7FFF):
                     ss += 1.0
                     cheats += 1
                 else:
@@ -218,20 +217,25 @@ def score_update(pos, neg, cpos, cneg, score, disclosed, harm, base, lo, hi, f_n
 
 
 @njit(cache=True, inline="always")
-def _cheat(cheat_scale, harm):
-    """Probability of cheating a partner, from the recent-harm level (same code everywhere,
-    so a view rebuilt on resume has the same bits as one published during the run)."""
-    if harm == 0:
-        return np.float32(0.0)  # most citizens: skip the exp
-    return 1.0 - np.exp(-cheat_scale * harm)
+def _cheat(cheat_scale, harm, black):
+    """What a trading partner sees of a citizen, packed in 16 bits: the top bit says
+    "blacklisted", the other 15 the probability of cheating, 1 - exp(-cheat_scale * harm),
+    in steps of 1/32768. Two bytes per citizen keep the array in cache for the trust
+    phase's random reads. The same code runs everywhere, so a view rebuilt on resume has
+    the same bits as one published during the run."""
+    q = 0
+    if harm > 0:  # most citizens have done no harm: skip the exp
+        q = int((1.0 - np.exp(-cheat_scale * harm)) * 32767.0 + 0.5)
+    if black:
+        q |= 0x8000
+    return np.uint16(q)
 
 
 @njit(cache=True)
 def publish_harm(harm, cheat_scale, offset, v_black, v_harm, v_cheat):
     for i in range(harm.shape[0]):
         v_harm[offset + i] = harm[i]
-        p = _cheat(cheat_scale, harm[i])
-        v_cheat[offset + i] = -1.0 - p if v_black[offset + i] else p
+        v_cheat[offset + i] = _cheat(cheat_scale, harm[i], v_black[offset + i])
 
 
 @njit(cache=True, inline="always")
@@ -316,8 +320,7 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
             v_black[g] = black
             v_pub[g] = pub
             v_harm[g] = harm[i]
-            p = _cheat(cheat_scale, harm[i])
-            v_cheat[g] = -1.0 - p if black else p
+            v_cheat[g] = _cheat(cheat_scale, harm[i], black)
             s_score += sc
             s_sq += sc * sc
             s_wealth += w

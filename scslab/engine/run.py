@@ -98,7 +98,7 @@ class Nation:
             black=np.zeros(self.n, np.uint8),
             published=np.zeros(self.n, np.uint8),
             harm=np.zeros(self.n, np.float32),
-            cheat=np.zeros(self.n, np.float32),
+            cheat=np.zeros(self.n, np.uint16),
         )
 
 
