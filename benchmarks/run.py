@@ -280,13 +280,15 @@ def render(results: list[dict]) -> str:
     lines = []
     runs = [r for r in results if "citizens" in r and not r["case"]["kind"].startswith("phases")]
     if runs:
-        lines.append("Runs (timings exclude numba compilation; citizen-steps/s over the step loop, and over wall time)")
-        head = f"{'case':<18}{'citizens':>12}{'munis':>6}{'steps':>6}{'wall s':>9}{'society s':>10}{'steps s':>9}" \
+        lines.append("Runs (timings exclude numba compilation; citizen-steps/s over the step loop, and over wall time;"
+                     " thr = numba threads used)")
+        head = f"{'case':<18}{'citizens':>12}{'munis':>6}{'thr':>4}{'steps':>6}{'wall s':>9}{'society s':>10}{'steps s':>9}" \
                f"{'c-steps/s':>12}{'(wall)':>11}{'peak RSS':>12}{'B/citizen':>10}{'B/tie':>8}{'held B/c':>9}"
         lines += [head, "-" * len(head)]
         for r in runs:
             lines.append(
-                f"{r['case']['kind']:<18}{r['citizens']:>12,}{r.get('municipalities', 1):>6}{r['steps']:>6}"
+                f"{r['case']['kind']:<18}{r['citizens']:>12,}{r.get('municipalities', 1):>6}"
+                f"{r.get('numba_threads', r.get('numba_threads_at_start', 0)):>4}{r['steps']:>6}"
                 f"{r['wall_seconds']:>9.2f}{r.get('society_seconds', r.get('build_seconds', 0)):>10.2f}"
                 f"{r['run_seconds']:>9.2f}{r['citizen_steps_per_second']:>12,.0f}"
                 f"{r['citizen_steps_per_second_wall']:>11,.0f}{_fmt_bytes(r['peak_rss']):>12}"
