@@ -49,26 +49,26 @@ def marginal_value(score: np.ndarray, thresholds: np.ndarray, h: float) -> tuple
 
 
 def act_logit(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb: Neighbourhood,
-              idx: np.ndarray, b: int) -> np.ndarray:
-    """Log-odds that citizens `idx` do behaviour b today."""
+              idx: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Log-odds that citizen idx[k] does behaviour b[k] today (vectorised over candidates)."""
     sv = crb.social_value[b]
-    x = np.full(idx.shape[0], tb.logit0[b])
-    x += p.w_virtue * (2.0 * st.virtue[idx] - 1.0) * sv
-    if p.levers.code and (crb.points[b] != 0 or tb.trig_any[b]):
+    x = tb.logit0[b] + p.w_virtue * (2.0 * st.virtue[idx] - 1.0) * sv
+    pts = crb.points[b]
+    scored = (pts != 0) | tb.trig_any[b]
+    if p.levers.code and scored.any():
         d = st.disclosed[idx].astype(np.intp)
         pobs = tb.pobs[b, st.group[idx], d]
         m_down, m_up = marginal_value(st.score[idx].astype(np.float64), tb.thresholds, tb.h)
-        stake = (crb.points[b] / tb.h) * (m_down if crb.points[b] < 0 else m_up)
-        if tb.trig_any[b]:
-            stake = stake - p.list_stake
+        stake = (pts / tb.h) * np.where(pts < 0, m_down, m_up) - p.list_stake * tb.trig_any[b]
         term = p.w_strategic * st.strategic[idx] * tb.know * pobs * stake
-        x += np.clip(term, *STRATEGIC_CLIP)
-    if p.levers.norms and sv != 0:
+        x += np.where(scored, np.clip(term, *STRATEGIC_CLIP), 0.0)
+    if p.levers.norms:
         x += p.w_norm * nb.norm(idx) * (-sv)
     return x
 
 
 def upper_logit(crb: CompiledRulebook, p: EngineParams, tb: Tables, b: int) -> float:
+    """A bound on act_logit over all citizens, for thinning."""
     sv = crb.social_value[b]
     up = tb.logit0[b] + p.w_virtue * abs(sv)
     if p.levers.code and crb.points[b] > 0:
@@ -80,28 +80,26 @@ def upper_logit(crb: CompiledRulebook, p: EngineParams, tb: Tables, b: int) -> f
 
 def behave(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb: Neighbourhood,
            rng: np.random.Generator) -> Acts:
+    """Thinning: candidates per behaviour at p_max (exact Binomial count, uniform subset),
+    then one vectorised acceptance step over all candidates."""
     n = st.n
-    cit, beh, exc = [], [], []
-    for b in range(crb.n_behaviours):
-        if not np.isfinite(tb.logit0[b]):
-            continue
-        p_max = 1.0 / (1.0 + np.exp(-upper_logit(crb, p, tb, b)))
-        k = rng.binomial(n, p_max)
-        if k == 0:
-            continue
-        idx = rng.choice(n, size=k, replace=False) if k < n else np.arange(n)
+    p_max = tb.p_max
+    k = rng.binomial(n, p_max)
+    parts, bids = [], []
+    for b in np.flatnonzero(k):
+        idx = rng.choice(n, size=k[b], replace=False) if k[b] < n else np.arange(n)
         idx.sort()  # order-independent of the sampler's internals
-        prob = 1.0 / (1.0 + np.exp(-act_logit(st, crb, p, tb, nb, idx, b)))
-        keep = rng.random(k) * p_max < prob
-        idx = idx[keep]
-        if idx.size == 0:
-            continue
-        cit.append(idx.astype(np.int32))
-        beh.append(np.full(idx.size, b, dtype=np.int16))
-        exc.append(rng.random(idx.size) < crb.excusable[b])
-    if not cit:
+        parts.append(idx)
+        bids.append(np.full(idx.size, b, np.int16))
+    if not parts:
         return Acts(np.empty(0, np.int32), np.empty(0, np.int16), np.empty(0, bool))
-    return Acts(np.concatenate(cit), np.concatenate(beh), np.concatenate(exc))
+    idx = np.concatenate(parts)
+    beh = np.concatenate(bids)
+    prob = 1.0 / (1.0 + np.exp(-act_logit(st, crb, p, tb, nb, idx, beh)))
+    keep = rng.random(idx.size) * p_max[beh] < prob
+    idx, beh = idx[keep], beh[keep]
+    excused = rng.random(idx.size) < crb.excusable[beh]
+    return Acts(idx.astype(np.int32), beh, excused)
 
 
 def disclose(st: ShardState, p: EngineParams, tb: Tables, rng: np.random.Generator) -> np.ndarray:

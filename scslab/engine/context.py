@@ -78,6 +78,7 @@ class Tables:
     by_grade: MeasureFold
     by_list: MeasureFold
     cheat_scale: float
+    p_max: np.ndarray | None = None  # (B,) thinning bound of the behave phase (set by make_tables)
 
 
 def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
@@ -114,7 +115,7 @@ def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
     sanction_on, privilege_on = in_force(crb.sanctions), in_force(crb.privileges)
     by_grade, by_list = _fold(crb, sanction_on, privilege_on)
     incentive = min(1.0, (crb.disclosure_reward + 30.0 * crb.disclosure_penalty) / h) if lv.code else 0.0
-    return Tables(
+    tables = Tables(
         logit0=logit0,
         know=know,
         h=h,
@@ -132,6 +133,12 @@ def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
         by_list=by_list,
         cheat_scale=p.cheat_scale,
     )
+    from .behave import upper_logit
+
+    up = np.array([upper_logit(crb, p, tables, b) for b in range(crb.n_behaviours)])
+    p_max = np.where(np.isfinite(logit0), 1.0 / (1.0 + np.exp(-np.where(np.isfinite(up), up, 0.0))), 0.0)
+    object.__setattr__(tables, "p_max", p_max)  # frozen dataclass: set once here
+    return tables
 
 
 @dataclass
