@@ -341,3 +341,38 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
         partial[c, 8] = s_cost
         partial[c, 9] = s_gain
         partial[c, 10] = s_disc
+
+
+@njit(cache=True)
+def edge_stats(indptr, indices, active, offset, x, top, out):
+    """Sums over active ties (each counted once, i < j) for the network summary, without
+    materialising edge lists: n, sum x, sum x^2 and sum x_i x_j over both orientations;
+    ties touching the top decile, and joining two top-decile citizens."""
+    n = 0
+    s1 = 0.0
+    s2 = 0.0
+    sxy = 0.0
+    touch = 0
+    both = 0
+    for r in range(indptr.shape[0] - 1):
+        i = r + offset
+        for e in range(indptr[r], indptr[r + 1]):
+            j = indices[e]
+            if not active[e] or j <= i:
+                continue
+            a = x[i]
+            b = x[j]
+            n += 1
+            s1 += a + b
+            s2 += a * a + b * b
+            sxy += 2.0 * a * b
+            if top[i] or top[j]:
+                touch += 1
+                if top[i] and top[j]:
+                    both += 1
+    out[0] += n
+    out[1] += s1
+    out[2] += s2
+    out[3] += sxy
+    out[4] += touch
+    out[5] += both

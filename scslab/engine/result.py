@@ -68,27 +68,43 @@ class RunResult:
         }
 
 
-def _assortativity(x: np.ndarray, src: np.ndarray, dst: np.ndarray) -> float:
-    if src.size < 2:
-        return float("nan")
-    a = np.concatenate([x[src], x[dst]]).astype(np.float64)
-    b = np.concatenate([x[dst], x[src]]).astype(np.float64)
-    if a.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
-
-
 def _edges(indptr, indices, active, offset):
     rows = np.repeat(np.arange(indptr.size - 1, dtype=np.int64) + offset, np.diff(indptr))
     keep = active.astype(bool) & (rows < indices)
     return rows[keep], indices[keep].astype(np.int64)
 
 
+def _network_summary(shards, score: np.ndarray) -> dict:
+    """Score assortativity (Pearson over both orientations of every active tie) and
+    top-decile closure, from running sums (no edge list is built)."""
+    from .kernels import edge_stats
+
+    top = score >= np.quantile(score, 0.9) if score.size else np.zeros(0, bool)
+    out = np.zeros(6)
+    for sh in shards:
+        st = sh.st
+        edge_stats(st.indptr, st.indices, st.active, st.offset, score.astype(np.float64), top, out)
+    n, s1, s2, sxy, touch, both = out
+    m = 2 * n  # both orientations
+    assort = float("nan")
+    if m > 1:
+        mean = s1 / m
+        var = s2 / m - mean * mean
+        if var > 1e-12 * max(1.0, mean * mean):
+            assort = float((sxy / m - mean * mean) / var)
+    return {
+        "score_assortativity": assort,
+        "top_decile_closure": float(both / touch) if touch else 0.0,
+        "top_decile_share": float(top.mean()) if top.size else float("nan"),
+        "active_ties": int(n),
+    }
+
+
 def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunResult:
     steps = pd.DataFrame(rows)
     g_rows = [(t, m, name, int(k)) for t, m, names, counts in grades for name, k in zip(names, counts, strict=True)]
     grades_df = pd.DataFrame(g_rows, columns=["step", "municipality", "grade", "citizens"])
-    parts, c4, net_rows, all_src, all_dst = [], [], [], [], []
+    parts, c4, net_rows = [], [], []
     pop = soc.population
     for sh in nation.shards:
         st, crb = sh.st, sh.crb
@@ -101,13 +117,13 @@ def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunR
         d = {
             "citizen": np.arange(st.n, dtype=np.int64) + st.offset,
             "municipality": np.full(st.n, st.municipality, np.int16),
-            "group": np.array(pop.group_names, dtype=object)[st.group],
+            "group": pd.Categorical.from_codes(st.group, categories=list(pop.group_names)),
             "virtue": st.virtue, "strategic": st.strategic, "privacy": st.privacy,
             "income": (st.income * 30.0).astype(np.float32),
             "score": st.score,
             "clean_score": np.clip(crb.base + st.cpos - st.cneg, crb.min, crb.max).astype(np.float32),
             "score_mid": st.score_mid,
-            "grade": np.array(crb.grade_names, dtype=object)[st.grade],
+            "grade": pd.Categorical.from_codes(st.grade, categories=list(crb.grade_names)),
             "wealth": st.wealth,
             "trust": sh.trust.astype(np.float32),
             "disclosed": st.disclosed,
@@ -125,29 +141,26 @@ def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunR
         for v in range(10):
             for b in range(4):
                 c4.append((st.municipality, v, b, int(st.c4_days[v, b]), int(st.c4_harm[v, b])))
-        src, dst = _edges(st.indptr, st.indices, st.active, st.offset)
-        all_src.append(src)
-        all_dst.append(dst)
     citizens = pd.concat(parts, ignore_index=True)
-    citizens["group"] = citizens["group"].astype(str)
-    citizens["grade"] = citizens["grade"].astype(str)
-    src = np.concatenate(all_src) if all_src else np.empty(0, np.int64)
-    dst = np.concatenate(all_dst) if all_dst else np.empty(0, np.int64)
+    # Strings for users, stored compactly (dictionary-encoded in Parquet). Shards may have
+    # different grade names, so the union of categories is taken.
+    citizens["group"] = citizens["group"].astype("category")
+    citizens["grade"] = citizens["grade"].astype("category")
     score = citizens["score"].to_numpy()
-    top = score >= np.quantile(score, 0.9) if score.size else np.zeros(0, bool)
-    top_edges = top[src] | top[dst]
     black = citizens["blacklisted"].to_numpy()
+    summary = _network_summary(nation.shards, score)
     net_rows.append({
-        "score_assortativity": _assortativity(score, src, dst),
-        "top_decile_closure": float((top[src] & top[dst]).sum() / max(top_edges.sum(), 1)),
-        "top_decile_share": float(top.mean()) if top.size else float("nan"),
-        "active_ties": int(src.size),
+        **summary,
         "ties_initial": int(soc.network.indices.size // 2),
         "mean_degree_listed": float(citizens.degree_final[black].mean()) if black.any() else float("nan"),
         "mean_degree_unlisted": float(citizens.degree_final[~black].mean()) if (~black).any() else float("nan"),
         "mean_degree0_listed": float(citizens.degree_initial[black].mean()) if black.any() else float("nan"),
     })
-    ties = pd.DataFrame({"src": src, "dst": dst}) if save_ties else None
+    ties = None
+    if save_ties:
+        pairs = [_edges(sh.st.indptr, sh.st.indices, sh.st.active, sh.st.offset) for sh in nation.shards]
+        ties = pd.DataFrame({"src": np.concatenate([a for a, _ in pairs]),
+                             "dst": np.concatenate([b for _, b in pairs])})
     events = ledger.table().to_pandas() if ledger is not None else None
     return RunResult(
         manifest=manifest,

@@ -50,19 +50,19 @@ class Shard:
         rng = step_rng(seed, municipality, INIT_STEP)
         f32 = np.float32
         deg0 = np.diff(indptr).astype(np.int32)
-        privacy = traits["privacy"].astype(f32)
+        privacy = traits["privacy"].astype(f32, copy=False)
         disclosed = (rng.random(n) < params.disclose_initial * (1.0 - privacy)) if params.levers.code else np.zeros(n, bool)
         self.st = ShardState(
             municipality=municipality,
             offset=int(offset),
-            group=traits["group"].astype(np.int8),
-            virtue=traits["virtue"].astype(f32),
-            strategic=traits["strategic"].astype(f32),
+            group=traits["group"].astype(np.int8, copy=False),  # traits are read-only: no copies
+            virtue=traits["virtue"].astype(f32, copy=False),
+            strategic=traits["strategic"].astype(f32, copy=False),
             privacy=privacy,
             income=(traits["income"] / 30.0).astype(f32),  # monthly -> daily
-            indptr=(indptr - indptr[0]).astype(np.int64),
-            indices=indices.astype(np.int32),
-            active=active.copy(),
+            indptr=(indptr - indptr[0]).astype(np.int64) if indptr[0] else indptr.astype(np.int64, copy=False),
+            indices=indices.astype(np.int32, copy=False),
+            active=active.copy(),  # mutable: a society may be reused for several runs
             degree0=deg0,
             pos=np.zeros(n, f32), neg=np.zeros(n, f32), cpos=np.zeros(n, f32), cneg=np.zeros(n, f32),
             score=np.full(n, crb.base, f32),
