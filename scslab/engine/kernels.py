@@ -376,3 +376,65 @@ def edge_stats(indptr, indices, active, offset, x, top, out):
     out[3] += sxy
     out[4] += touch
     out[5] += both
+
+
+@njit(cache=True, inline="always")
+def _drop_p(bi, pi, bj, pj, p_listed, p_published):
+    p = 0.0
+    if bi or bj:
+        p = p_listed
+    if pi or pj:
+        p = p + p_published - p * p_published
+    return p
+
+
+@njit(cache=True, inline="always")
+def _tie_u(seed, step, i, j):
+    a = i if i < j else j
+    c = j if i < j else i
+    return hash_uniform(seed, step, 7, np.uint64(a) * np.uint64(4294967296) + np.uint64(c))
+
+
+@njit(cache=True)
+def drop_ties_sparse(indptr, indices, active, offset, listed_rows, cross_rows, cross_entries,
+                     v_black, v_published, seed, step, p_listed, p_published):
+    """The same decisions as drop_ties, visiting only ties that can be dropped: the rows of
+    listed citizens of this shard (and, through each row's sorted mirror, the entries that
+    point at them), and the entries that point at other shards. Returns entries dropped."""
+    n_local = indptr.shape[0] - 1
+    dropped = 0
+    for k in range(listed_rows.shape[0]):
+        r = listed_rows[k]
+        i = r + offset
+        for e in range(indptr[r], indptr[r + 1]):
+            j = indices[e]
+            p = _drop_p(v_black[i], v_published[i], v_black[j], v_published[j], p_listed, p_published)
+            if p <= 0.0 or _tie_u(seed, step, i, j) >= p:
+                continue
+            if active[e]:
+                active[e] = 0
+                dropped += 1
+            rj = j - offset
+            if 0 <= rj < n_local:  # the mirror entry (i in row j), found by binary search
+                lo = indptr[rj]
+                hi = indptr[rj + 1]
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if indices[mid] < i:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                if lo < indptr[rj + 1] and indices[lo] == i and active[lo]:
+                    active[lo] = 0
+                    dropped += 1
+    for k in range(cross_entries.shape[0]):
+        e = cross_entries[k]
+        if not active[e]:
+            continue
+        i = cross_rows[k] + offset
+        j = indices[e]
+        p = _drop_p(v_black[i], v_published[i], v_black[j], v_published[j], p_listed, p_published)
+        if p > 0.0 and _tie_u(seed, step, i, j) < p:
+            active[e] = 0
+            dropped += 1
+    return dropped

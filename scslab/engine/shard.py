@@ -92,6 +92,10 @@ class Shard:
         )
         self.group_members = [np.flatnonzero(self.st.group == g) for g in range(len(crb.groups))]
         self.ties_active = int(np.count_nonzero(self.st.active))
+        lo, hi = self.id_range
+        cross = (self.st.indices < lo) | (self.st.indices >= hi)
+        self.cross_entries = np.flatnonzero(cross)  # entries pointing at other shards
+        self.cross_rows = (np.searchsorted(self.st.indptr, self.cross_entries, side="right") - 1).astype(np.int64)
         vq = np.quantile(self.st.virtue, np.linspace(0.1, 0.9, 9)) if n else np.zeros(9)
         self.virtue_decile = np.searchsorted(vq, self.st.virtue, side="right").astype(np.int8)
 
@@ -173,10 +177,15 @@ class Shard:
         p_pub = p.ostracism if (p.levers.norms and p.levers.code) else 0.0
         if p_listed <= 0 and p_pub <= 0:
             return 0
-        if not (view.black.any() or (p_pub > 0 and view.published.any())):
-            return 0  # nobody listed anywhere: no tie is at risk
-        return int(kernels.drop_ties(st.indptr, st.indices, st.active, st.offset, view.black, view.published,
-                                     np.uint64(self.seed), t, p_listed, p_pub))
+        lo, hi = self.id_range
+        flagged = view.black[lo:hi] | (view.published[lo:hi] if p_pub > 0 else 0)
+        listed_rows = np.flatnonzero(flagged)
+        if listed_rows.size == 0 and not (view.black[self.st.indices[self.cross_entries]].any()
+                                          or (p_pub > 0 and view.published[self.st.indices[self.cross_entries]].any())):
+            return 0  # no tie of this shard touches a listed citizen
+        return int(kernels.drop_ties_sparse(st.indptr, st.indices, st.active, st.offset, listed_rows,
+                                            self.cross_rows, self.cross_entries, view.black, view.published,
+                                            np.uint64(self.seed), t, p_listed, p_pub))
 
     def trust_phase(self, t: int, view: View, rng: np.random.Generator) -> dict[str, float]:
         st, p = self.st, self.p

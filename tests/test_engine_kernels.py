@@ -1,0 +1,148 @@
+"""Every optimised kernel against a plain reference implementation on small cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scslab.engine import EngineParams, kernels
+from scslab.engine.behave import act_logit, behave
+from scslab.engine.run import build_nation
+from scslab.pilots import load_pilot
+from scslab.society import SocietySpec, make_society
+
+
+def _score_ref(pos, neg, cpos, cneg, disclosed, harm, base, lo, hi, f_neg, f_pos, pen, f_harm):
+    pos, neg, cpos, cneg, harm = (a.astype(np.float64) for a in (pos, neg, cpos, cneg, harm))
+    add = np.where(disclosed, 0.0, pen)
+    neg, cneg = (neg + add) * f_neg, (cneg + add) * f_neg
+    pos, cpos = pos * f_pos, cpos * f_pos
+    s = base + pos - neg
+    neg = np.where(s < lo, base + pos - lo, neg)
+    pos = np.where(s > hi, hi - base + neg, pos)
+    return np.clip(s, lo, hi), pos, neg, add
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), pen=st.sampled_from([0.0, 0.5]), f_neg=st.sampled_from([1.0, 0.99]))
+def test_score_update_matches_reference(seed, pen, f_neg):
+    rng = np.random.default_rng(seed)
+    n = 257
+    pos = rng.uniform(0, 300, n).astype(np.float32)
+    neg = rng.uniform(0, 900, n).astype(np.float32)
+    cpos, cneg = pos.copy(), (neg * 0.5).astype(np.float32)
+    disclosed = rng.random(n) < 0.5
+    harm = rng.random(n).astype(np.float32)
+    want_s, want_pos, want_neg, add = _score_ref(pos, neg, cpos, cneg, disclosed, harm, 500.0, 0.0, 1000.0,
+                                                 f_neg, 0.995, pen, 0.97)
+    score = np.zeros(n, np.float32)
+    lost, lawful = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    kernels.score_update(pos, neg, cpos, cneg, score, disclosed, harm, 500.0, 0.0, 1000.0, np.float32(f_neg),
+                         np.float32(0.995), np.float32(pen), np.float32(0.97), lost, lawful)
+    np.testing.assert_allclose(score, want_s, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(pos, want_pos, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(neg, want_neg, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(lost, add, atol=1e-6)
+    assert np.all((score >= 0) & (score <= 1000))
+
+
+def test_consequences_match_a_plain_reference():
+    rng = np.random.default_rng(3)
+    n, L = 5_000, 2
+    score = rng.uniform(0, 100, n).astype(np.float32)
+    grade_min = np.array([0.0, 40.0, 80.0])
+    until = np.where(rng.random((L, n)) < 0.2, 50, -1).astype(np.int32)
+    wrongful = rng.random((L, n)) < 0.3
+    list_black = np.array([True, False])
+    list_pub = np.array([True, False])
+    g_cost = np.array([2.0, 0.0, 0.0], np.float32)
+    g_gain = np.array([0.0, 0.0, 1.0], np.float32)
+    g_sec = np.array([1 << 3, 0, 0], np.uint32)
+    g_priv = np.array([False, False, True])
+    l_cost = np.array([5.0, 0.0], np.float32)
+    l_gain = np.array([0.0, 0.5], np.float32)
+    l_sec = np.array([(1 << 0) | (1 << 1), 0], np.uint32)
+    l_priv = np.array([False, True])
+    income = rng.uniform(1, 3, n).astype(np.float32)
+    disclosed = rng.random(n) < 0.4
+    harm = np.where(rng.random(n) < 0.5, 0, rng.random(n)).astype(np.float32)
+    grade = np.zeros(n, np.int8)
+    wealth = np.zeros(n, np.float32)
+    sectors = np.zeros(n, np.uint32)
+    ever = np.zeros(n, np.uint32)
+    sd, pd_ = np.zeros(n, np.int32), np.zeros(n, np.int32)
+    v = [np.zeros(n, np.float32), np.zeros(n, np.uint8), np.zeros(n, np.uint8), np.zeros(n, np.float32),
+         np.zeros(n, np.uint16)]
+    partial = np.zeros((kernels.n_chunks(n), 11))
+    kernels.consequences(score, grade_min, until, wrongful, list_black, list_pub, g_cost, g_gain, g_sec, g_priv,
+                         l_cost, l_gain, l_sec, l_priv, income, disclosed, harm, np.float32(0.5), grade, wealth,
+                         sectors, ever, sd, pd_, 0, *v, partial)
+    # Reference, written the obvious way.
+    k = np.searchsorted(grade_min, score, side="right") - 1
+    on = until != -1
+    want_cost = g_cost[k] + (on * l_cost[:, None]).sum(axis=0)
+    want_gain = g_gain[k] + (on * l_gain[:, None]).sum(axis=0)
+    want_sec = g_sec[k] | np.bitwise_or.reduce(on * l_sec[:, None], axis=0)
+    black = (on & list_black[:, None]).any(axis=0)
+    assert np.array_equal(grade, k)
+    np.testing.assert_allclose(wealth, income - want_cost + want_gain, rtol=1e-6)
+    assert np.array_equal(sectors, want_sec)
+    assert np.array_equal(v[1].astype(bool), black)
+    assert np.array_equal(sd, (want_sec != 0).astype(np.int32))
+    cheat = np.where(harm > 0, np.round((1 - np.exp(-0.5 * harm.astype(np.float64))) * 32767), 0).astype(np.int64)
+    got = v[4].astype(np.int64)
+    assert np.array_equal(got >> 15, black.astype(np.int64))
+    assert np.abs((got & 0x7FFF) - cheat).max() <= 1
+    tot = partial.sum(axis=0)
+    assert tot[5] == black.sum() and tot[4] == np.bitwise_count(want_sec).sum()
+    np.testing.assert_allclose(tot[0], score.astype(np.float64).sum(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_sparse_tie_dropping_matches_the_full_scan(seed):
+    soc = make_society(SocietySpec(n=3_000, municipalities=3), seed=seed)
+    net, pop = soc.network, soc.population
+    rng = np.random.default_rng(seed)
+    black = (rng.random(soc.n) < 0.05).astype(np.uint8)
+    pub = ((rng.random(soc.n) < 0.5) & black.astype(bool)).astype(np.uint8)
+    for m in range(3):
+        sl = pop.municipality_slice(m)
+        ip = net.indptr[sl.start: sl.stop + 1]
+        rows = slice(int(ip[0]), int(ip[-1]))
+        indptr = (ip - ip[0]).astype(np.int64)
+        indices = net.indices[rows]
+        a1 = net.active[rows].copy()
+        a2 = net.active[rows].copy()
+        d1 = kernels.drop_ties(indptr, indices, a1, sl.start, black, pub, np.uint64(9), 5, 0.3, 0.2)
+        cross = np.flatnonzero((indices < sl.start) | (indices >= sl.stop))
+        crow = (np.searchsorted(indptr, cross, side="right") - 1).astype(np.int64)
+        listed = np.flatnonzero(black[sl] | pub[sl])
+        d2 = kernels.drop_ties_sparse(indptr, indices, a2, sl.start, listed, crow, cross, black, pub,
+                                      np.uint64(9), 5, 0.3, 0.2)
+        assert np.array_equal(a1, a2) and d1 == d2 and d1 > 0
+
+
+def test_thinning_draws_acts_at_the_exact_rates():
+    """behave's candidate-then-accept sampling against the probabilities it thins."""
+    soc = make_society(SocietySpec(n=20_000), seed=5)
+    nation = build_nation([load_pilot("sesame")], soc, EngineParams(), 5)
+    sh = nation.shards[0]
+    view = nation.new_view()
+    sh.publish(view)
+    nb = sh.neighbourhood(view)
+    n, B = sh.st.n, sh.crb.n_behaviours
+    everyone = np.repeat(np.arange(n), B)
+    bids = np.tile(np.arange(B, dtype=np.int16), n)
+    prob = 1 / (1 + np.exp(-act_logit(sh.st, sh.crb, sh.p, sh.tb, nb, everyone, bids)))
+    expected = np.bincount(bids, weights=prob, minlength=B)
+    assert np.all(prob <= sh.tb.p_max[bids] + 1e-12)  # the bound holds
+    days = 40
+    counts = np.zeros(B)
+    for d in range(days):
+        acts = behave(sh.st, sh.crb, sh.p, sh.tb, nb, np.random.default_rng(d))
+        counts += np.bincount(acts.behaviour, minlength=B)
+    mean = counts / days
+    sd = np.sqrt(expected / days)
+    assert np.all(np.abs(mean - expected) <= 5 * sd + 0.5)
