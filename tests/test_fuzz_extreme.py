@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scslab.audit import audit
-from scslab.engine import Levers, simulate
+from scslab.engine import Levers, run_nation, simulate
 from scslab.rulebook import compile_rulebook, rulebook_from_dict
 
 LONG = os.environ.get("SCSLAB_FUZZ") == "long"
@@ -228,3 +228,27 @@ def test_invariant_checker_catches_a_score_off_the_scale():
     with pytest.raises(AssertionError):
         check_invariants(r, rulebook_from_dict(d))
     assert isinstance(r.citizens, pd.DataFrame)
+
+
+def test_a_nation_of_extremes_with_an_extreme_national_list():
+    """Three municipalities, each with its own extreme, under a national rulebook at an extreme."""
+    books = []
+    for i, name in enumerate(["base_rate_1", "indefinite_lists", "coverage_0"]):
+        d = base()
+        EXTREMES[name](d)
+        d["metadata"]["name"] = f"edge{i}"
+        books.append(rulebook_from_dict(d))
+    nat = base()
+    EXTREMES["durations_1_day"](nat)
+    EXTREMES["points_minus_10000"](nat)
+    nat["metadata"]["name"] = "national"
+    nat["lists"] = [dict(x, scope="national", id="n_" + x["id"]) for x in nat["lists"] if x["kind"] == "blacklist"]
+    nat["sanctions"] = [dict(x, scope="national", id="n_" + x["id"], applies_to={"list": "n_" + x["applies_to"]["list"]})
+                        for x in nat["sanctions"] if "list" in x["applies_to"]]
+    nat["privileges"] = []
+    r = run_nation(books, population=POP, steps=STEPS, seed=3, national=rulebook_from_dict(nat), ledger=True)
+    assert sorted(r.steps.municipality.unique()) == [0, 1, 2]
+    c = r.citizens
+    assert len(c) == POP and c.score.between(0, 200).all()
+    assert np.isfinite(r.steps.select_dtypes("number").to_numpy(dtype=float)).all()
+    assert (r.grades.groupby("step").citizens.sum() == POP).all()

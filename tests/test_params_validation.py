@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,8 +18,10 @@ from scslab.engine import EngineParams, Levers, run_nation, simulate
 from scslab.engine import run as run_mod
 from scslab.engine.validate import ParameterError, check_run_args
 from scslab.pilots import load_pilot
+from scslab.rulebook import load_rulebook
 
 RB = load_pilot("rongcheng")
+HARSH = Path(__file__).parent / "data" / "harsh.yaml"
 
 
 @pytest.mark.parametrize("kwargs,param,fragment", [
@@ -78,6 +81,8 @@ def test_simulate_refuses_out_of_range_arguments_up_front(kwargs, param, fragmen
     ([RB, 3], {}, "[1] must be a Rulebook"),
     ([RB, RB, RB], {"society": {"municipalities": 2}}, "3 entries for 2 municipalities"),
     ([RB], {"national": 7}, "national"),
+    ([RB], {"national": RB}, "no list with scope: national"),
+    ([load_rulebook(HARSH)], {"national": load_rulebook(HARSH)}, "exist in both 'harsh' and the national"),
 ])
 def test_run_nation_refuses_bad_rulebook_lists(rulebooks, kwargs, fragment):
     with pytest.raises(ValueError) as ei:
@@ -154,6 +159,7 @@ def _cli(*args, cwd):
     (["--off", "cod"], "--off takes law, market, norms, code; got cod"),
     (["--checkpoint-every", "0"], "--checkpoint-every must be in"),
     (["--out", "/proc/no/such/place"], "cannot write the run folder"),
+    (["--national", "rongcheng"], "--national rulebook 'rongcheng' has no list with scope: national"),
 ])
 def test_cli_run_refuses_each_bad_value_in_one_line(args, needle, tmp_path):
     out = _cli("run", "rongcheng", "-n", "100", "-t", "2", "--out", str(tmp_path / "r"), *args, cwd=tmp_path)

@@ -77,6 +77,7 @@ def run(
     problem = memory_problem(population, spec.network.mean_degree, len(rb.lists) + (len(nat.lists) if nat else 0), ledger)
     if problem:
         fail(problem)
+    from ..engine.nation import NationError
     from ..engine.validate import ParameterError
     from ..store import RunFolderError
 
@@ -98,6 +99,8 @@ def run(
             fail(f"{e} (use --overwrite, another --out, or --resume for a killed run)")
         except ParameterError as e:  # the API's range checks (scslab.engine.validate)
             fail(f"--{e.param.replace('_', '-')} {e.detail}")
+        except NationError as e:  # a national layer that cannot be merged
+            fail(f"--national: {e}")
         except OSError as e:  # the run folder cannot be made or written
             fail(f"cannot write the run folder {out}: {e.strerror or e}")
     _summary(res, f"{rb.metadata.name}: {population:,} citizens x {steps} days, seed {seed}")

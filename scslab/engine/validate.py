@@ -117,6 +117,17 @@ def check_run_args(rulebooks, *, population, steps, seed, society=None, national
         if out is None:
             raise ParameterError("checkpoint_every", "needs an output folder (out=...)")
 
+    if isinstance(national, Rulebook):  # what merge_national would refuse after the folder is made
+        ids = {x.id for x in national.lists if x.scope == "national"}
+        if not ids:
+            raise ParameterError("national", f"rulebook '{national.metadata.name}' has no list with "
+                                             f"scope: national to apply nationwide")
+        for r in rulebooks:
+            clash = ids & {x.id for x in r.lists} if isinstance(r, Rulebook) else set()
+            if clash:
+                raise ParameterError("national", f"list ids {sorted(clash)} exist in both "
+                                                 f"'{r.metadata.name}' and the national rulebook")
+
     n_rb = len(rulebooks)
     spec = _spec(society, population, n_rb if n_rb > 1 else 1)
     m = spec.municipality_count
