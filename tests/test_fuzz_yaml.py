@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scslab.audit import audit, audit_file
+from scslab.audit import audit, audit_file, load_relatedness
 from scslab.rulebook import Rulebook, RulebookError, load_rulebook, parse_rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,7 +207,7 @@ def test_devices_pipes_and_huge_files_are_refused_without_reading_them(tmp_path)
     for path, fragment in _special_files(tmp_path):
         if not path.exists():
             continue
-        for read in (load_rulebook, audit_file):
+        for read in (load_rulebook, audit_file, load_relatedness):
             with pytest.raises(RulebookError) as ei:
                 read(path)
             assert fragment in str(ei.value), str(ei.value)

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path as FsPath
 
 from ..rulebook.errors import Problem, RulebookError
+from ..rulebook.loader import read_limited
 from ..rulebook.schema import DOMAINS, SECTORS
 from ..rulebook.yaml_nodes import Located, YamlProblem, parse_yaml
 
@@ -70,7 +71,7 @@ def load_relatedness(path: str | FsPath | None = None) -> Relatedness:
         return rel
     p = FsPath(path)
     try:
-        raw = p.read_bytes()
+        raw = read_limited(p)  # bounded: a FIFO or /dev/zero must not hang the audit
     except OSError as e:
         raise RulebookError([Problem(str(p), 0, 0, (), f"cannot read relatedness file: {e.strerror or e}")]) from None
     rel.update(parse_relatedness(raw, str(p)))
