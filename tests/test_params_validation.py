@@ -10,9 +10,12 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scslab.engine import EngineParams, Levers, run_nation, simulate
 from scslab.engine import run as run_mod
@@ -178,3 +181,40 @@ def test_cli_resume_of_a_damaged_checkpoint_is_a_clean_error(tmp_path):
     out = _cli("run", "--resume", str(folder), cwd=tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
     assert "checkpoint cannot be read" in out.stderr
+
+
+# ---------------------------------------------------------------- any value: accepted iff in range
+
+ANY = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
+                st.text(max_size=5), st.lists(st.integers(), max_size=2),
+                st.dictionaries(st.text(max_size=5), st.booleans(), max_size=2))
+RANGES = {"population": (1, 50_000_000), "steps": (1, 36_500), "seed": (0, 2**63 - 1)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["population", "steps", "seed", "ledger", "levers", "save_ties", "checkpoint_every"]), ANY)
+def test_any_value_is_accepted_exactly_when_in_range(param, value):
+    args = {"population": 100, "steps": 10, "seed": 0, "out": "unused", param: value}
+    try:
+        with mock.patch.object(run_mod, "available_bytes", lambda: None):  # ranges only, not memory
+            check_run_args([RB], **args)
+    except ParameterError as e:
+        assert e.param in (param, "society")
+        assert str(e).startswith(e.param + " ") and "\n" not in str(e)
+        ok = False
+    else:
+        ok = True
+    if param in RANGES:
+        lo, hi = RANGES[param]
+        expected = type(value) is int and lo <= value <= hi
+    elif param == "ledger":
+        expected = isinstance(value, bool) or (isinstance(value, int | float) and math.isfinite(value)
+                                               and 0 <= value <= 1)
+    elif param == "levers":
+        expected = value is None or (isinstance(value, dict) and all(
+            k in ("law", "market", "norms", "code") for k in value))
+    elif param == "save_ties":
+        expected = value is None or isinstance(value, bool)
+    else:  # checkpoint_every
+        expected = value is None or (type(value) is int and 1 <= value <= 36_500)
+    assert ok == expected, (param, value)
