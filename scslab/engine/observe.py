@@ -37,7 +37,7 @@ class Records:
         return ~(self.false | self.excused)
 
 
-def observe(st: ShardState, crb: CompiledRulebook, tb: Tables, acts: Acts, group_members: list[np.ndarray],
+def observe(st: ShardState, crb: CompiledRulebook, tb: Tables, acts: Acts, false_records: FalseRecordTable,
             rng: np.random.Generator) -> Records:
     S = crb.records.shape[1]
     k = len(acts)
@@ -61,26 +61,56 @@ def observe(st: ShardState, crb: CompiledRulebook, tb: Tables, acts: Acts, group
     parts_f = [np.zeros(int(rec.sum()), bool)]
     parts_e = [acts.excused[rec]]
     # False records: Poisson counts per (behaviour, source, group), uniform over the group.
-    for s in range(S):
-        f = crb.false_rate[s]
-        if f <= 0:
-            continue
-        ratio = f / (1.0 - f)
-        for b in np.flatnonzero(crb.records[:, s] & crb.observable & (crb.base_rate > 0)):
-            for gi, members in enumerate(group_members):
-                lam = members.size * crb.base_rate[b] * tb.cov_eff[s, gi, 0] * ratio
-                if lam <= 0:
-                    continue
-                m = rng.poisson(lam)
-                if m == 0:
-                    continue
-                who = members[rng.integers(0, members.size, size=m)]
-                parts_c.append(who.astype(np.int32))
-                parts_b.append(np.full(m, b, np.int16))
-                parts_s.append(np.full(m, s, np.int16))
-                parts_f.append(np.ones(m, bool))
-                parts_e.append(np.zeros(m, bool))
+    fr = false_records
+    if fr.rate.size:
+        m = rng.poisson(fr.rate)
+        hit = np.flatnonzero(m)
+        if hit.size:
+            counts = m[hit]
+            g = np.repeat(fr.group[hit], counts)
+            pick = (rng.random(g.size) * fr.sizes[g]).astype(np.int64)
+            parts_c.append(fr.members[fr.starts[g] + pick].astype(np.int32))
+            parts_b.append(np.repeat(fr.behaviour[hit], counts).astype(np.int16))
+            parts_s.append(np.repeat(fr.source[hit], counts).astype(np.int16))
+            parts_f.append(np.ones(g.size, bool))
+            parts_e.append(np.zeros(g.size, bool))
     return Records(
         np.concatenate(parts_c), np.concatenate(parts_b), np.concatenate(parts_s),
         np.concatenate(parts_f), np.concatenate(parts_e),
     )
+
+
+@dataclass(frozen=True)
+class FalseRecordTable:
+    """Constant per shard: expected false records per day for each (behaviour, source,
+    group) with a false rate, and the group members to put them on."""
+
+    rate: np.ndarray  # group size x base rate x coverage x f / (1 - f): f is the false share
+    behaviour: np.ndarray
+    source: np.ndarray
+    group: np.ndarray
+    members: np.ndarray  # local ids, group by group
+    starts: np.ndarray  # where each group starts in `members`
+    sizes: np.ndarray
+
+
+def false_record_table(crb: CompiledRulebook, tb: Tables, group: np.ndarray) -> FalseRecordTable:
+    G = tb.cov_eff.shape[1]
+    members = np.argsort(group, kind="stable")
+    sizes = np.bincount(group, minlength=G)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    rate, bs, ss, gs = [], [], [], []
+    for s in range(crb.records.shape[1]):
+        f = crb.false_rate[s]
+        if f <= 0:
+            continue
+        for b in np.flatnonzero(crb.records[:, s] & crb.observable & (crb.base_rate > 0)):
+            for g in range(G):
+                r = sizes[g] * crb.base_rate[b] * tb.cov_eff[s, g, 0] * f / (1.0 - f)
+                if r > 0:
+                    rate.append(r)
+                    bs.append(b)
+                    ss.append(s)
+                    gs.append(g)
+    return FalseRecordTable(np.array(rate), np.array(bs, np.int64), np.array(ss, np.int64),
+                            np.array(gs, np.int64), members, starts.astype(np.int64), sizes.astype(np.int64))

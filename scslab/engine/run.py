@@ -161,8 +161,9 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
     if save_ties is None:
         save_ties = soc.n <= 50_000
     config = {
-        "rulebooks": [dump_rulebook(r) for r in rbs],  # YAML text: dates stay dates
-        "national": dump_rulebook(nat) if nat else None,
+        # YAML text (dates stay dates), needed only to resume from a checkpoint.
+        "rulebooks": [dump_rulebook(r) for r in rbs] if checkpoint_every else None,
+        "national": dump_rulebook(nat) if nat and checkpoint_every else None,
         # JSON text, not a mapping: the config file sorts keys, and the order of groups matters.
         "society": soc.spec.model_dump_json(),
         "seed": int(seed), "steps": int(steps), "params": params.model_dump_json(),

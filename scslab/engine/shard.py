@@ -20,7 +20,7 @@ from .consequences import appeal, sanction
 from .context import Neighbourhood, Tables, View, make_tables
 from .ledger import Ledger
 from .listing import listing
-from .observe import observe
+from .observe import false_record_table, observe
 from .params import EngineParams
 from .scoring import score
 from .state import COUNTERS, NOT_LISTED, ShardState
@@ -90,7 +90,7 @@ class Shard:
             score_mid=np.full(n, crb.base, f32),
             counters={k: np.zeros(n, dt) for k, dt in COUNTERS.items()},
         )
-        self.group_members = [np.flatnonzero(self.st.group == g) for g in range(len(crb.groups))]
+        self.false_records = false_record_table(crb, self.tb, self.st.group)
         self.ties_active = int(np.count_nonzero(self.st.active))
         lo, hi = self.id_range
         cross = (self.st.indices < lo) | (self.st.indices >= hi)
@@ -156,7 +156,7 @@ class Shard:
         c4_cell = c4_cells(self) if t % p.c4_every == 0 else None
         new_disc = disclose(st, p, tb, rng) if p.levers.code else np.empty(0, np.int64)
         acts = behave(st, crb, p, tb, nb, rng)  # 1 behave
-        rec = observe(st, crb, tb, acts, self.group_members, rng)  # 2 observe
+        rec = observe(st, crb, tb, acts, self.false_records, rng)  # 2 observe
         flows = score(st, crb, p, tb, nb, rec, new_disc, p.harm_memory)  # 3 score
         self.ground_truth(acts)
         lev = listing(st, crb, p, tb, rec, t, rng)  # 4 list
