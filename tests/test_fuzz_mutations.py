@@ -59,6 +59,12 @@ def splice(doc: bytes, pos: float, token: str) -> bytes:
     return doc[:i] + token.encode("utf-8", "surrogatepass") + doc[i:]
 
 
+def max_lines(raw: bytes) -> int:
+    """An upper bound on the line numbers in raw: YAML also breaks lines at NEL, LS and PS."""
+    text = raw.decode("utf-8", "replace")
+    return sum(text.count(c) for c in "\n\r\x85\u2028\u2029") + 2
+
+
 def outcome(raw: bytes, name: str = "fz.yaml") -> Rulebook | None:
     """The document's fate: a Rulebook, or None after checking the error is well formed."""
     try:
@@ -67,7 +73,7 @@ def outcome(raw: bytes, name: str = "fz.yaml") -> Rulebook | None:
         return rb
     except RulebookError as e:
         event("refused")
-        n_lines = raw.count(b"\n") + raw.count(b"\r") + 2
+        n_lines = max_lines(raw)
         assert e.problems
         for p in e.problems:
             assert p.file == name
