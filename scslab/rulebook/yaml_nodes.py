@@ -61,6 +61,8 @@ class YamlProblem(Exception):
 _BaseComposer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE = "tag:yaml.org,2002:merge"
 _VALUE = "tag:yaml.org,2002:value"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
 
 
 class _TooManyNodes(Exception):
@@ -152,6 +154,11 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", _mark(node), path)
         self.marks.setdefault(path, _mark(node))
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in (_MAP, _SEQ):
+            # e.g. !!python/object:os.system {} or !!set: never constructed, and not read as plain data
+            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+            raise YamlProblem(f"tag '{tag[:60]}' is not allowed: a rulebook holds plain mappings and lists",
+                              _mark(node), path)
         if isinstance(node, yaml.MappingNode):
             out: dict[str, object] = {}
             merged: list[yaml.Node] = []  # '<<' merge keys: mappings whose keys fill in, first wins
