@@ -30,6 +30,10 @@ LATEST = "LATEST"
 CONFIG = "config.json"
 
 
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read back (damaged, truncated, from another run)."""
+
+
 def checkpoint_dir(run: Path) -> Path:
     return Path(run) / DIR
 
@@ -44,7 +48,13 @@ def read_config(run: Path) -> dict | None:
     f = checkpoint_dir(run) / CONFIG
     if not f.is_file():
         return None
-    return json.loads(f.read_text(encoding="utf-8"))
+    try:
+        config = json.loads(f.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as e:
+        raise CheckpointError(f"{f}: cannot be read ({e}); start the run again") from None
+    if not isinstance(config, dict) or not config.get("rulebooks"):
+        raise CheckpointError(f"{f}: not a checkpoint configuration; start the run again")
+    return config
 
 
 def save(run: Path, t_done: int, nation, rows: list[dict], grades: list, ledger) -> None:
@@ -87,6 +97,16 @@ def save(run: Path, t_done: int, nation, rows: list[dict], grades: list, ledger)
 
 def load(run: Path, nation, ledger) -> tuple[int, list[dict], list]:
     """Restore shard states from the newest checkpoint; returns (next step, rows, grades)."""
+    import zipfile
+
+    try:
+        return _load(run, nation, ledger)
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
+        raise CheckpointError(f"{checkpoint_dir(run)}: the checkpoint cannot be read ({type(e).__name__}: {e}); "
+                              "start the run again") from None
+
+
+def _load(run: Path, nation, ledger) -> tuple[int, list[dict], list]:
     base = checkpoint_dir(run)
     f = base / LATEST
     if not f.is_file():
@@ -113,4 +133,4 @@ def remove(run: Path) -> None:
     shutil.rmtree(checkpoint_dir(run), ignore_errors=True)
 
 
-__all__ = ["load", "read_config", "remove", "save", "write_config"]
+__all__ = ["CheckpointError", "load", "read_config", "remove", "save", "write_config"]
