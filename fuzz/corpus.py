@@ -8,39 +8,11 @@ unbounded memory.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # A small valid rulebook (block style); the mutations below start from it.
-VALID = """\
-metadata:
-  name: mini
-  title: Minimal
-  jurisdiction: nowhere
-  version: "1"
-  effective: 2020-01-01
-scale: {base: 50, min: 0, max: 100}
-grades:
-  - {name: low, min: 0, max: 40}
-  - {name: high, min: 40, max: 100}
-data_sources:
-  - id: bank
-    kind: bank
-    coverage: {default: 0.9}
-behaviours:
-  - id: a
-    domain: finance
-    legal_status: contractual
-    points: -10
-    social_value: -0.3
-    utility: 0.3
-    base_rate: 0.001
-    sources: [bank]
-lists:
-  - id: bad
-    kind: blacklist
-    trigger: {score_below: 40}
-    duration_days: 365
-sanctions:
-  - {id: s1, sector: loans, applies_to: {list: bad}, magnitude: 1}
-"""
+# (shared with tests/conftest.py, so the two cannot drift apart)
+VALID = (Path(__file__).resolve().parent.parent / "tests" / "data" / "mini.yaml").read_text(encoding="utf-8")
 
 
 def billion_laughs(levels: int = 9, width: int = 9) -> str:
