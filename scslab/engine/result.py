@@ -137,11 +137,11 @@ def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunR
             "degree_final": deg.astype(np.int32),
         }
         d.update(st.counters)
-        parts.append(pd.DataFrame(d))
+        parts.append(pd.DataFrame(d, copy=False))  # the arrays are the run's own: no second copy
         for v in range(10):
             for b in range(4):
                 c4.append((st.municipality, v, b, int(st.c4_days[v, b]), int(st.c4_harm[v, b])))
-    citizens = pd.concat(parts, ignore_index=True)
+    citizens = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     # Strings for users, stored compactly (dictionary-encoded in Parquet). Shards may have
     # different grade names, so the union of categories is taken.
     citizens["group"] = citizens["group"].astype("category")
