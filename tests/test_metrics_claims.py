@@ -10,7 +10,8 @@ import pytest
 
 from scslab.engine import RunResult
 from scslab.metrics import CLAIMS, RunContext, run_metrics
-from scslab.metrics.claims import RUN_CLAIMS, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10
+from scslab.metrics.claims import c1, c2, c3, c4, c5, c6, c7, c8, c9, c10
+from scslab.metrics.registry import RUN_CLAIMS
 
 STEP_COLS = ["population", "acts_harm", "acts_good", "harm", "unobserved_harm", "excusable_acts", "records",
              "false_records", "excused_records", "offences", "points_lost", "points_lost_records",

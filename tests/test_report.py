@@ -11,7 +11,7 @@ import pytest
 from scslab.experiments import CompareConfig, compare, plan
 from scslab.experiments.runner import RunOutcome
 from scslab.metrics import CLAIMS
-from scslab.metrics.claims import RUN_CLAIMS
+from scslab.metrics.registry import RUN_CLAIMS
 from scslab.report import render_report, write_report
 from scslab.report.plots import FIGURES
 

@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..metrics.claims import CLAIMS, NA, RUN_CLAIMS, verdict
+from ..metrics.claims import NA, verdict
+from ..metrics.registry import CLAIMS, RUN_CLAIMS
 from ..metrics.stats import Interval, t_interval
 from . import levers as lev
 from .runner import RunOutcome, RunSpec, run_all

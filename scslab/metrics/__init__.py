@@ -6,7 +6,6 @@
 """
 
 from .claims import (
-           CLAIMS,
            LEVERS,
            Claim,
            Metric,
@@ -14,10 +13,10 @@ from .claims import (
            c11,
            harm_per_1000,
            lever_key,
-           run_metrics,
            verdict,
 )
 from .context import RunContext, context_from_rulebook, context_of
+from .registry import CLAIMS, run_metrics
 from .stats import Interval, t_interval
 
 __all__ = ["CLAIMS", "LEVERS", "Claim", "Interval", "Metric", "RunContext", "Test", "c11", "context_from_rulebook",

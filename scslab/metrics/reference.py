@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from .claims import CLAIMS
 from .punishments import WINDOW
+from .registry import CLAIMS
 
 INTRO = f"""# The claims and their metrics
 

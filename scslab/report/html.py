@@ -16,7 +16,8 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..metrics.claims import CLAIMS, MIXED, NA, NOT_SUPPORTED, SUPPORTED
+from ..metrics.claims import MIXED, NA, NOT_SUPPORTED, SUPPORTED
+from ..metrics.registry import CLAIMS
 from ..metrics.stats import Interval
 from . import plots
 
