@@ -128,8 +128,8 @@ def test_extra_sections_hook(html):
     p = parse(html)
     assert "Audit <verdict>" in p.h2  # the title is escaped text, the body is kept as HTML
     assert "<p id='audit-body'>3 findings</p>" in html
-    # placed right after the claims table
-    assert html.index("id=\"claims\"") < html.index("audit-body") < html.index("id=\"plots\"")
+    # placed after what the runs show (claims, figures, levers), before the full metric table
+    assert html.index("id=\"plots\"") < html.index("id=\"levers-detail\"") < html.index("audit-body") < html.index("id=\"metrics\"")
 
 
 def test_write_report_atomically_with_numbers_and_same_bytes(cmp, html, tmp_path):

@@ -180,10 +180,11 @@ the margin of a negligible effect; <b>not supported</b> when it lies inside that
 <b>mixed</b> otherwise; <b>n/a</b> when fewer than two seeds gave a value (e.g. nobody was listed). The runs report
 what they show, whatever the direction. Definitions: docs/metrics.md.</p>
 <section id="claims"><h2>The claims</h2>{claims_table(cmp)}</section>
-<!-- extra sections (e.g. the audit's verdict) go here: render_report(..., extra_sections=[(title, html)]) -->
-{extra}
 <section id="plots"><h2>Figures</h2>{''.join(figs)}</section>
 <section id="levers-detail"><h2>The four levers (C11)</h2>{levers_table(cmp)}</section>
+<!-- extra sections (e.g. the audit's verdict) go here, after what the runs show:
+     render_report(..., extra_sections=[(title, html)]) -->
+{extra}
 <section id="metrics"><h2>Every metric</h2>{metrics_table(cmp)}</section>
 <section id="reproduce"><h2>Parameters and how to reproduce</h2>{reproduce_section(cmp)}</section>
 </body></html>
