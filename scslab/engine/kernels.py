@@ -282,7 +282,8 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
             k = 0
             while k + 1 < K and grade_min[k + 1] <= sc:
                 k += 1
-            grade[i] = k
+            if grade[i] != k:
+                grade[i] = k
             cost = g_cost[k]
             gain = g_gain[k]
             sec = g_sec[k]
@@ -305,9 +306,13 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
                     gain += l_gain[l]
                     sec |= l_sec[l]
                     priv = priv or l_priv[l]
-            sectors[i] = sec
-            sectors_ever[i] |= sec
+            # Most citizens have no restriction: write only what changes (memory traffic
+            # bounds this pass).
+            if sectors[i] != sec:
+                sectors[i] = sec
             if sec != 0:
+                if (sectors_ever[i] | sec) != sectors_ever[i]:
+                    sectors_ever[i] |= sec
                 sanction_days[i] += 1
                 s_sanctioned += 1
                 s_sec += _popcount(sec)
