@@ -146,3 +146,21 @@ def test_thinning_draws_acts_at_the_exact_rates():
     mean = counts / days
     sd = np.sqrt(expected / days)
     assert np.all(np.abs(mean - expected) <= 5 * sd + 0.5)
+
+
+def test_c4_histogram_matches_the_plain_definition():
+    from scslab.engine.collect import buffer
+
+    rng = np.random.default_rng(1)
+    n = 50_000
+    score = rng.choice([1000.0, 990, 1050, 600, 850.5], n) + rng.normal(0, 3, n) * (rng.random(n) < 0.5)
+    score = score.astype(np.float32)
+    th = np.array([600.0, 850.0, 960.0, 1030.0, 1050.0])
+    vd = rng.integers(0, 10, n).astype(np.int8)
+    b = buffer(score.astype(np.float64), th, 0.0)
+    cuts = np.quantile(b, [0.25, 0.5, 0.75])
+    q = np.searchsorted(cuts, b, side="left")
+    q = np.where(b > cuts[2], 3, np.minimum(q, 2))
+    out = np.zeros(40, np.int64)
+    kernels.c4_histogram(score, th, 0.0, cuts, vd, out)
+    assert np.array_equal(out, np.bincount(vd * 4 + q, minlength=40))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels
 from .listing import EXIT_REASONS
 
 
@@ -15,7 +16,7 @@ def _popcount32(x: np.ndarray) -> np.ndarray:
     return np.bitwise_count(x) if hasattr(np, "bitwise_count") else np.array([bin(v).count("1") for v in x])
 
 
-def collect(shard, t, acts, rec, lev, aev, flows, dropped, c4_cell=None) -> dict:
+def collect(shard, t, acts, rec, lev, aev, flows, dropped) -> dict:
     """One row of additive aggregates. Stocks come from the fused kernels' chunk sums
     (`flows`); flows are summed over this step's acts and records (sparse)."""
     crb, tb = shard.crb, shard.tb
@@ -82,8 +83,6 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped, c4_cell=None) -> dict
     for l, who, reason in lev.exited:
         if crb.list_black[l]:
             row[f"exits_{EXIT_REASONS[reason]}"] += int(who.size)
-    if c4_cell is not None:
-        sample_c4(shard, acts, c4_cell)
     return row
 
 
@@ -97,26 +96,33 @@ def buffer(score: np.ndarray, thresholds: np.ndarray, lo: float) -> np.ndarray:
 
 
 def c4_cells(shard) -> np.ndarray | None:
-    """Each citizen's C4 cell, virtue decile * 4 + buffer quartile, from the current scores."""
+    """Open a C4 sample day: count citizen-days by (virtue decile, buffer quartile) from the
+    scores citizens have when they decide, and return the quartile cut points (or None).
+
+    One fused pass (kernels.c4_histogram) instead of materialising cells for everyone; the
+    cut points come from a systematic sample of at most ~250,000 citizens."""
     st, crb = shard.st, shard.crb
     if st.n < 40:
         return None
-    b = buffer(st.score.astype(np.float64), shard.tb.thresholds, crb.min)
-    vdec = shard.virtue_decile  # virtue is fixed: deciles computed once per shard
-    # Quartile cut points from a systematic sample of at most ~250,000 citizens: exact for
-    # small shards, and far cheaper than a full quantile for ten million.
     stride = max(1, st.n // 250_000)
-    bq = np.quantile(b[::stride], [0.25, 0.5, 0.75])
-    # Ties at a quantile (many citizens at exactly the base) go to the lower quartile,
-    # except that the top quartile is only those strictly above the third quartile.
-    bquart = np.searchsorted(bq, b, side="left")
-    bquart = np.where(b > bq[2], 3, np.minimum(bquart, 2))
-    return vdec * 4 + bquart
+    b = buffer(st.score[::stride].astype(np.float64), shard.tb.thresholds, crb.min)
+    cuts = np.quantile(b, [0.25, 0.5, 0.75])
+    days = np.zeros(40, np.int64)
+    kernels.c4_histogram(st.score, shard.tb.thresholds, float(crb.min), cuts, shard.virtue_decile, days)
+    st.c4_days += days.reshape(10, 4)
+    return cuts
 
 
-def sample_c4(shard, acts, cell: np.ndarray) -> None:
-    """Accumulate citizen-days and harmful acts by (virtue decile, buffer quartile) for claim C4."""
+def sample_c4(shard, acts, cuts: np.ndarray) -> None:
+    """Close a C4 sample day: harmful acts by the actor's cell (call before scores change).
+
+    Ties at a cut point go to the lower quartile, so citizens at exactly the base (many)
+    are not put in the top quartile."""
     st, crb = shard.st, shard.crb
-    st.c4_days += np.bincount(cell, minlength=40).reshape(10, 4)
-    harm = crb.social_value[acts.behaviour] < 0
-    st.c4_harm += np.bincount(cell[acts.citizen[harm]], minlength=40).reshape(10, 4)
+    who = acts.citizen[crb.social_value[acts.behaviour] < 0]
+    if who.size == 0:
+        return
+    b = buffer(st.score[who].astype(np.float64), shard.tb.thresholds, crb.min)
+    q = np.searchsorted(cuts, b, side="left")
+    q = np.where(b > cuts[2], 3, np.minimum(q, 2))
+    st.c4_harm += np.bincount(shard.virtue_decile[who] * 4 + q, minlength=40).reshape(10, 4)

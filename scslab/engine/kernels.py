@@ -443,3 +443,29 @@ def drop_ties_sparse(indptr, indices, active, offset, listed_rows, cross_rows, c
             active[e] = 0
             dropped += 1
     return dropped
+
+
+@njit(cache=True)
+def c4_histogram(score, thresholds, lo, cuts, virtue_decile, out):
+    """Citizens per (virtue decile, buffer quartile) cell, in one pass. The buffer is the
+    score minus the highest threshold at or below it (or the scale's minimum); a buffer at
+    a cut point goes to the lower quartile."""
+    T = thresholds.shape[0]
+    for i in range(score.shape[0]):
+        s = np.float64(score[i])
+        below = lo
+        for k in range(T):
+            if thresholds[k] <= s:
+                below = thresholds[k]
+            else:
+                break
+        b = s - below
+        if b > cuts[2]:
+            q = 3
+        elif b > cuts[1]:
+            q = 2
+        elif b > cuts[0]:
+            q = 1
+        else:
+            q = 0
+        out[virtue_decile[i] * 4 + q] += 1

@@ -15,7 +15,7 @@ import numpy as np
 from ..rulebook.compiled import CompiledRulebook
 from . import kernels
 from .behave import behave, disclose
-from .collect import c4_cells, collect
+from .collect import c4_cells, collect, sample_c4
 from .consequences import appeal, sanction
 from .context import Neighbourhood, Tables, View, make_tables
 from .ledger import Ledger
@@ -153,9 +153,11 @@ class Shard:
         rng = step_rng(self.seed, self.m, t)
         nb = self.neighbourhood(view)
         # C4 cells from the buffer citizens have when they decide (sampled days only).
-        c4_cell = c4_cells(self) if t % p.c4_every == 0 else None
+        c4_cuts = c4_cells(self) if t % p.c4_every == 0 else None
         new_disc = disclose(st, p, tb, rng) if p.levers.code else np.empty(0, np.int64)
         acts = behave(st, crb, p, tb, nb, rng)  # 1 behave
+        if c4_cuts is not None:
+            sample_c4(self, acts, c4_cuts)  # before the score phase moves the buffers
         rec = observe(st, crb, tb, acts, self.false_records, rng)  # 2 observe
         flows = score(st, crb, p, tb, nb, rec, new_disc, p.harm_memory)  # 3 score
         self.ground_truth(acts)
@@ -169,7 +171,7 @@ class Shard:
             st.score_mid[:] = st.score
         if self.ledger is not None:
             self.ledger.add_step(self, t, acts, rec, lev, aev)
-        return collect(self, t, acts, rec, lev, aev, flows, dropped, c4_cell)  # 9 collect
+        return collect(self, t, acts, rec, lev, aev, flows, dropped)  # 9 collect
 
     def network_phase(self, t: int, view: View) -> int:
         st, crb, p = self.st, self.crb, self.p
