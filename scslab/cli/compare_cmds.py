@@ -84,7 +84,8 @@ def print_claims(cmp) -> None:
         for cid in ids:
             sym, col = SYMBOLS.get(cmp.verdicts[c][cid], ("?", "dim"))
             cells.append(f"[{col}]{sym}[/{col}]")
-        t.add_row(c + ("*" if cmp.roles[c] == "reference" else ""), *cells)
+        label = Path(c).stem if c.endswith((".yaml", ".yml")) else c  # a file: its name, not its path
+        t.add_row(label + ("*" if cmp.roles[c] == "reference" else ""), *cells)
     console.print(t)
     console.print("[green]✓[/green] supported  [red]✗[/red] not supported  [yellow]~[/yellow] mixed  "
                   "· n/a (too little data)  blank: not run  * reference")
