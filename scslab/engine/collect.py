@@ -12,10 +12,6 @@ from . import kernels
 from .listing import EXIT_REASONS
 
 
-def _popcount32(x: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(x) if hasattr(np, "bitwise_count") else np.array([bin(v).count("1") for v in x])
-
-
 def collect(shard, t, acts, rec, lev, aev, flows, dropped) -> dict:
     """One row of additive aggregates. Stocks come from the fused kernels' chunk sums
     (`flows`); flows are summed over this step's acts and records (sparse)."""

@@ -28,7 +28,6 @@ class MeasureFold:
     gain: np.ndarray
     sectors: np.ndarray  # uint32 bitmask of sectors restricted
     privileged: np.ndarray  # bool: some privilege applies
-    active_lists: tuple[int, ...] = ()
 
 
 def _fold(crb: CompiledRulebook, sanction_on: np.ndarray, privilege_on: np.ndarray) -> tuple[MeasureFold, MeasureFold]:
@@ -53,8 +52,7 @@ def _fold(crb: CompiledRulebook, sanction_on: np.ndarray, privilege_on: np.ndarr
                 else:
                     gain[hit] += table.magnitude[i]
                     priv[hit] = True
-        active = tuple(int(x) for x in np.flatnonzero((cost > 0) | (gain > 0) | (sectors != 0) | priv)) if not by_grade else ()
-        out.append(MeasureFold(cost, gain, sectors, priv, active))
+        out.append(MeasureFold(cost, gain, sectors, priv))
     return out[0], out[1]
 
 
@@ -69,9 +67,6 @@ class Tables:
     trig_any: np.ndarray  # (B,) bool behaviour triggers some blacklist directly
     pobs: np.ndarray  # (B, G, 2) probability an act is recorded (by disclosed flag)
     cov_eff: np.ndarray  # (S, G, 2) coverage with disclosure boost
-    sanction_on: np.ndarray  # (M,) bool measures in force under the levers
-    privilege_on: np.ndarray
-    sector_bit: np.ndarray  # (M,) uint32 for sanctions
     performative: np.ndarray  # (B,) bool
     lawful: np.ndarray  # (B,) bool
     disclose_incentive: float
@@ -123,9 +118,6 @@ def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
         trig_any=trig_any,
         pobs=pobs,
         cov_eff=cov,
-        sanction_on=sanction_on,
-        privilege_on=privilege_on,
-        sector_bit=(np.uint32(1) << crb.sanctions.sector.astype(np.uint32)).astype(np.uint32),
         performative=(crb.points > 0) & (crb.social_value <= PERFORMATIVE_VALUE),
         lawful=crb.legal_status == LAWFUL,
         disclose_incentive=incentive,

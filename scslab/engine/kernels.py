@@ -41,8 +41,8 @@ def hash_uniform(seed, step, stream, key):
 
 
 @njit(cache=True, parallel=True)
-def neighbour_stats(indptr, indices, active, offset, v_score, v_black, v_harm, deg, n_black, mean_score, harm_share):
-    """Per local citizen: active degree, blacklisted ties, mean tie score, share of ties with recent harm.
+def neighbour_stats(indptr, indices, active, offset, v_score, v_black, deg, n_black, mean_score):
+    """Per local citizen: active degree, blacklisted ties, mean tie score.
 
     `indptr`/`indices`/`active` are this shard's rows (global column ids); v_* are the
     public view of every citizen as of the end of the previous step.
@@ -52,18 +52,15 @@ def neighbour_stats(indptr, indices, active, offset, v_score, v_black, v_harm, d
         d = 0
         b = 0
         s = 0.0
-        h = 0.0
         for e in range(indptr[i], indptr[i + 1]):
             if active[e]:
                 j = indices[e]
                 d += 1
                 b += v_black[j]
                 s += v_score[j]
-                h += v_harm[j]
         deg[i] = d
         n_black[i] = b
         mean_score[i] = s / d if d > 0 else np.nan
-        harm_share[i] = h / d if d > 0 else 0.0
 
 
 @njit(cache=True)
@@ -78,36 +75,6 @@ def rows_mean(indptr, indices, active, rows, v, out):
                 d += 1
                 acc += v[indices[e]]
         out[k] = acc / d if d > 0 else 0.0
-
-
-@njit(cache=True, parallel=True)
-def drop_ties(indptr, indices, active, offset, v_black, v_published, seed, step, p_listed, p_published):
-    """Drop ties touching a blacklisted citizen, each undirected tie decided once by its hash.
-
-    The condition and the hash are symmetric in (i, j), so both stored directions (even
-    across shards) make the same choice. Returns the number of stored entries dropped.
-    """
-    n = indptr.shape[0] - 1
-    dropped = np.zeros(n, dtype=np.int64)
-    for r in prange(n):
-        i = r + offset
-        for e in range(indptr[r], indptr[r + 1]):
-            if not active[e]:
-                continue
-            j = indices[e]
-            p = 0.0
-            if v_black[i] or v_black[j]:
-                p = p_listed
-            if v_published[i] or v_published[j]:
-                p = p + p_published - p * p_published
-            if p <= 0.0:
-                continue
-            a = i if i < j else j
-            c = j if i < j else i
-            if hash_uniform(seed, step, 7, np.uint64(a) * np.uint64(4294967296) + np.uint64(c)) < p:
-                active[e] = 0
-                dropped[r] += 1
-    return dropped.sum()
 
 
 @njit(cache=True, parallel=True)

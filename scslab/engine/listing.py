@@ -27,8 +27,11 @@ class ListEvents:
 
     entered: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)  # (list, who, wrongful, lawful cause)
     exited: list[tuple[int, np.ndarray, int]] = field(default_factory=list)  # (list, who, reason)
-    renewed: int = 0
     renewals: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (list, who)
+
+    @property
+    def renewed(self) -> int:
+        return sum(int(who.size) for _, who in self.renewals)
 
 
 def _remove(st: ShardState, l: int, who: np.ndarray) -> None:
@@ -97,7 +100,6 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
             st.until[l, renew] = t + crb.list_renew_days[l]
             st.renewals[l, renew] += 1
             st.reoffended[l, renew] = False
-            ev.renewed += int(renew.size)
             if renew.size:
                 ev.renewals.append((l, renew))
             gone = ending[~ok]

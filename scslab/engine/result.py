@@ -8,8 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .collect import _popcount32
 from .state import NOT_LISTED
+
+
+def _popcount32(x: np.ndarray) -> np.ndarray:
+    return np.bitwise_count(x)
+
 
 TABLES = ("steps", "citizens", "grades", "c4", "network", "events", "ties")
 
@@ -125,7 +129,7 @@ def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunR
             "score_mid": st.score_mid,
             "grade": pd.Categorical.from_codes(st.grade, categories=list(crb.grade_names)),
             "wealth": st.wealth,
-            "trust": sh.trust.astype(np.float32),
+            "trust": st.trust,
             "disclosed": st.disclosed,
             "blacklisted": black,
             "wrongfully_listed": wrong_now,

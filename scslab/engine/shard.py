@@ -137,9 +137,8 @@ class Shard:
             nb.degree = np.empty(n, np.int32)
             nb.n_black = np.empty(n, np.int32)
             nb.mean_score = np.empty(n, np.float32)
-            hshare = np.empty(n, np.float32)
             kernels.neighbour_stats(st.indptr, st.indices, st.active, st.offset, view.score, view.black,
-                                    view.harm, nb.degree, nb.n_black, nb.mean_score, hshare)
+                                    nb.degree, nb.n_black, nb.mean_score)
         return nb
 
     def step(self, t: int, view: View, nxt: View, steps: int) -> dict[str, float]:
@@ -217,7 +216,3 @@ class Shard:
         culp = (crb.points[acts.behaviour] < 0) & ~acts.excused
         np.add.at(c["culpable_acts"], who[culp], 1)
         np.add.at(st.harm_level, who[harm], -sv[harm])  # decayed in the score phase
-
-    @property
-    def trust(self) -> np.ndarray:
-        return self.st.trust
