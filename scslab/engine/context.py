@@ -3,6 +3,7 @@ parameters, tables precomputed once, and the public view of last step's state.""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,8 +130,7 @@ def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
 
     up = np.array([upper_logit(crb, p, tables, b) for b in range(crb.n_behaviours)])
     p_max = np.where(np.isfinite(logit0), 1.0 / (1.0 + np.exp(-np.where(np.isfinite(up), up, 0.0))), 0.0)
-    object.__setattr__(tables, "p_max", p_max)  # frozen dataclass: set once here
-    return tables
+    return dataclasses.replace(tables, p_max=p_max)  # the bound needs the tables it bounds
 
 
 @dataclass

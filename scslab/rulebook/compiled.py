@@ -8,7 +8,7 @@ grades ``k`` from lowest to highest, sectors by position in ``schema.SECTORS``.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -101,7 +101,6 @@ class CompiledRulebook:
     rules_published: bool
     thresholds_published: bool
     own_record_visible: bool
-    extra: dict = field(default_factory=dict)
 
     @property
     def n_behaviours(self) -> int:
