@@ -178,3 +178,131 @@ def test_c4_histogram_matches_the_plain_definition():
     out = np.zeros(40, np.int64)
     kernels.c4_histogram(score, th, 0.0, cuts, vd, out)
     assert np.array_equal(out, np.bincount(vd * 4 + q, minlength=40))
+
+
+def _trust_ref(indptr, indices, active, offset, n, v_cheat, refuse, k_ties, strangers, seed, step, forget,
+               r, s, cheated):
+    """The trust phase as written in its docstring, one exchange at a time."""
+    mask = 0xFFFFFFFFFFFFFFFF
+    gold = int(kernels._GOLD)
+    base = int(kernels._mix(np.uint64((int(seed) * gold + step) & mask)))
+    r, s = r.copy(), s.copy()
+    cheated = cheated.copy()
+    trust = np.empty(n, np.float32)
+    K = k_ties + len(strangers)
+    for li in range(n):
+        gi = li + offset
+        rr = float(np.float32(r[li] * forget))
+        ss = float(np.float32(s[li] * forget))
+        d = indptr[li + 1] - indptr[li]
+        for k in range(K):
+            if k % 2 == 0:
+                z = int(kernels._mix(np.uint64(base ^ ((gi * gold + k) & mask))))
+                w = z >> 32
+            else:
+                w = z & 0xFFFFFFFF
+            if k < k_ties:
+                if d == 0:
+                    continue
+                e = indptr[li] + int((w >> 16) / 65536.0 * d)
+                if not active[e]:
+                    continue
+                j = indices[e]
+            else:
+                j = offset + (li + strangers[k - k_ties]) % n
+            x = int(v_cheat[j])
+            if x & 0x8000 and refuse:
+                continue
+            if (w & 0x7FFF) < (x & 0x7FFF):
+                ss += 1.0
+                cheated[li] += 1
+            else:
+                rr += 1.0
+        r[li], s[li] = rr, ss
+        trust[li] = (rr + 1.0) / (rr + ss + 2.0)
+    return r, s, trust, cheated
+
+
+@pytest.mark.parametrize("k_ties,n_str,refuse", [(2, 1, True), (3, 2, False), (0, 1, True), (1, 0, True)])
+def test_trust_exchanges_match_the_plain_definition(k_ties, n_str, refuse):
+    soc = make_society(SocietySpec(n=7_000, municipalities=2), seed=3)
+    net = soc.network
+    rng = np.random.default_rng(k_ties)
+    active = net.active.copy()
+    active[rng.random(active.size) < 0.1] = False
+    v_cheat = (rng.integers(0, 3000, soc.population.n) * (rng.random(soc.population.n) < 0.4)).astype(np.uint16)
+    v_cheat[rng.random(soc.population.n) < 0.05] |= np.uint16(0x8000)
+    sl = soc.population.municipality_slice(1)
+    n = sl.stop - sl.start
+    indptr = (net.indptr[sl.start:sl.stop + 1] - net.indptr[sl.start]).astype(np.int64)
+    rows = slice(net.indptr[sl.start], net.indptr[sl.stop])
+    indices, act = net.indices[rows], active[rows]
+    strangers = rng.integers(1, n, n_str).astype(np.int64)
+    r0 = (rng.random(n) * 20).astype(np.float32)
+    s0 = (rng.random(n) * 5).astype(np.float32)
+    c0 = rng.integers(0, 4, n).astype(np.int32)
+    want = _trust_ref(indptr, indices, act, sl.start, n, v_cheat, refuse, k_ties, strangers, 11, 4,
+                      np.float32(0.98), r0, s0, c0)
+    r, s, c = r0.copy(), s0.copy(), c0.copy()
+    trust = np.zeros(n, np.float32)
+    partial = np.zeros((kernels.n_chunks(n), 2))
+    kernels.trust_exchanges(indptr, indices, act, sl.start, n, v_cheat, refuse, k_ties, strangers,
+                            np.uint64(11), 4, np.float32(0.98), r, s, trust, c, partial)
+    for got, exp in zip((r, s, trust, c), want, strict=True):
+        assert np.array_equal(got, exp)
+    assert partial[:, 1].sum() == (c - c0).sum() > 0
+    assert partial[:, 0].sum() == pytest.approx(float(want[2].astype(np.float64).sum()), rel=1e-6)
+
+
+@pytest.mark.parametrize("pilot", ["sesame", "suining", "court-blacklist"])
+def test_fused_act_logits_and_decisions_match_act_logit(pilot):
+    """kernels.act_logits against behave.act_logit, and act_accept's shortcut (the conformity
+    term read only when the bounds disagree) against deciding on the full logit."""
+    from scslab.engine.behave import _kernel_args, act_logits_fast
+
+    soc = make_society(SocietySpec(n=6_000), seed=2)
+    nation = build_nation([load_pilot(pilot)], soc, EngineParams(), 2)
+    sh = nation.shards[0]
+    view = nation.new_view()
+    sh.publish(view)
+    rng = np.random.default_rng(4)
+    n, B = sh.st.n, sh.crb.n_behaviours
+    view.harm[:] = (rng.random(n) * (rng.random(n) < 0.3)).astype(np.float32)
+    sh.st.score[:] = rng.uniform(sh.crb.min, sh.crb.max, n).astype(np.float32)
+    sh.st.disclosed[:] = rng.random(n) < 0.5
+    nb = sh.neighbourhood(view)
+    nb.mean_harm = float(view.harm.mean())
+    idx = np.repeat(np.arange(n), B).astype(np.int32)
+    bids = np.tile(np.arange(B, dtype=np.int16), n)
+    ref = act_logit(sh.st, sh.crb, sh.p, sh.tb, nb, idx, bids)
+    fast = act_logits_fast(sh.st, sh.crb, sh.p, sh.tb, nb, idx, bids)
+    fin = np.isfinite(ref)
+    assert np.array_equal(fin, np.isfinite(fast))
+    assert np.allclose(fast[fin], ref[fin], rtol=0, atol=1e-12)
+    bar = rng.random(idx.size) * sh.tb.p_max[bids]
+    keep = np.empty(idx.size, bool)
+    reads = kernels.act_accept(idx, bids, bar, *_kernel_args(sh.st, sh.crb, sh.p, sh.tb, nb), keep)
+    assert np.array_equal(keep, bar < 1.0 / (1.0 + np.exp(-ref)))
+    assert 0 < reads < idx.size  # the shortcut decided some, and the ties decided others
+
+
+def test_candidates_are_uniform_subsets_of_binomial_size():
+    from scslab.engine.behave import candidates
+
+    n = 50
+    p = np.array([0.0, 0.02, 0.1, 0.3, 0.9, 1.0])  # 0.1: sparse path with repeats to redraw
+    counts = np.zeros((p.size, n))
+    sizes = [[] for _ in p]
+    days = 4000
+    rng = np.random.default_rng(7)
+    for _ in range(days):
+        idx, beh = candidates(n, p, rng)
+        keys = beh.astype(np.int64) * n + idx
+        assert np.all(np.diff(keys) > 0)  # sorted by (behaviour, citizen), no repeats
+        np.add.at(counts, (beh, idx), 1)
+        for b in range(p.size):
+            sizes[b].append(int((beh == b).sum()))
+    for b in range(p.size):
+        assert np.mean(sizes[b]) == pytest.approx(n * p[b], abs=4 * np.sqrt(n * p[b] * (1 - p[b]) / days) + 1e-9)
+        sd = np.sqrt(days * p[b] * (1 - p[b]))
+        assert np.all(np.abs(counts[b] - days * p[b]) <= 5 * sd + 1e-9)  # every citizen equally likely

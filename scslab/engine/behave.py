@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..rulebook.compiled import CompiledRulebook
+from . import kernels
 from .context import Neighbourhood, Tables
 from .params import EngineParams
 from .state import ShardState
@@ -50,9 +51,12 @@ def marginal_value(score: np.ndarray, thresholds: np.ndarray, h: float) -> tuple
 
 def act_logit(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb: Neighbourhood,
               idx: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Log-odds that citizen idx[k] does behaviour b[k] today (vectorised over candidates)."""
+    """Log-odds that citizen idx[k] does behaviour b[k] today (vectorised over candidates).
+
+    The plain definition, in float64: behave computes the same with kernels.act_logits,
+    and the tests hold the two together."""
     sv = crb.social_value[b]
-    x = tb.logit0[b] + p.w_virtue * (2.0 * st.virtue[idx] - 1.0) * sv
+    x = tb.logit0[b] + p.w_virtue * (2.0 * st.virtue[idx].astype(np.float64) - 1.0) * sv
     pts = crb.points[b]
     scored = (pts != 0) | tb.trig_any[b]
     if p.levers.code and scored.any():
@@ -60,7 +64,7 @@ def act_logit(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables
         pobs = tb.pobs[b, st.group[idx], d]
         m_down, m_up = marginal_value(st.score[idx].astype(np.float64), tb.thresholds, tb.h)
         stake = (pts / tb.h) * np.where(pts < 0, m_down, m_up) - p.list_stake * tb.trig_any[b]
-        term = p.w_strategic * st.strategic[idx] * tb.know * pobs * stake
+        term = p.w_strategic * st.strategic[idx].astype(np.float64) * tb.know * pobs * stake
         x += np.where(scored, np.clip(term, *STRATEGIC_CLIP), 0.0)
     if p.levers.norms:
         x += p.w_norm * nb.norm(idx) * (-sv)
@@ -78,28 +82,66 @@ def upper_logit(crb: CompiledRulebook, p: EngineParams, tb: Tables, b: int) -> f
     return float(up)
 
 
+def _kernel_args(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb: Neighbourhood) -> tuple:
+    return (tb.logit0, crb.social_value, crb.points, tb.trig_any, tb.pobs, tb.thresholds.astype(np.float64),
+            float(tb.h), float(tb.know), float(p.w_virtue), float(p.w_strategic), float(p.list_stake),
+            float(p.w_norm), bool(p.levers.code), bool(p.levers.norms), STRATEGIC_CLIP[0], STRATEGIC_CLIP[1],
+            st.virtue, st.strategic, st.disclosed, st.group, st.score,
+            nb.indptr, nb.indices, nb.active, nb.view.harm, float(nb.mean_harm))
+
+
+def act_logits_fast(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb: Neighbourhood,
+                    idx: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """act_logit as one compiled pass (kernels.act_logits)."""
+    out = np.empty(idx.size, np.float64)
+    kernels.act_logits(idx, b, *_kernel_args(st, crb, p, tb, nb), out)
+    return out
+
+
+def candidates(n: int, p_max: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """For each behaviour b, a uniform random subset of the n citizens of Binomial(n, p_max[b])
+    size: every citizen a candidate with probability p_max[b], independently. Returned
+    sorted by (behaviour, citizen).
+
+    All behaviours are drawn together: positions with replacement, then the rare repeats
+    within a behaviour are drawn again until none is left (each redraw is uniform over
+    the citizens not yet taken, so the subset stays uniform). Behaviours that take a large
+    share of the citizens are drawn by permutation instead, where redrawing would be slow."""
+    k = rng.binomial(n, p_max)
+    dense = k > n // 8
+    kk = np.where(dense, 0, k)
+    b = np.repeat(np.arange(k.size, dtype=np.int64), kk)
+    keys = b * n + rng.integers(0, n, size=b.size)
+    keys.sort()
+    while keys.size > 1:
+        dup = np.flatnonzero(keys[1:] == keys[:-1]) + 1
+        if dup.size == 0:
+            break
+        again = keys[dup] // n
+        keys = np.delete(keys, dup)
+        keys = np.sort(np.concatenate([keys, again * n + rng.integers(0, n, size=again.size)]))
+    parts = [keys]
+    for bd in np.flatnonzero(dense):
+        idx = np.sort(rng.permutation(n)[: k[bd]]) if k[bd] < n else np.arange(n)
+        parts.append(bd * n + idx)
+    if len(parts) > 1:
+        keys = np.sort(np.concatenate(parts))
+    return (keys % n).astype(np.int32), (keys // n).astype(np.int16)
+
+
 def behave(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb: Neighbourhood,
            rng: np.random.Generator) -> Acts:
     """Thinning: candidates per behaviour at p_max (exact Binomial count, uniform subset),
-    then one vectorised acceptance step over all candidates."""
-    n = st.n
-    p_max = tb.p_max
-    k = rng.binomial(n, p_max)
-    parts, bids = [], []
-    for b in np.flatnonzero(k):
-        idx = rng.choice(n, size=k[b], replace=False) if k[b] < n else np.arange(n)
-        idx.sort()  # order-independent of the sampler's internals
-        parts.append(idx)
-        bids.append(np.full(idx.size, b, np.int16))
-    if not parts:
-        return Acts(np.empty(0, np.int32), np.empty(0, np.int16), np.empty(0, bool))
-    idx = np.concatenate(parts)
-    beh = np.concatenate(bids)
-    prob = 1.0 / (1.0 + np.exp(-act_logit(st, crb, p, tb, nb, idx, beh)))
-    keep = rng.random(idx.size) * p_max[beh] < prob
+    then one fused acceptance step over all candidates."""
+    idx, beh = candidates(st.n, tb.p_max, rng)
+    if idx.size == 0:
+        return Acts(idx, beh, np.empty(0, bool))
+    bar = rng.random(idx.size) * tb.p_max[beh]  # act when bar < sigmoid(act_logit)
+    keep = np.empty(idx.size, bool)
+    kernels.act_accept(idx, beh, bar, *_kernel_args(st, crb, p, tb, nb), keep)
     idx, beh = idx[keep], beh[keep]
     excused = rng.random(idx.size) < crb.excusable[beh]
-    return Acts(idx.astype(np.int32), beh, excused)
+    return Acts(idx, beh, excused)
 
 
 def disclose(st: ShardState, p: EngineParams, tb: Tables, rng: np.random.Generator) -> np.ndarray:

@@ -63,18 +63,110 @@ def neighbour_stats(indptr, indices, active, offset, v_score, v_black, deg, n_bl
         mean_score[i] = s / d if d > 0 else np.nan
 
 
+@njit(cache=True, inline="always")
+def _row_mean(indptr, indices, active, r, v):
+    d = 0
+    acc = 0.0
+    for e in range(indptr[r], indptr[r + 1]):
+        if active[e]:
+            d += 1
+            acc += v[indices[e]]
+    return acc / d if d > 0 else 0.0
+
+
 @njit(cache=True)
 def rows_mean(indptr, indices, active, rows, v, out):
     """Mean of v over the active ties of each local row in `rows` (0 for the isolated)."""
     for k in range(rows.shape[0]):
-        r = rows[k]
-        d = 0
-        acc = 0.0
-        for e in range(indptr[r], indptr[r + 1]):
-            if active[e]:
-                d += 1
-                acc += v[indices[e]]
-        out[k] = acc / d if d > 0 else 0.0
+        out[k] = _row_mean(indptr, indices, active, rows[k], v)
+
+
+@njit(cache=True, inline="always")
+def _own_logit(i, b, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
+               w_virtue, w_strategic, list_stake, code, clip_lo, clip_hi,
+               virtue, strategic, disclosed, group, score):
+    """The act logit of (citizen i, behaviour b) without the conformity term: what the
+    citizen's own traits and score give (behave.act_logit, term by term)."""
+    sv = social_value[b]
+    x = logit0[b] + w_virtue * (2.0 * np.float64(virtue[i]) - 1.0) * sv
+    pts = points[b]
+    if code and (pts != 0.0 or trig_any[b]):
+        po = pobs[b, group[i], 1 if disclosed[i] else 0]
+        s = np.float64(score[i])
+        T = thresholds.shape[0]
+        j = 0  # thresholds[j - 1] <= s < thresholds[j]
+        while j < T and thresholds[j] <= s:
+            j += 1
+        if pts < 0.0:
+            m = np.exp(-(s - thresholds[j - 1]) / h) if j > 0 else 0.0
+        else:
+            m = np.exp(-(thresholds[j] - s) / h) if j < T else 0.0
+        stake = (pts / h) * m - list_stake * trig_any[b]
+        term = w_strategic * np.float64(strategic[i]) * know * po * stake
+        x += min(max(term, clip_lo), clip_hi)
+    return x
+
+
+@njit(cache=True, inline="always")
+def _norm(indptr, indices, active, i, harm, mean_harm):
+    """Conformity pressure in [-1, 1]: mean recent harm of i's ties against the shard's."""
+    if mean_harm <= 0.0:
+        return 0.0
+    nrm = _row_mean(indptr, indices, active, i, harm) / mean_harm - 1.0
+    return min(max(nrm, -1.0), 1.0)
+
+
+@njit(cache=True)
+def act_logits(idx, beh, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
+               w_virtue, w_strategic, list_stake, w_norm, code, norms, clip_lo, clip_hi,
+               virtue, strategic, disclosed, group, score,
+               indptr, indices, active, harm, mean_harm, out):
+    """behave.act_logit for every candidate (idx[k], beh[k]), in one pass (float64)."""
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        b = beh[k]
+        x = _own_logit(i, b, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
+                       w_virtue, w_strategic, list_stake, code, clip_lo, clip_hi,
+                       virtue, strategic, disclosed, group, score)
+        if norms:
+            x += w_norm * _norm(indptr, indices, active, i, harm, mean_harm) * (-social_value[b])
+        out[k] = x
+
+
+@njit(cache=True)
+def act_accept(idx, beh, bar, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
+               w_virtue, w_strategic, list_stake, w_norm, code, norms, clip_lo, clip_hi,
+               virtue, strategic, disclosed, group, score,
+               indptr, indices, active, harm, mean_harm, keep):
+    """The thinning decision of behave: candidate k acts when bar[k] < sigmoid(logit).
+
+    The conformity term needs a read of every tie of the candidate (random memory, most
+    of the phase's time), but it moves the logit by at most w_norm * |social value|. So
+    the decision is first tried against both ends of that interval, and the ties are read
+    only when the two ends disagree. The decision is the one the full logit gives."""
+    n_read = 0
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        b = beh[k]
+        x = _own_logit(i, b, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
+                       w_virtue, w_strategic, list_stake, code, clip_lo, clip_hi,
+                       virtue, strategic, disclosed, group, score)
+        sv = social_value[b]
+        if norms and sv != 0.0 and mean_harm > 0.0:
+            reach = w_norm * abs(sv)
+            if bar[k] < 1.0 / (1.0 + np.exp(-(x - reach))):
+                keep[k] = True
+                continue
+            if bar[k] >= 1.0 / (1.0 + np.exp(-(x + reach))):
+                keep[k] = False
+                continue
+            n_read += 1
+            x += w_norm * _norm(indptr, indices, active, i, harm, mean_harm) * (-sv)
+        keep[k] = bar[k] < 1.0 / (1.0 + np.exp(-x))
+    return n_read
+
+
+TRUST_BLOCK = 2048  # citizens whose partners are gathered together in the trust phase
 
 
 @njit(cache=True, parallel=True)
@@ -89,58 +181,78 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_li
     delta in `strangers`: every citizen meets a uniformly random stranger, and memory is
     read in order instead of at random. One 64-bit hash serves two exchanges (a 16-bit pick
     and a 15-bit cheat uniform each). partial[c] gets chunk c's sums of trust and of cheats.
+
+    Reading a long tie's partner is a random memory access, and it bounds this phase. So
+    each block of citizens first lists all its partners, then reads their view in one tight
+    loop (many reads in flight at once), then settles the exchanges.
     """
     nc = partial.shape[0]
     k_str = strangers.shape[0]
+    K = k_ties + k_str
     base = _mix(np.uint64(seed) * _GOLD + np.uint64(step))
     for c in prange(nc):
         t_sum = 0.0
         ch_sum = 0
-        for li in range(c * CHUNK, min(n_local, (c + 1) * CHUNK)):
-            gi = li + offset
-            rr = r[li] * forget
-            ss = s[li] * forget
-            cheats = 0
-            d = indptr[li + 1] - indptr[li]
-            z = np.uint64(0)
-            for k in range(k_ties + k_str):
-                if k % 2 == 0:
-                    z = _mix(base ^ (np.uint64(gi) * _GOLD + np.uint64(k)))
-                    w = z >> np.uint64(32)
-                else:
-                    w = z & np.uint64(0xFFFFFFFF)
-                u_pick = (w >> np.uint64(16)) * (1.0 / 65536.0)
-                u_cheat = np.int64(w & np.uint64(0x7FFF))  # 15-bit uniform, compared with the 15-bit probability
-                if k < k_ties:
-                    if d == 0:
-                        continue
-                    e = indptr[li] + int(u_pick * d)
-                    if not active[e]:
-                        continue  # a dropped tie: no exchange this time
-                    j = indices[e]
-                else:
-                    x = li + strangers[k - k_ties]  # 0 < delta < n_local: no division needed
-                    if x >= n_local:
-                        x -= n_local
-                    j = offset + x
-                    if j == gi:
-                        continue
-                x = np.int64(v_cheat[j])
-                if x & 0x8000:  # blacklisted partner
-                    if refuse_listed:
-                        continue
-                if u_cheat < (x & 0x7FFF):
-                    ss += 1.0
-                    cheats += 1
-                else:
-                    rr += 1.0
-            r[li] = rr
-            s[li] = ss
-            tr = (rr + 1.0) / (rr + ss + 2.0)
-            trust[li] = tr
-            cheated_out[li] += cheats
-            t_sum += tr
-            ch_sum += cheats
+        who = np.empty(TRUST_BLOCK * K, np.int64)  # partner's global id, -1 for no exchange
+        u_ch = np.empty(TRUST_BLOCK * K, np.int64)  # the exchange's 15-bit cheat uniform
+        seen = np.empty(TRUST_BLOCK * K, np.int64)  # the partner's view
+        hi_c = min(n_local, (c + 1) * CHUNK)
+        for b0 in range(c * CHUNK, hi_c, TRUST_BLOCK):
+            b1 = min(hi_c, b0 + TRUST_BLOCK)
+            m = 0
+            for li in range(b0, b1):
+                gi = li + offset
+                d = indptr[li + 1] - indptr[li]
+                z = np.uint64(0)
+                for k in range(K):
+                    if k % 2 == 0:
+                        z = _mix(base ^ (np.uint64(gi) * _GOLD + np.uint64(k)))
+                        w = z >> np.uint64(32)
+                    else:
+                        w = z & np.uint64(0xFFFFFFFF)
+                    u_ch[m] = np.int64(w & np.uint64(0x7FFF))  # compared with the 15-bit probability
+                    j = -1
+                    if k < k_ties:
+                        if d > 0:
+                            e = indptr[li] + int(((w >> np.uint64(16)) * (1.0 / 65536.0)) * d)
+                            if active[e]:  # a dropped tie: no exchange this time
+                                j = indices[e]
+                    else:
+                        x = li + strangers[k - k_ties]  # 0 < delta < n_local: no division needed
+                        if x >= n_local:
+                            x -= n_local
+                        j = offset + x
+                        if j == gi:
+                            j = -1
+                    who[m] = j
+                    m += 1
+            for q in range(m):
+                j = who[q]
+                seen[q] = np.int64(v_cheat[j]) if j >= 0 else -1
+            m = 0
+            for li in range(b0, b1):
+                rr = r[li] * forget
+                ss = s[li] * forget
+                cheats = 0
+                for _ in range(K):
+                    x = seen[m]
+                    u = u_ch[m]
+                    m += 1
+                    if x < 0 or (x & 0x8000 and refuse_listed):
+                        continue  # no partner, or one declined for being blacklisted
+                    if u < (x & 0x7FFF):
+                        ss += 1.0
+                        cheats += 1
+                    else:
+                        rr += 1.0
+                r[li] = rr
+                s[li] = ss
+                tr = (rr + 1.0) / (rr + ss + 2.0)
+                trust[li] = tr
+                if cheats:
+                    cheated_out[li] += cheats
+                t_sum += tr
+                ch_sum += cheats
         partial[c, 0] = t_sum
         partial[c, 1] = ch_sum
 
