@@ -74,6 +74,8 @@ class Tables:
     by_grade: MeasureFold
     by_list: MeasureFold
     cheat_scale: float
+    points32: np.ndarray  # (B,) float32 points, as the score components add them
+    social_value32: np.ndarray  # (B,) float32 social value, as the harm counters add it
     p_max: np.ndarray | None = None  # (B,) thinning bound of the behave phase (set by make_tables)
 
 
@@ -125,6 +127,8 @@ def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
         by_grade=by_grade,
         by_list=by_list,
         cheat_scale=p.cheat_scale,
+        points32=crb.points.astype(np.float32),
+        social_value32=crb.social_value.astype(np.float32),
     )
     from .behave import upper_logit
 

@@ -257,6 +257,62 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_li
         partial[c, 1] = ch_sum
 
 
+# --- sparse updates from the day's acts and records ---------------------------------------
+
+
+@njit(cache=True)
+def apply_records(who, beh, false, excused, points, lawful, performative,
+                  pos, neg, cpos, cneg, records, false_records, excused_records, offences,
+                  points_lost, points_gained, points_lost_lawful, points_gained_performative):
+    """Points of the day's records into the recorded and clean score components, and the
+    per-citizen record counters (one record at a time, in order: the same sums as np.add.at)."""
+    for k in range(who.shape[0]):
+        i = who[k]
+        b = beh[k]
+        pt = points[b]
+        clean = not (false[k] or excused[k])
+        records[i] += 1
+        if false[k]:
+            false_records[i] += 1
+        if excused[k]:
+            excused_records[i] += 1
+        if pt > 0:
+            pos[i] += pt
+            points_gained[i] += pt
+            if clean:
+                cpos[i] += pt
+            if performative[b]:
+                points_gained_performative[i] += pt
+        elif pt < 0:
+            neg[i] += -pt
+            offences[i] += 1
+            points_lost[i] += -pt
+            if clean:
+                cneg[i] += -pt
+            if lawful[b]:
+                points_lost_lawful[i] += -pt
+
+
+@njit(cache=True)
+def apply_acts(who, beh, excused, social_value, observable, points, acts_harm, acts_good,
+               harm_done, unobserved_harm, culpable_acts, harm_level):
+    """What really happened today, per citizen: counters the system never sees."""
+    for k in range(who.shape[0]):
+        i = who[k]
+        b = beh[k]
+        sv = social_value[b]
+        if sv < 0:
+            acts_harm[i] += 1
+            harm_done[i] += -sv
+            harm_level[i] += -sv
+            if not observable[b]:
+                unobserved_harm[i] += -sv
+        elif sv > 0:
+            acts_good[i] += 1
+        if points[b] < 0 and not excused[k]:
+            culpable_acts[i] += 1
+
+
 # --- dense daily updates, one pass over citizens each -------------------------------------
 
 

@@ -30,25 +30,10 @@ def score(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb
     if not p.levers.code:
         st.harm_level *= np.float32(harm_memory)
         return out
-    who = rec.citizen
-    pts = crb.points[rec.behaviour].astype(np.float32)
-    gain = pts > 0
-    loss = pts < 0
-    clean = rec.clean
-    np.add.at(st.pos, who[gain], pts[gain])
-    np.add.at(st.neg, who[loss], -pts[loss])
-    np.add.at(st.cpos, who[gain & clean], pts[gain & clean])
-    np.add.at(st.cneg, who[loss & clean], -pts[loss & clean])
-    np.add.at(c["records"], who, 1)
-    np.add.at(c["false_records"], who[rec.false], 1)
-    np.add.at(c["excused_records"], who[rec.excused], 1)
-    np.add.at(c["offences"], who[loss], 1)
-    np.add.at(c["points_lost"], who[loss], -pts[loss])
-    np.add.at(c["points_gained"], who[gain], pts[gain])
-    lawful_loss = loss & tb.lawful[rec.behaviour]
-    np.add.at(c["points_lost_lawful"], who[lawful_loss], -pts[lawful_loss])
-    perf = gain & tb.performative[rec.behaviour]
-    np.add.at(c["points_gained_performative"], who[perf], pts[perf])
+    kernels.apply_records(rec.citizen, rec.behaviour, rec.false, rec.excused, tb.points32, tb.lawful,
+                          tb.performative, st.pos, st.neg, st.cpos, st.cneg, c["records"], c["false_records"],
+                          c["excused_records"], c["offences"], c["points_lost"], c["points_gained"],
+                          c["points_lost_lawful"], c["points_gained_performative"])
 
     # Guilt by association: points lost per blacklisted tie (ties as of last step).
     if crb.association_penalty > 0 and nb.n_black is not None:

@@ -203,16 +203,7 @@ class Shard:
 
     def ground_truth(self, acts) -> None:
         """Counters of what really happened, which the system never sees (sparse updates)."""
-        st, crb = self.st, self.crb
-        c = st.counters
-        sv = crb.social_value[acts.behaviour].astype(np.float32)
-        harm = sv < 0
-        who = acts.citizen
-        np.add.at(c["acts_harm"], who[harm], 1)
-        np.add.at(c["acts_good"], who[sv > 0], 1)
-        np.add.at(c["harm_done"], who[harm], -sv[harm])
-        unobs = harm & ~crb.observable[acts.behaviour]
-        np.add.at(c["unobserved_harm"], who[unobs], -sv[unobs])
-        culp = (crb.points[acts.behaviour] < 0) & ~acts.excused
-        np.add.at(c["culpable_acts"], who[culp], 1)
-        np.add.at(st.harm_level, who[harm], -sv[harm])  # decayed in the score phase
+        st, c = self.st, self.st.counters
+        kernels.apply_acts(acts.citizen, acts.behaviour, acts.excused, self.tb.social_value32, self.crb.observable,
+                           self.crb.points, c["acts_harm"], c["acts_good"], c["harm_done"], c["unobserved_harm"],
+                           c["culpable_acts"], st.harm_level)  # harm_level decays in the score phase
