@@ -261,6 +261,24 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_li
 
 
 @njit(cache=True)
+def first_source(beh, group, disclosed, excused, records, observable, adjudicated, cov_eff, u, source):
+    """Which source files each act: the first, in rulebook order, that covers the behaviour
+    and sees the act (u[s, k] < its coverage for the citizen's group and disclosure); a
+    court (adjudicated source) never files an excusable act. -1 if none does."""
+    S = records.shape[1]
+    for k in range(beh.shape[0]):
+        b = beh[k]
+        source[k] = -1
+        if not observable[b]:
+            continue
+        for s in range(S):
+            if records[b, s] and not (adjudicated[s] and excused[k]):
+                if u[s, k] < cov_eff[s, group[k], 1 if disclosed[k] else 0]:
+                    source[k] = s
+                    break
+
+
+@njit(cache=True)
 def apply_records(who, beh, false, excused, points, lawful, performative,
                   pos, neg, cpos, cneg, records, false_records, excused_records, offences,
                   points_lost, points_gained, points_lost_lawful, points_gained_performative):

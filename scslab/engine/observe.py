@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..rulebook.compiled import CompiledRulebook
+from . import kernels
 from .behave import Acts
 from .context import Tables
 from .state import ShardState
@@ -44,16 +45,9 @@ def observe(st: ShardState, crb: CompiledRulebook, tb: Tables, acts: Acts, false
     if S == 0:
         empty = np.empty(0, np.int32)
         return Records(empty, empty.astype(np.int16), empty.astype(np.int16), empty.astype(bool), empty.astype(bool))
-    g = st.group[acts.citizen]
-    d = st.disclosed[acts.citizen].astype(np.intp)
-    source = np.full(k, -1, dtype=np.int16)
-    obs = crb.observable[acts.behaviour]
-    for s in range(S):
-        can = crb.records[acts.behaviour, s] & obs & (source < 0)
-        if crb.adjudicated[s]:
-            can &= ~acts.excused  # a court hears the context: excusable acts are not held against anyone
-        seen = can & (rng.random(k) < tb.cov_eff[s, g, d])
-        source[seen] = s
+    source = np.empty(k, dtype=np.int16)
+    kernels.first_source(acts.behaviour, st.group[acts.citizen], st.disclosed[acts.citizen], acts.excused,
+                         crb.records, crb.observable, crb.adjudicated, tb.cov_eff, rng.random((S, k)), source)
     rec = source >= 0
     parts_c = [acts.citizen[rec]]
     parts_b = [acts.behaviour[rec]]
