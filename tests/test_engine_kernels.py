@@ -297,8 +297,8 @@ def test_candidates_are_uniform_subsets_of_binomial_size():
     rng = np.random.default_rng(7)
     for _ in range(days):
         idx, beh = candidates(n, p, rng)
-        keys = beh.astype(np.int64) * n + idx
-        assert np.all(np.diff(keys) > 0)  # sorted by (behaviour, citizen), no repeats
+        keys = idx.astype(np.int64) * p.size + beh
+        assert np.all(np.diff(keys) > 0)  # sorted by (citizen, behaviour), no repeats
         np.add.at(counts, (beh, idx), 1)
         for b in range(p.size):
             sizes[b].append(int((beh == b).sum()))

@@ -101,32 +101,33 @@ def act_logits_fast(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: 
 def candidates(n: int, p_max: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """For each behaviour b, a uniform random subset of the n citizens of Binomial(n, p_max[b])
     size: every citizen a candidate with probability p_max[b], independently. Returned
-    sorted by (behaviour, citizen).
+    sorted by (citizen, behaviour), so that what the day's acts read and write about
+    their citizens is visited in memory order.
 
     All behaviours are drawn together: positions with replacement, then the rare repeats
     within a behaviour are drawn again until none is left (each redraw is uniform over
     the citizens not yet taken, so the subset stays uniform). Behaviours that take a large
     share of the citizens are drawn by permutation instead, where redrawing would be slow."""
+    B = p_max.size
     k = rng.binomial(n, p_max)
     dense = k > n // 8
-    kk = np.where(dense, 0, k)
-    b = np.repeat(np.arange(k.size, dtype=np.int64), kk)
-    keys = b * n + rng.integers(0, n, size=b.size)
+    b = np.repeat(np.arange(B, dtype=np.int64), np.where(dense, 0, k))
+    keys = rng.integers(0, n, size=b.size) * B + b  # citizen-major
     keys.sort()
     while keys.size > 1:
         dup = np.flatnonzero(keys[1:] == keys[:-1]) + 1
         if dup.size == 0:
             break
-        again = keys[dup] // n
+        again = keys[dup] % B
         keys = np.delete(keys, dup)
-        keys = np.sort(np.concatenate([keys, again * n + rng.integers(0, n, size=again.size)]))
+        keys = np.sort(np.concatenate([keys, rng.integers(0, n, size=again.size) * B + again]))
     parts = [keys]
     for bd in np.flatnonzero(dense):
-        idx = np.sort(rng.permutation(n)[: k[bd]]) if k[bd] < n else np.arange(n)
-        parts.append(bd * n + idx)
+        idx = rng.permutation(n)[: k[bd]] if k[bd] < n else np.arange(n)
+        parts.append(idx * B + bd)
     if len(parts) > 1:
         keys = np.sort(np.concatenate(parts))
-    return (keys % n).astype(np.int32), (keys // n).astype(np.int16)
+    return (keys // B).astype(np.int32), (keys % B).astype(np.int16)
 
 
 def behave(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb: Neighbourhood,
