@@ -202,30 +202,31 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_li
             m = 0
             for li in range(b0, b1):
                 gi = li + offset
-                d = indptr[li + 1] - indptr[li]
-                z = np.uint64(0)
-                for k in range(K):
-                    if k % 2 == 0:
-                        z = _mix(base ^ (np.uint64(gi) * _GOLD + np.uint64(k)))
-                        w = z >> np.uint64(32)
-                    else:
-                        w = z & np.uint64(0xFFFFFFFF)
-                    u_ch[m] = np.int64(w & np.uint64(0x7FFF))  # compared with the 15-bit probability
-                    j = -1
-                    if k < k_ties:
-                        if d > 0:
-                            e = indptr[li] + int(((w >> np.uint64(16)) * (1.0 / 65536.0)) * d)
-                            if active[e]:  # a dropped tie: no exchange this time
-                                j = indices[e]
-                    else:
-                        x = li + strangers[k - k_ties]  # 0 < delta < n_local: no division needed
-                        if x >= n_local:
-                            x -= n_local
-                        j = offset + x
-                        if j == gi:
-                            j = -1
-                    who[m] = j
-                    m += 1
+                start = indptr[li]
+                d = indptr[li + 1] - start
+                for k0 in range(0, K, 2):
+                    z = _mix(base ^ (np.uint64(gi) * _GOLD + np.uint64(k0)))
+                    for h in range(2):
+                        k = k0 + h
+                        if k >= K:
+                            break
+                        w = np.int64(z >> np.uint64(32)) if h == 0 else np.int64(z & np.uint64(0xFFFFFFFF))
+                        u_ch[m] = w & 0x7FFF  # compared with the 15-bit probability
+                        j = -1
+                        if k < k_ties:
+                            if d > 0:
+                                e = start + (((w >> 16) * d) >> 16)  # floor(u * d) for the 16-bit uniform u
+                                if active[e]:  # a dropped tie: no exchange this time
+                                    j = indices[e]
+                        else:
+                            x = li + strangers[k - k_ties]  # 0 < delta < n_local: no division needed
+                            if x >= n_local:
+                                x -= n_local
+                            j = offset + x
+                            if j == gi:
+                                j = -1
+                        who[m] = j
+                        m += 1
             for q in range(m):
                 j = who[q]
                 seen[q] = np.int64(v_cheat[j]) if j >= 0 else -1
