@@ -411,7 +411,7 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
 
     partial[c, :] receives chunk c's sums: score, score^2, wealth, sanctioned, sector
     restrictions, listed on a blacklist, wrongfully so, on a redlist, sanction cost,
-    privilege benefit, disclosed.
+    privilege benefit, disclosed; then the citizens in each grade.
     """
     n = score.shape[0]
     K = grade_min.shape[0]
@@ -431,6 +431,7 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
         s_cost = 0.0
         s_gain = 0.0
         s_disc = 0
+        per_grade = np.zeros(K, np.int64)
         for i in range(lo_i, hi_i):
             sc = score[i]
             k = 0
@@ -438,6 +439,7 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
                 k += 1
             if grade[i] != k:
                 grade[i] = k
+            per_grade[k] += 1
             cost = g_cost[k]
             gain = g_gain[k]
             sec = g_sec[k]
@@ -500,6 +502,8 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
         partial[c, 8] = s_cost
         partial[c, 9] = s_gain
         partial[c, 10] = s_disc
+        for k in range(K):
+            partial[c, 11 + k] = per_grade[k]
 
 
 @njit(cache=True)

@@ -225,8 +225,7 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
     for t in range(t_start, steps):
         for sh in nation.shards:
             rows.append(sh.step(t, view, nxt, steps))  # writes its part of nxt
-            grades.append((t, sh.st.municipality, sh.crb.grade_names,
-                           np.bincount(sh.st.grade, minlength=len(sh.crb.grade_names))))
+            grades.append((t, sh.st.municipality, sh.crb.grade_names, sh.grade_counts))
         view, nxt = nxt, view
         if every and (t + 1) % every == 0 and t + 1 < steps:
             checkpoint.save(Path(out), t + 1, nation, rows, grades, led)

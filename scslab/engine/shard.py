@@ -163,6 +163,7 @@ class Shard:
         lev = listing(st, crb, p, tb, rec, t, rng)  # 4 list
         aev = appeal(st, crb, p, t, rng, lev)  # 5 appeal
         flows.update(sanction(st, crb, tb, nxt))  # 6 sanction (and publish)
+        self.grade_counts = flows.pop("grade_counts")  # citizens per grade today
         dropped = self.network_phase(t, view)  # 7 network
         self.ties_active -= dropped
         flows.update(self.trust_phase(t, view, rng))  # 8 trust
