@@ -417,6 +417,8 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
     K = grade_min.shape[0]
     L = until.shape[0]
     nc = partial.shape[0]
+    if partial.shape[1] < 11 + K:
+        raise ValueError("consequences: partial needs 11 + (number of grades) columns")
     for c in prange(nc):
         lo_i = c * CHUNK
         hi_i = min(n, lo_i + CHUNK)
