@@ -307,3 +307,24 @@ def test_candidates_are_uniform_subsets_of_binomial_size():
         assert np.mean(sizes[b]) == pytest.approx(n * p[b], abs=4 * np.sqrt(n * p[b] * (1 - p[b]) / days) + 1e-9)
         sd = np.sqrt(days * p[b] * (1 - p[b]))
         assert np.all(np.abs(counts[b] - days * p[b]) <= 5 * sd + 1e-9)  # every citizen equally likely
+
+
+def test_parallel_act_decisions_equal_the_serial_ones():
+    from scslab.engine.behave import _kernel_args
+
+    soc = make_society(SocietySpec(n=30_000), seed=8)
+    nation = build_nation([load_pilot("suining")], soc, EngineParams(), 8)
+    sh = nation.shards[0]
+    view = nation.new_view()
+    sh.publish(view)
+    rng = np.random.default_rng(9)
+    view.harm[:] = (rng.random(sh.st.n) * (rng.random(sh.st.n) < 0.3)).astype(np.float32)
+    nb = sh.neighbourhood(view)
+    nb.mean_harm = float(view.harm.mean())
+    idx = np.sort(rng.integers(0, sh.st.n, 60_000)).astype(np.int32)
+    beh = rng.integers(0, sh.crb.n_behaviours, idx.size).astype(np.int16)
+    bar = rng.random(idx.size) * sh.tb.p_max[beh]
+    a, b = np.empty(idx.size, bool), np.empty(idx.size, bool)
+    args = _kernel_args(sh.st, sh.crb, sh.p, sh.tb, nb)
+    assert kernels.act_accept(idx, beh, bar, *args, a) == kernels.act_accept_parallel(idx, beh, bar, *args, b)
+    assert np.array_equal(a, b)

@@ -23,6 +23,7 @@ from .params import EngineParams
 from .state import ShardState
 
 STRATEGIC_CLIP = (-8.0, 4.0)
+PARALLEL_CANDIDATES = 20_000  # from here on the day's decisions are split over threads
 NORM_MAX = 1.0  # conformity saturates when ties harm at twice the shard's mean rate
 
 
@@ -139,7 +140,8 @@ def behave(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, n
         return Acts(idx, beh, np.empty(0, bool))
     bar = rng.random(idx.size) * tb.p_max[beh]  # act when bar < sigmoid(act_logit)
     keep = np.empty(idx.size, bool)
-    kernels.act_accept(idx, beh, bar, *_kernel_args(st, crb, p, tb, nb), keep)
+    accept = kernels.act_accept_parallel if idx.size >= PARALLEL_CANDIDATES else kernels.act_accept
+    accept(idx, beh, bar, *_kernel_args(st, crb, p, tb, nb), keep)
     idx, beh = idx[keep], beh[keep]
     excused = rng.random(idx.size) < crb.excusable[beh]
     return Acts(idx, beh, excused)
