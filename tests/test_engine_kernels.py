@@ -328,3 +328,20 @@ def test_parallel_act_decisions_equal_the_serial_ones():
     args = _kernel_args(sh.st, sh.crb, sh.p, sh.tb, nb)
     assert kernels.act_accept(idx, beh, bar, *args, a) == kernels.act_accept_parallel(idx, beh, bar, *args, b)
     assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("below,above", [(40.0, np.nan), (np.nan, 70.0), (30.0, 90.0), (np.nan, np.nan)])
+def test_list_scan_matches_its_definition(below, above):
+    rng = np.random.default_rng(5)
+    n = 20_000
+    until = np.where(rng.random(n) < 0.1, rng.integers(0, 100, n), -1).astype(np.int32)
+    score = rng.uniform(0, 100, n).astype(np.float32)
+    on, hit = np.empty(n, np.int64), np.empty(n, np.int64)
+    n_on, n_hit = kernels.list_scan(until, np.int32(-1), score, below, above, on, hit)
+    assert np.array_equal(on[:n_on], np.flatnonzero(until != -1))
+    want = np.zeros(n, bool)
+    if not np.isnan(below):
+        want |= score < below
+    if not np.isnan(above):
+        want |= score >= above
+    assert np.array_equal(hit[:n_hit], np.flatnonzero(want))

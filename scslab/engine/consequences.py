@@ -9,7 +9,7 @@ import numpy as np
 from ..rulebook.compiled import CompiledRulebook
 from . import kernels
 from .context import Tables, View
-from .listing import EXIT_APPEAL, ListEvents, _remove
+from .listing import EXIT_APPEAL, ListEvents, _remove, on_list
 from .params import EngineParams
 from .state import NOT_LISTED, ShardState
 
@@ -83,7 +83,7 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int,
     for l in np.flatnonzero(crb.list_black):
         if not crb.list_notice[l]:
             continue  # nobody appeals a listing they were never told of
-        on = np.flatnonzero(st.until[l] != NOT_LISTED)
+        on = on_list(st, crb, int(l))
         on = on[~st.appealed[l, on] & (st.appeal_due[on] == NOT_LISTED)]
         if crb.appeal_deadline > 0:
             on = on[(t - st.listed_at[l, on]) <= crb.appeal_deadline]

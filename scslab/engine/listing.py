@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..rulebook.compiled import CompiledRulebook
+from . import kernels
 from .context import Tables
 from .observe import Records
 from .params import EngineParams
@@ -54,6 +55,23 @@ def _triggered(crb: CompiledRulebook, l: int, score_arr: np.ndarray, count_arr: 
     return hit
 
 
+def _scan(st: ShardState, crb: CompiledRulebook, l: int, score_rule: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Who is on list l, and who meets its score condition (one pass over the shard)."""
+    n = st.n
+    below, above = float(crb.list_score_below[l]), float(crb.list_score_at_least[l])
+    if not score_rule:
+        below = above = float("nan")
+    on = np.empty(n, np.int64)
+    hits = np.empty(0 if np.isnan(below) and np.isnan(above) else n, np.int64)
+    n_on, n_hit = kernels.list_scan(st.until[l], NOT_LISTED, st.score, below, above, on, hits)
+    return on[:n_on].copy(), hits[:n_hit].copy()
+
+
+def on_list(st: ShardState, crb: CompiledRulebook, l: int) -> np.ndarray:
+    """Local indices of the citizens on list l, ascending."""
+    return _scan(st, crb, l, score_rule=False)[0]
+
+
 def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, rec: Records, t: int,
             rng: np.random.Generator) -> ListEvents:
     """Entries, renewals and exits. Work is proportional to records and listed citizens,
@@ -90,7 +108,7 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
         def holds(idx: np.ndarray, l=l) -> np.ndarray:
             return _triggered(crb, l, st.score[idx], st.trig_count[l, idx])
 
-        on = np.flatnonzero(until != NOT_LISTED)
+        on, hits = _scan(st, crb, l)
         # Expiry and renewal.
         ending = on[until[on] <= t]
         if ending.size:
@@ -135,12 +153,9 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
                 ev.exited.append((l, go, EXIT_REPAIRED))
                 on = on[until[on] != NOT_LISTED]
         # Entry: citizens with fresh trigger records, or past a score threshold.
-        cand = [fresh]
-        if not np.isnan(below):
-            cand.append(np.flatnonzero(st.score < below))
-        if not np.isnan(crb.list_score_at_least[l]):
-            cand.append(np.flatnonzero(st.score >= crb.list_score_at_least[l]))
-        cand = np.unique(np.concatenate(cand)) if len(cand) > 1 else fresh
+        # `hits` met the score condition at the scan; scores only rose since (performing
+        # settles the debt), and `holds` checks again with today's values.
+        cand = np.union1d(fresh, hits) if hits.size else fresh
         cand = cand[until[cand] == NOT_LISTED]
         who = cand[holds(cand)] if cand.size else cand
         if who.size:
