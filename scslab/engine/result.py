@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..society.network import _active_degree
 from .state import NOT_LISTED
 
 
@@ -78,16 +79,17 @@ def _edges(indptr, indices, active, offset):
     return rows[keep], indices[keep].astype(np.int64)
 
 
-def _network_summary(shards, score: np.ndarray) -> dict:
+def _network_summary(graphs, score: np.ndarray) -> dict:
     """Score assortativity (Pearson over both orientations of every active tie) and
     top-decile closure, from running sums (no edge list is built)."""
     from .kernels import edge_stats
 
     top = score >= np.quantile(score, 0.9) if score.size else np.zeros(0, bool)
+    score64 = score.astype(np.float64)
     out = np.zeros(6)
-    for sh in shards:
-        st = sh.st
-        edge_stats(st.indptr, st.indices, st.active, st.offset, score.astype(np.float64), top, out)
+    for indptr, indices, active, offset in graphs:
+        edge_stats(indptr, indices, active, offset, score64, top, out)
+    del score64
     n, s1, s2, sxy, touch, both = out
     m = 2 * n  # both orientations
     assort = float("nan")
@@ -104,55 +106,116 @@ def _network_summary(shards, score: np.ndarray) -> dict:
     }
 
 
+# State the table does not need, released as soon as the derived columns are made.
+_RELEASED_FIRST = ("until", "listed_at", "renewals", "exit_at", "appealed", "trig_count", "trig_clean",
+                   "trig_start", "reoffended", "appeal_due", "appeal_list", "pos", "neg", "trust_r", "trust_s",
+                   "harm_level", "wrongful")
+
+
+def _take_columns(sh, pop) -> dict[str, np.ndarray]:
+    """One shard's citizen columns, then its state is released.
+
+    Columns are the state's own arrays where they can be (no copy), and the few derived
+    ones are computed in place in state the run no longer needs; everything else the
+    state holds is freed here, before the next shard's columns (or the table) are made.
+    """
+    st, crb = sh.st, sh.crb
+    n = st.n
+    if crb.n_lists:
+        on = st.until != NOT_LISTED
+        blk = crb.list_black[:, None]
+        black = (on & blk).any(axis=0)
+        red = (on & ~blk).any(axis=0)
+        on &= blk
+        on &= st.wrongful
+        wrong_now = on.any(axis=0)
+        del on
+    else:
+        black, red, wrong_now = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+    for k in _RELEASED_FIRST:  # freed before the new columns are made, which reuse the space
+        setattr(st, k, None)
+    # Same float32 operations as before, written into arrays of the released state.
+    income = np.multiply(st.income, 30.0, out=st.income)  # daily -> monthly
+    clean = np.add(st.cpos, crb.base, out=st.cpos)
+    clean -= st.cneg
+    np.clip(clean, crb.min, crb.max, out=clean)
+    d = {
+        "citizen": np.arange(st.offset, st.offset + n, dtype=np.int64),
+        "municipality": np.full(n, st.municipality, np.int16),
+        "group": pd.Categorical.from_codes(st.group, categories=list(pop.group_names)),
+        "virtue": st.virtue, "strategic": st.strategic, "privacy": st.privacy,
+        "income": income,
+        "score": st.score,
+        "clean_score": clean,
+        "score_mid": st.score_mid,
+        "grade": pd.Categorical.from_codes(st.grade, categories=list(crb.grade_names)),
+        "wealth": st.wealth,
+        "trust": st.trust,
+        "disclosed": st.disclosed,
+        "blacklisted": black,
+        "wrongfully_listed": wrong_now,
+        "redlisted": red,
+        "sectors_now": _popcount32(st.sectors).astype(np.int8),
+        "sectors_ever": _popcount32(st.sectors_ever).astype(np.int8),
+        "sectors_ever_mask": st.sectors_ever,
+        "degree_initial": st.degree0,
+        "degree_final": _active_degree(st.indptr, st.active),  # no per-tie temporaries
+    }
+    d.update(st.counters)
+    sh.st = None  # the run is over: what the table does not hold is freed now
+    return d
+
+
+def _citizens_table(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """The citizens table from the shards' columns, one block per column.
+
+    With one shard the arrays are handed over as they are. With several, each column is
+    assembled in turn and the shards' pieces of it dropped, so the whole table is never
+    held twice (pd.concat would copy every column while the parts are still alive).
+    """
+    if len(parts) == 1:
+        return pd.DataFrame(parts[0], copy=False)
+    cols = {}
+    for k in list(parts[0]):
+        if isinstance(parts[0][k], pd.Categorical):
+            # Shards may have different grade names: pandas takes the union of categories.
+            col = pd.concat([pd.Series(p.pop(k), copy=False) for p in parts], ignore_index=True)
+            cols[k] = col.astype("category").array
+            continue
+        total = sum(p[k].shape[0] for p in parts)
+        col = np.empty(total, np.result_type(*[p[k].dtype for p in parts]))
+        i = 0
+        for p in parts:
+            a = p.pop(k)
+            col[i:i + a.shape[0]] = a
+            i += a.shape[0]
+        cols[k] = col
+    return pd.DataFrame(cols, copy=False)
+
+
 def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunResult:
     steps = pd.DataFrame(rows)
     g_rows = [(t, m, name, int(k)) for t, m, names, counts in grades for name, k in zip(names, counts, strict=True)]
     grades_df = pd.DataFrame(g_rows, columns=["step", "municipality", "grade", "citizens"])
-    parts, c4, net_rows = [], [], []
+    c4, net_rows = [], []
     pop = soc.population
+    graphs = []
     for sh in nation.shards:
-        st, crb = sh.st, sh.crb
-        on = st.until != NOT_LISTED
-        black = (on & crb.list_black[:, None]).any(axis=0) if crb.n_lists else np.zeros(st.n, bool)
-        red = (on & ~crb.list_black[:, None]).any(axis=0) if crb.n_lists else np.zeros(st.n, bool)
-        wrong_now = (on & crb.list_black[:, None] & st.wrongful).any(axis=0) if crb.n_lists else np.zeros(st.n, bool)
-        deg = np.add.reduceat(st.active.astype(np.int32), st.indptr[:-1]) if st.indices.size else np.zeros(st.n, np.int32)
-        deg = np.where(np.diff(st.indptr) > 0, deg, 0)
-        d = {
-            "citizen": np.arange(st.n, dtype=np.int64) + st.offset,
-            "municipality": np.full(st.n, st.municipality, np.int16),
-            "group": pd.Categorical.from_codes(st.group, categories=list(pop.group_names)),
-            "virtue": st.virtue, "strategic": st.strategic, "privacy": st.privacy,
-            "income": (st.income * 30.0).astype(np.float32),
-            "score": st.score,
-            "clean_score": np.clip(crb.base + st.cpos - st.cneg, crb.min, crb.max).astype(np.float32),
-            "score_mid": st.score_mid,
-            "grade": pd.Categorical.from_codes(st.grade, categories=list(crb.grade_names)),
-            "wealth": st.wealth,
-            "trust": st.trust,
-            "disclosed": st.disclosed,
-            "blacklisted": black,
-            "wrongfully_listed": wrong_now,
-            "redlisted": red,
-            "sectors_now": _popcount32(st.sectors).astype(np.int8),
-            "sectors_ever": _popcount32(st.sectors_ever).astype(np.int8),
-            "sectors_ever_mask": st.sectors_ever,
-            "degree_initial": st.degree0,
-            "degree_final": deg.astype(np.int32),
-        }
-        d.update(st.counters)
-        parts.append(pd.DataFrame(d, copy=False))  # the arrays are the run's own: no second copy
+        st = sh.st
+        graphs.append((st.indptr, st.indices, st.active, st.offset))
         for v in range(10):
             for b in range(4):
                 c4.append((st.municipality, v, b, int(st.c4_days[v, b]), int(st.c4_harm[v, b])))
-    citizens = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    st = None  # no reference may outlive _take_columns, or the state is not freed
+    # Consumes the shards' state: each shard's columns are taken, then the rest released.
+    citizens = _citizens_table([_take_columns(sh, pop) for sh in nation.shards])
     # Strings for users, stored compactly (dictionary-encoded in Parquet). Shards may have
     # different grade names, so the union of categories is taken.
     citizens["group"] = citizens["group"].astype("category")
     citizens["grade"] = citizens["grade"].astype("category")
     score = citizens["score"].to_numpy()
     black = citizens["blacklisted"].to_numpy()
-    summary = _network_summary(nation.shards, score)
+    summary = _network_summary(graphs, score)
     net_rows.append({
         **summary,
         "ties_initial": int(soc.network.indices.size // 2),
@@ -162,7 +225,7 @@ def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunR
     })
     ties = None
     if save_ties:
-        pairs = [_edges(sh.st.indptr, sh.st.indices, sh.st.active, sh.st.offset) for sh in nation.shards]
+        pairs = [_edges(*g) for g in graphs]
         ties = pd.DataFrame({"src": np.concatenate([a for a, _ in pairs]),
                              "dst": np.concatenate([b for _, b in pairs])})
     events = ledger.table().to_pandas() if ledger is not None else None
