@@ -27,9 +27,11 @@ from .nation import merge_national
 from .params import EngineParams, Levers
 from .result import RunResult, build_result
 from .shard import Shard
+from .state import FOREVER
 from .validate import check_run_args
 
 MAX_STEPS = 36500
+assert MAX_STEPS < int(FOREVER), "step numbers are stored as uint16 (engine.state.STEP)"
 
 
 def _as_rulebook(x) -> Rulebook:
@@ -103,7 +105,10 @@ class Nation:
 
 
 def build_nation(rulebooks: Sequence[Rulebook], society, params: EngineParams, seed: int,
-                 national: Rulebook | None = None, ledger: Ledger | None = None) -> Nation:
+                 national: Rulebook | None = None, ledger: Ledger | None = None,
+                 own_society: bool = False) -> Nation:
+    """Shards over `society`. With `own_society` the run may change the society's arrays
+    (tie flags) in place instead of copying them: only for a society made for this run."""
     pop, net = society.population, society.network
     M = len(pop.municipality_names)
     if len(rulebooks) == 1 and M > 1:
@@ -122,8 +127,9 @@ def build_nation(rulebooks: Sequence[Rulebook], society, params: EngineParams, s
         traits = {k: getattr(pop, k)[sl] for k in ("group", "virtue", "strategic", "privacy", "income")}
         ip = net.indptr[sl.start: sl.stop + 1]
         rows = slice(int(ip[0]), int(ip[-1]))
+        active = net.active[rows] if own_society else net.active[rows].copy()
         shards.append(Shard(m, pop.municipality_names[m], crb, params, seed, traits, sl.start,
-                            ip, net.indices[rows], net.active[rows], ledger))
+                            ip, net.indices[rows], active, ledger))
     return Nation(shards, pop.n)
 
 
@@ -156,6 +162,7 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
         params = params.model_copy(update={"levers": lv})
     t0 = time.perf_counter()
     soc = _society(society, population, len(rbs) if len(rbs) > 1 else 1, seed)
+    owned = soc is not society  # made here: the run may use its arrays in place
     t_soc = time.perf_counter() - t0
     fraction = (1.0 if ledger is True else float(ledger)) if ledger else 0.0
     if save_ties is None:
@@ -175,7 +182,7 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
         RunWriter(out, overwrite=overwrite)  # refuses a finished run; marks the folder INCOMPLETE at once
         if checkpoint_every:
             checkpoint.write_config(Path(out), config)
-    return _execute(config, rbs, nat, soc, params, t_soc, progress, out)
+    return _execute(config, rbs, nat, soc, params, t_soc, progress, out, owned=owned)
 
 
 def resume(out: str | Path, progress: Callable[[int, int], None] | None = None) -> RunResult:
@@ -199,7 +206,8 @@ def resume(out: str | Path, progress: Callable[[int, int], None] | None = None) 
     params = EngineParams.model_validate_json(config["params"])
     t0 = time.perf_counter()
     soc = make_society(SocietySpec.model_validate_json(config["society"]), seed=config["seed"])
-    return _execute(config, rbs, nat, soc, params, time.perf_counter() - t0, progress, folder, resuming=True)
+    return _execute(config, rbs, nat, soc, params, time.perf_counter() - t0, progress, folder, resuming=True,
+                    owned=True)
 
 
 def _result_from_folder(run) -> RunResult:
@@ -208,10 +216,11 @@ def _result_from_folder(run) -> RunResult:
                      c4=t["c4"], network=t["network"], events=t.get("events"), ties=t.get("ties"))
 
 
-def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool = False) -> RunResult:
+def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool = False,
+             owned: bool = False) -> RunResult:
     seed, steps, every = config["seed"], config["steps"], config["checkpoint_every"]
     led = Ledger(config["ledger"]) if config["ledger"] else None
-    nation = build_nation(rbs, soc, params, seed, nat, led)
+    nation = build_nation(rbs, soc, params, seed, nat, led, own_society=owned)
     t_start, rows, grades = 0, [], []
     if resuming:
         t_start, rows, grades = checkpoint.load(Path(out), nation, led)
