@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scslab.engine import EngineParams, kernels
 from scslab.engine.behave import act_logit, behave
 from scslab.engine.run import build_nation
+from scslab.engine.state import NOT_LISTED, STEP
 from scslab.pilots import load_pilot
 from scslab.society import SocietySpec, make_society
 
@@ -53,7 +54,7 @@ def test_consequences_match_a_plain_reference():
     n, L = 5_000, 2
     score = rng.uniform(0, 100, n).astype(np.float32)
     grade_min = np.array([0.0, 40.0, 80.0])
-    until = np.where(rng.random((L, n)) < 0.2, 50, -1).astype(np.int32)
+    until = np.where(rng.random((L, n)) < 0.2, 50, NOT_LISTED).astype(STEP)
     wrongful = rng.random((L, n)) < 0.3
     list_black = np.array([True, False])
     list_pub = np.array([True, False])
@@ -72,7 +73,7 @@ def test_consequences_match_a_plain_reference():
     wealth = np.zeros(n, np.float32)
     sectors = np.zeros(n, np.uint32)
     ever = np.zeros(n, np.uint32)
-    sd, pd_ = np.zeros(n, np.int32), np.zeros(n, np.int32)
+    sd, pd_ = np.zeros(n, np.uint16), np.zeros(n, np.uint16)
     v = [np.zeros(n, np.float32), np.zeros(n, np.uint8), np.zeros(n, np.uint8), np.zeros(n, np.float32),
          np.zeros(n, np.uint16)]
     partial = np.zeros((kernels.n_chunks(n), 11 + grade_min.size))
@@ -81,7 +82,7 @@ def test_consequences_match_a_plain_reference():
                          sectors, ever, sd, pd_, 0, *v, partial)
     # Reference, written the obvious way.
     k = np.searchsorted(grade_min, score, side="right") - 1
-    on = until != -1
+    on = until != NOT_LISTED
     want_cost = g_cost[k] + (on * l_cost[:, None]).sum(axis=0)
     want_gain = g_gain[k] + (on * l_gain[:, None]).sum(axis=0)
     want_sec = g_sec[k] | np.bitwise_or.reduce(on * l_sec[:, None], axis=0)
@@ -90,7 +91,7 @@ def test_consequences_match_a_plain_reference():
     np.testing.assert_allclose(wealth, income - want_cost + want_gain, rtol=1e-6)
     assert np.array_equal(sectors, want_sec)
     assert np.array_equal(v[1].astype(bool), black)
-    assert np.array_equal(sd, (want_sec != 0).astype(np.int32))
+    assert np.array_equal(sd, (want_sec != 0).astype(np.uint16))
     cheat = np.where(harm > 0, np.round((1 - np.exp(-0.5 * harm.astype(np.float64))) * 32767), 0).astype(np.int64)
     got = v[4].astype(np.int64)
     assert np.array_equal(got >> 15, black.astype(np.int64))

@@ -116,7 +116,10 @@ def _load(run: Path, nation, ledger) -> tuple[int, list[dict], list]:
     for sh in nation.shards:
         with np.load(d / f"state-{sh.m}.npz") as z:
             for key, target in sh.st.arrays().items():
-                target[...] = z[key]
+                src = z[key]
+                if src.dtype != target.dtype or src.shape != target.shape:  # another version's state
+                    raise ValueError(f"{key} is {src.dtype}{src.shape}, expected {target.dtype}{target.shape}")
+                target[...] = src
         sh.ties_active = int(np.count_nonzero(sh.st.active))
     with open(d / "progress.json", encoding="utf-8") as fh:
         progress = json.load(fh)

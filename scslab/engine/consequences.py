@@ -11,7 +11,7 @@ from . import kernels
 from .context import Tables, View
 from .listing import EXIT_APPEAL, ListEvents, _remove, on_list
 from .params import EngineParams
-from .state import NOT_LISTED, ShardState
+from .state import NOT_LISTED, ShardState, day
 
 
 def sanction(st: ShardState, crb: CompiledRulebook, tb: Tables, nxt: View) -> dict[str, float]:
@@ -92,7 +92,7 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int,
         go = on[rng.random(on.size) < prob]
         if go.size:
             st.appealed[l, go] = True
-            st.appeal_due[go] = t + max(1, crb.appeal_latency)
+            st.appeal_due[go] = day(t + max(1, crb.appeal_latency))
             st.appeal_list[go] = l
             st.wealth[go] -= crb.appeal_cost
             st.counters["appeals"][go] += 1

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .state import NOT_LISTED
+
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
@@ -499,7 +501,7 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
             wrong = False
             red = False
             for l in range(L):
-                if until[l, i] != -1:
+                if until[l, i] != NOT_LISTED:
                     if list_black[l]:
                         black = True
                         if list_published[l]:
@@ -573,8 +575,8 @@ def edge_stats(indptr, indices, active, offset, x, top, out):
             j = indices[e]
             if not active[e] or j <= i:
                 continue
-            a = x[i]
-            b = x[j]
+            a = np.float64(x[i])  # x may be float32: sums in float64 all the same
+            b = np.float64(x[j])
             n += 1
             s1 += a + b
             s2 += a * a + b * b

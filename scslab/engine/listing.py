@@ -16,7 +16,7 @@ from . import kernels
 from .context import Tables
 from .observe import Records
 from .params import EngineParams
-from .state import FOREVER, NOT_LISTED, ShardState
+from .state import FOREVER, NOT_LISTED, ShardState, day
 
 EXIT_EXPIRED, EXIT_PERFORMED, EXIT_REPAIRED, EXIT_APPEAL = 0, 1, 2, 3
 EXIT_REASONS = ("expired", "performed", "repaired", "appeal")
@@ -115,7 +115,7 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
             ok = (st.renewals[l, ending] < crb.list_max_renewals[l]) & (crb.list_renew_days[l] > 0)
             ok &= st.reoffended[l, ending] if crb.list_renew_on_reoffence[l] else holds(ending)
             renew = ending[ok]
-            st.until[l, renew] = t + crb.list_renew_days[l]
+            st.until[l, renew] = day(t + crb.list_renew_days[l])
             st.renewals[l, renew] += 1
             st.reoffended[l, renew] = False
             if renew.size:
@@ -129,7 +129,7 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
         if crb.list_exit_rate[l] > 0 and on.size:
             waiting = on[st.exit_at[l, on] == NOT_LISTED]
             start = waiting[rng.random(waiting.size) < crb.list_exit_rate[l]]
-            st.exit_at[l, start] = t + crb.list_exit_delay[l]
+            st.exit_at[l, start] = day(t + crb.list_exit_delay[l])
             sched = st.exit_at[l, on]
             due = on[(sched != NOT_LISTED) & (sched <= t)]
             if due.size:
@@ -173,7 +173,7 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
                 lawful_cause = np.zeros(who.size, bool)
                 st.counters["redlistings"][who] += 1
             dur = crb.list_duration[l]
-            st.until[l, who] = FOREVER if dur < 0 else t + dur
+            st.until[l, who] = FOREVER if dur < 0 else day(t + dur)
             st.listed_at[l, who] = t
             st.renewals[l, who] = 0
             st.wrongful[l, who] = wrongful

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..society.network import _active_degree
-from .state import NOT_LISTED
+from .state import NOT_LISTED, TABLE_DTYPES
 
 
 def _popcount32(x: np.ndarray) -> np.ndarray:
@@ -85,11 +85,9 @@ def _network_summary(graphs, score: np.ndarray) -> dict:
     from .kernels import edge_stats
 
     top = score >= np.quantile(score, 0.9) if score.size else np.zeros(0, bool)
-    score64 = score.astype(np.float64)
     out = np.zeros(6)
     for indptr, indices, active, offset in graphs:
-        edge_stats(indptr, indices, active, offset, score64, top, out)
-    del score64
+        edge_stats(indptr, indices, active, offset, score, top, out)  # float32 scores: no float64 copy
     n, s1, s2, sxy, touch, both = out
     m = 2 * n  # both orientations
     assort = float("nan")
@@ -158,10 +156,10 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
         "sectors_now": _popcount32(st.sectors).astype(np.int8),
         "sectors_ever": _popcount32(st.sectors_ever).astype(np.int8),
         "sectors_ever_mask": st.sectors_ever,
-        "degree_initial": st.degree0,
+        "degree_initial": np.diff(st.indptr).astype(np.int32),  # row lengths, as degree0 was
         "degree_final": _active_degree(st.indptr, st.active),  # no per-tie temporaries
     }
-    d.update(st.counters)
+    d.update({k: v.astype(TABLE_DTYPES[k]) if k in TABLE_DTYPES else v for k, v in st.counters.items()})
     sh.st = None  # the run is over: what the table does not hold is freed now
     return d
 

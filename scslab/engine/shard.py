@@ -23,7 +23,7 @@ from .listing import listing
 from .observe import false_record_table, observe
 from .params import EngineParams
 from .scoring import score
-from .state import COUNTERS, NOT_LISTED, ShardState
+from .state import COUNTERS, NOT_LISTED, STEP, ShardState
 
 INIT_STEP = 2**31  # the stream used to initialise a shard, distinct from every step's
 
@@ -49,7 +49,6 @@ class Shard:
         L = crb.n_lists
         rng = step_rng(seed, municipality, INIT_STEP)
         f32 = np.float32
-        deg0 = np.diff(indptr).astype(np.int32)
         privacy = traits["privacy"].astype(f32, copy=False)
         disclosed = (rng.random(n) < params.disclose_initial * (1.0 - privacy)) if params.levers.code else np.zeros(n, bool)
         self.st = ShardState(
@@ -62,21 +61,20 @@ class Shard:
             income=(traits["income"] / 30.0).astype(f32),  # monthly -> daily
             indptr=(indptr - indptr[0]).astype(np.int64) if indptr[0] else indptr.astype(np.int64, copy=False),
             indices=indices.astype(np.int32, copy=False),
-            active=active.copy(),  # mutable: a society may be reused for several runs
-            degree0=deg0,
+            active=active,  # mutable: the caller copies it unless the society is the run's own
             pos=np.zeros(n, f32), neg=np.zeros(n, f32), cpos=np.zeros(n, f32), cneg=np.zeros(n, f32),
             score=np.full(n, crb.base, f32),
-            until=np.full((L, n), NOT_LISTED, np.int32),
-            listed_at=np.full((L, n), NOT_LISTED, np.int32),
+            until=np.full((L, n), NOT_LISTED, STEP),
+            listed_at=np.full((L, n), NOT_LISTED, STEP),
             renewals=np.zeros((L, n), np.int16),
             wrongful=np.zeros((L, n), bool),
-            exit_at=np.full((L, n), NOT_LISTED, np.int32),
+            exit_at=np.full((L, n), NOT_LISTED, STEP),
             appealed=np.zeros((L, n), bool),
             trig_count=np.zeros((L, n), np.int16),
             trig_clean=np.zeros((L, n), np.int16),
-            trig_start=np.zeros((L, n), np.int32),
+            trig_start=np.zeros((L, n), STEP),
             reoffended=np.zeros((L, n), bool),
-            appeal_due=np.full(n, NOT_LISTED, np.int32),
+            appeal_due=np.full(n, NOT_LISTED, STEP),
             appeal_list=np.zeros(n, np.int8),
             disclosed=disclosed,
             wealth=np.zeros(n, f32),

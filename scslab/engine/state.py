@@ -12,10 +12,22 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-NOT_LISTED = np.int32(-1)
-FOREVER = np.int32(2**31 - 1)
+# Step numbers held per citizen (list ends, entries, scheduled exits, window starts, appeal
+# decisions) are uint16. A run has at most MAX_STEPS = 36500 steps (engine.run), so every
+# step it reaches is below FOREVER; a later step (a long listing, a far-off exit) is stored
+# as FOREVER, which no run reaches either: `day()` does that clamping.
+STEP = np.uint16
+NOT_LISTED = np.uint16(65535)  # no listing, no exit scheduled, no appeal pending
+FOREVER = np.uint16(65534)  # a listing without end; also any step >= FOREVER
 
-# Per-citizen counters kept for the final snapshot (name -> dtype).
+
+def day(step) -> int:
+    """A step number to store in a STEP array: a step past FOREVER is never reached, so FOREVER."""
+    return min(int(step), int(FOREVER))
+
+
+# Per-citizen counters kept for the final snapshot (name -> dtype). Day counts are uint16
+# (a run has at most 36500 days); the citizens table widens them to its int32 columns.
 COUNTERS = {
     "acts_harm": np.int32,  # true harmful acts (social_value < 0)
     "acts_good": np.int32,  # true beneficial acts (social_value > 0)
@@ -34,14 +46,19 @@ COUNTERS = {
     "listings": np.int16,  # blacklist entries
     "wrongful_listings": np.int16,
     "redlistings": np.int16,
-    "days_blacklisted": np.int32,
-    "days_wrongfully_listed": np.int32,
-    "sanction_days": np.int32,
-    "privilege_days": np.int32,
+    "days_blacklisted": np.uint16,
+    "days_wrongfully_listed": np.uint16,
+    "sanction_days": np.uint16,
+    "privilege_days": np.uint16,
     "appeals": np.int16,
     "appeals_won": np.int16,
     "cheated": np.int32,  # exchanges in which a partner cheated
 }
+
+
+# The citizens table's dtype for counters the state keeps narrower.
+TABLE_DTYPES = {"days_blacklisted": np.int32, "days_wrongfully_listed": np.int32,
+                "sanction_days": np.int32, "privilege_days": np.int32}
 
 
 @dataclass
@@ -55,10 +72,9 @@ class ShardState:
     privacy: np.ndarray
     income: np.ndarray
     # this shard's rows of the tie graph (global column ids); `active` is mutable
-    indptr: np.ndarray
+    indptr: np.ndarray  # row lengths are the citizens table's degree_initial
     indices: np.ndarray
     active: np.ndarray  # uint8
-    degree0: np.ndarray  # int32 active degree at start
     # score components (recorded and clean)
     pos: np.ndarray
     neg: np.ndarray
@@ -66,18 +82,18 @@ class ShardState:
     cneg: np.ndarray
     score: np.ndarray
     # lists, shape (L, n)
-    until: np.ndarray  # int32 step a listing ends (exclusive); NOT_LISTED if none
-    listed_at: np.ndarray  # int32
+    until: np.ndarray  # STEP: step a listing ends (exclusive); NOT_LISTED if none, FOREVER if never
+    listed_at: np.ndarray  # STEP
     renewals: np.ndarray  # int16
     wrongful: np.ndarray  # bool
-    exit_at: np.ndarray  # int32 scheduled removal after performance, NOT_LISTED if none
+    exit_at: np.ndarray  # STEP: scheduled removal after performance, NOT_LISTED if none
     appealed: np.ndarray  # bool: this listing has been appealed
     trig_count: np.ndarray  # int16 records counted toward entry in the current window
     trig_clean: np.ndarray  # int16 the same, true unexcused records only
-    trig_start: np.ndarray  # int32 window start
+    trig_start: np.ndarray  # STEP: window start
     reoffended: np.ndarray  # bool: a trigger record since entry (for renewal)
     # appeals in progress
-    appeal_due: np.ndarray  # int32 step the decision comes, NOT_LISTED if none
+    appeal_due: np.ndarray  # STEP: step the decision comes, NOT_LISTED if none
     appeal_list: np.ndarray  # int8
     # other state
     disclosed: np.ndarray  # bool

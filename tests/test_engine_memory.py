@@ -1,0 +1,72 @@
+"""Compact state encodings: step numbers in uint16, narrowed counters, the end-of-run table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scslab.engine import EngineParams, simulate
+from scslab.engine.run import MAX_STEPS, build_nation
+from scslab.engine.state import COUNTERS, FOREVER, NOT_LISTED, STEP, day
+from scslab.rulebook import load_rulebook
+from scslab.society import SocietySpec, make_society
+
+HARSH = Path(__file__).parent / "data" / "harsh.yaml"
+
+
+def test_step_numbers_fit_and_clamp():
+    assert MAX_STEPS < int(FOREVER) < int(NOT_LISTED) == np.iinfo(STEP).max
+    assert day(0) == 0 and day(MAX_STEPS - 1) == MAX_STEPS - 1 and day(MAX_STEPS + 5) == MAX_STEPS + 5
+    assert day(int(FOREVER)) == FOREVER and day(10**9) == FOREVER and day(np.int64(70_000)) == FOREVER
+
+
+def test_day_counters_hold_a_whole_run():
+    for k in ("days_blacklisted", "days_wrongfully_listed", "sanction_days", "privilege_days"):
+        assert np.iinfo(COUNTERS[k]).max >= MAX_STEPS
+
+
+def _run_at(rb, t0: int, t1: int, seed: int = 3):
+    """Step a small harsh nation through steps t0..t1-1, as the run loop does."""
+    soc = make_society(SocietySpec(n=2_000), seed=seed)
+    nation = build_nation([rb], soc, EngineParams(), seed)
+    view, nxt = nation.new_view(), nation.new_view()
+    for sh in nation.shards:
+        sh.publish(view)
+    for t in range(t0, t1):
+        for sh in nation.shards:
+            sh.step(t, view, nxt, MAX_STEPS)
+        view, nxt = nxt, view
+    return nation.shards[0]
+
+
+@pytest.mark.parametrize("duration", [20, 40_000])
+def test_listings_at_the_last_steps_a_run_can_have(duration):
+    rb = load_rulebook(HARSH)
+    lists = [x.model_copy(update={"duration_days": duration}) for x in rb.lists]
+    rb = rb.model_copy(update={"lists": lists})
+    t0, t1 = MAX_STEPS - 40, MAX_STEPS
+    sh = _run_at(rb, t0, t1)
+    st = sh.st
+    on = st.until != NOT_LISTED
+    assert on.any(), "the harsh rulebook lists people within days"
+    assert (st.listed_at[on] >= t0).all() and (st.listed_at[on] < t1).all()
+    assert (st.until[on] > st.listed_at[on]).all()
+    if duration > int(FOREVER) - MAX_STEPS:
+        assert (st.until[on] == FOREVER).all()  # t + duration is past any run: stored as FOREVER
+    else:
+        assert (st.until[on].astype(np.int64) <= st.listed_at[on].astype(np.int64) + duration + 10).all()
+    due = st.appeal_due != NOT_LISTED
+    assert (st.appeal_due[due] >= t0).all() and (st.appeal_due[due] < t1 + 5 + 1).all()
+    sched = st.exit_at != NOT_LISTED
+    assert (st.exit_at[sched] >= t0).all()
+    assert st.counters["days_blacklisted"].max() <= t1 - t0
+
+
+def test_the_table_keeps_its_column_dtypes():
+    c = simulate(load_rulebook(HARSH), population=1_000, steps=20, seed=2).citizens
+    for k in ("days_blacklisted", "days_wrongfully_listed", "sanction_days", "privilege_days",
+              "degree_initial", "degree_final"):
+        assert c[k].dtype == np.int32, k
+    assert (c.degree_final <= c.degree_initial).all()
