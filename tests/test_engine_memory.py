@@ -70,3 +70,49 @@ def test_the_table_keeps_its_column_dtypes():
               "degree_initial", "degree_final"):
         assert c[k].dtype == np.int32, k
     assert (c.degree_final <= c.degree_initial).all()
+
+
+def test_act_and_record_counters_count_repeats_and_saturate():
+    from scslab.engine import kernels
+
+    who = np.array([0, 0, 1, 3, 3, 3, 4], np.int32)
+    beh = np.zeros(who.size, np.int16)
+    no = np.zeros(who.size, bool)
+    n = 6
+    acts = [np.zeros(n, np.uint16) for _ in range(3)]
+    for a in acts:
+        a[3], a[4] = 65534, 65535
+    f32 = [np.zeros(n, np.float32) for _ in range(3)]
+    kernels.apply_acts(who, beh, no, np.array([-1.0], np.float32), np.array([True]), np.array([-2.0]),
+                       acts[0], acts[1], f32[0], f32[1], acts[2], f32[2])
+    assert acts[0].tolist() == [2, 1, 0, 65535, 65535, 0]  # harmful acts
+    assert acts[1].tolist() == [0, 0, 0, 65534, 65535, 0]  # no good act
+    assert acts[2].tolist() == [2, 1, 0, 65535, 65535, 0]  # culpable
+    recs = [np.zeros(n, np.uint16) for _ in range(4)]
+    recs[0][4] = 65535
+    pts = [np.zeros(n, np.float32) for _ in range(8)]
+    kernels.apply_records(who, beh, no, no, np.array([-1.0], np.float32), np.array([False]), np.array([False]),
+                          pts[0], pts[1], pts[2], pts[3], recs[0], recs[1], recs[2], recs[3],
+                          pts[4], pts[5], pts[6], pts[7])
+    assert recs[0].tolist() == [2, 1, 0, 3, 65535, 0] and recs[3].tolist() == [2, 1, 0, 3, 1, 0]
+
+
+def test_event_counters_saturate_in_a_run(monkeypatch):
+    """A counter already at its ceiling stays there instead of wrapping to zero."""
+    import scslab.engine.run as run_mod
+
+    real = run_mod.build_nation
+    keys = ("acts_harm", "acts_good", "culpable_acts", "records", "offences")
+
+    def at_the_ceiling(*a, **kw):
+        nation = real(*a, **kw)
+        for sh in nation.shards:
+            for k in keys:
+                sh.st.counters[k][:] = 65535
+        return nation
+
+    monkeypatch.setattr(run_mod, "build_nation", at_the_ceiling)
+    r = simulate(load_rulebook(HARSH), population=1_000, steps=10, seed=2)
+    assert r.steps.harm.sum() > 0  # acts happened
+    for k in keys:
+        assert (r.citizens[k] == 65535).all(), k

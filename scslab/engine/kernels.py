@@ -329,6 +329,15 @@ def first_source(beh, group, disclosed, excused, records, observable, adjudicate
                     break
 
 
+@njit(inline="always")
+def _count(c, i):
+    """c[i] += 1 for an unsigned counter, saturating at its maximum instead of wrapping to 0
+    (the act and record counters are uint16: engine.state.COUNTERS)."""
+    c[i] += 1
+    if c[i] == 0:
+        c[i] -= 1
+
+
 @njit(cache=True)
 def apply_records(who, beh, false, excused, points, lawful, performative,
                   pos, neg, cpos, cneg, records, false_records, excused_records, offences,
@@ -340,11 +349,11 @@ def apply_records(who, beh, false, excused, points, lawful, performative,
         b = beh[k]
         pt = points[b]
         clean = not (false[k] or excused[k])
-        records[i] += 1
+        _count(records, i)
         if false[k]:
-            false_records[i] += 1
+            _count(false_records, i)
         if excused[k]:
-            excused_records[i] += 1
+            _count(excused_records, i)
         if pt > 0:
             pos[i] += pt
             points_gained[i] += pt
@@ -354,7 +363,7 @@ def apply_records(who, beh, false, excused, points, lawful, performative,
                 points_gained_performative[i] += pt
         elif pt < 0:
             neg[i] += -pt
-            offences[i] += 1
+            _count(offences, i)
             points_lost[i] += -pt
             if clean:
                 cneg[i] += -pt
@@ -371,15 +380,15 @@ def apply_acts(who, beh, excused, social_value, observable, points, acts_harm, a
         b = beh[k]
         sv = social_value[b]
         if sv < 0:
-            acts_harm[i] += 1
+            _count(acts_harm, i)
             harm_done[i] += -sv
             harm_level[i] += -sv
             if not observable[b]:
                 unobserved_harm[i] += -sv
         elif sv > 0:
-            acts_good[i] += 1
+            _count(acts_good, i)
         if points[b] < 0 and not excused[k]:
-            culpable_acts[i] += 1
+            _count(culpable_acts, i)
 
 
 # --- dense daily updates, one pass over citizens each -------------------------------------

@@ -110,6 +110,12 @@ _RELEASED_FIRST = ("until", "listed_at", "renewals", "exit_at", "appealed", "tri
                    "harm_level", "wrongful")
 
 
+def _row_lengths(indptr: np.ndarray) -> np.ndarray:
+    out = np.empty(indptr.shape[0] - 1, np.int32)
+    np.subtract(indptr[1:], indptr[:-1], out=out, casting="unsafe")  # no int64 temporary
+    return out
+
+
 def _take_columns(sh, pop) -> dict[str, np.ndarray]:
     """One shard's citizen columns, then its state is released.
 
@@ -156,10 +162,13 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
         "sectors_now": _popcount32(st.sectors).astype(np.int8),
         "sectors_ever": _popcount32(st.sectors_ever).astype(np.int8),
         "sectors_ever_mask": st.sectors_ever,
-        "degree_initial": np.diff(st.indptr).astype(np.int32),  # row lengths, as degree0 was
+        "degree_initial": _row_lengths(st.indptr),  # as degree0 was
         "degree_final": _active_degree(st.indptr, st.active),  # no per-tie temporaries
     }
-    d.update({k: v.astype(TABLE_DTYPES[k]) if k in TABLE_DTYPES else v for k, v in st.counters.items()})
+    for k in list(st.counters):  # counters kept narrow in the state are widened one at a time
+        v = st.counters.pop(k)
+        d[k] = v.astype(TABLE_DTYPES[k]) if k in TABLE_DTYPES else v
+        del v
     sh.st = None  # the run is over: what the table does not hold is freed now
     return d
 

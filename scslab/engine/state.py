@@ -27,17 +27,20 @@ def day(step) -> int:
 
 
 # Per-citizen counters kept for the final snapshot (name -> dtype). Day counts are uint16
-# (a run has at most 36500 days); the citizens table widens them to its int32 columns.
+# (a run has at most 36500 days). Counts of acts and records are uint16 too, added by
+# kernels.apply_acts / apply_records with kernels._count, which saturates: 65535 means
+# 65535 or more (acts are rare, 1e-5..1e-2 a day).
+# The citizens table widens both to its int32 columns.
 COUNTERS = {
-    "acts_harm": np.int32,  # true harmful acts (social_value < 0)
-    "acts_good": np.int32,  # true beneficial acts (social_value > 0)
+    "acts_harm": np.uint16,  # true harmful acts (social_value < 0)
+    "acts_good": np.uint16,  # true beneficial acts (social_value > 0)
     "harm_done": np.float32,  # sum of -social_value over harmful acts
     "unobserved_harm": np.float32,  # harm from acts no source can see
-    "culpable_acts": np.int32,  # true, unexcused acts with negative points
-    "records": np.int32,  # records of acts (true or false)
-    "false_records": np.int32,
-    "excused_records": np.int32,  # true acts recorded, but excusable in context
-    "offences": np.int32,  # records with negative points
+    "culpable_acts": np.uint16,  # true, unexcused acts with negative points
+    "records": np.uint16,  # records of acts (true or false)
+    "false_records": np.uint16,
+    "excused_records": np.uint16,  # true acts recorded, but excusable in context
+    "offences": np.uint16,  # records with negative points
     "points_lost": np.float32,
     "points_gained": np.float32,
     "points_lost_lawful": np.float32,  # lost for lawful conduct
@@ -57,8 +60,9 @@ COUNTERS = {
 
 
 # The citizens table's dtype for counters the state keeps narrower.
-TABLE_DTYPES = {"days_blacklisted": np.int32, "days_wrongfully_listed": np.int32,
-                "sanction_days": np.int32, "privilege_days": np.int32}
+TABLE_DTYPES = {k: np.int32 for k in ("acts_harm", "acts_good", "culpable_acts", "records", "false_records",
+                                      "excused_records", "offences", "days_blacklisted",
+                                      "days_wrongfully_listed", "sanction_days", "privilege_days")}
 
 
 @dataclass
