@@ -108,7 +108,8 @@ def build_nation(rulebooks: Sequence[Rulebook], society, params: EngineParams, s
                  national: Rulebook | None = None, ledger: Ledger | None = None,
                  own_society: bool = False) -> Nation:
     """Shards over `society`. With `own_society` the run may change the society's arrays
-    (tie flags) in place instead of copying them: only for a society made for this run."""
+    (tie flags; incomes, turned daily) in place instead of copying them: only for a society
+    made for this run, which is not usable afterwards."""
     pop, net = society.population, society.network
     M = len(pop.municipality_names)
     if len(rulebooks) == 1 and M > 1:
@@ -124,7 +125,11 @@ def build_nation(rulebooks: Sequence[Rulebook], society, params: EngineParams, s
                 raise RulebookError([Problem(rb.metadata.name, 0, 0, path, msg) for path, msg in issues])
         crb = compile_rulebook(rb, groups=tuple(pop.group_names))
         sl = pop.municipality_slice(m)
-        traits = {k: getattr(pop, k)[sl] for k in ("group", "virtue", "strategic", "privacy", "income")}
+        traits = {k: getattr(pop, k)[sl] for k in ("group", "virtue", "strategic", "privacy")}
+        monthly = pop.income[sl]
+        # The state keeps daily incomes (float32, as monthly / 30.0 always was).
+        traits["income"] = (np.divide(monthly, 30.0, out=monthly) if own_society and monthly.dtype == np.float32
+                            else (monthly / 30.0).astype(np.float32))
         ip = net.indptr[sl.start: sl.stop + 1]
         rows = slice(int(ip[0]), int(ip[-1]))
         active = net.active[rows] if own_society else net.active[rows].copy()

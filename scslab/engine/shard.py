@@ -58,7 +58,7 @@ class Shard:
             virtue=traits["virtue"].astype(f32, copy=False),
             strategic=traits["strategic"].astype(f32, copy=False),
             privacy=privacy,
-            income=(traits["income"] / 30.0).astype(f32),  # monthly -> daily
+            income=traits["income"].astype(f32, copy=False),  # daily (build_nation divides by 30)
             indptr=(indptr - indptr[0]).astype(np.int64) if indptr[0] else indptr.astype(np.int64, copy=False),
             indices=indices.astype(np.int32, copy=False),
             active=active,  # mutable: the caller copies it unless the society is the run's own
