@@ -79,12 +79,22 @@ def _edges(indptr, indices, active, offset):
     return rows[keep], indices[keep].astype(np.int64)
 
 
-def _network_summary(graphs, score: np.ndarray) -> dict:
+def _top_decile(scores: list[np.ndarray]) -> np.ndarray:
+    """Who is at or above the 90th percentile of the final scores (all shards)."""
+    if len(scores) == 1:
+        q = np.quantile(scores[0], 0.9) if scores[0].size else 0.0
+    else:
+        allsc = np.concatenate(scores)
+        q = np.quantile(allsc, 0.9, overwrite_input=True) if allsc.size else 0.0  # the copy is ours
+        del allsc
+    return np.concatenate([s >= q for s in scores]) if scores else np.zeros(0, bool)
+
+
+def _network_summary(graphs, score: np.ndarray, top: np.ndarray) -> dict:
     """Score assortativity (Pearson over both orientations of every active tie) and
     top-decile closure, from running sums (no edge list is built)."""
     from .kernels import edge_stats
 
-    top = score >= np.quantile(score, 0.9) if score.size else np.zeros(0, bool)
     out = np.zeros(6)
     for indptr, indices, active, offset in graphs:
         edge_stats(indptr, indices, active, offset, score, top, out)  # float32 scores: no float64 copy
@@ -138,11 +148,19 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
         black, red, wrong_now = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
     for k in _RELEASED_FIRST:  # freed before the new columns are made, which reuse the space
         setattr(st, k, None)
+    counters = {}
+    for k in list(st.counters):  # counters kept narrow in the state are widened one at a time
+        v = st.counters.pop(k)
+        counters[k] = v.astype(TABLE_DTYPES[k]) if k in TABLE_DTYPES else v
+        del v
     # Same float32 operations as before, written into arrays of the released state.
     income = np.multiply(st.income, 30.0, out=st.income)  # daily -> monthly
     clean = np.add(st.cpos, crb.base, out=st.cpos)
     clean -= st.cneg
+    st.cneg = None
     np.clip(clean, crb.min, crb.max, out=clean)
+    sectors_now = _popcount32(st.sectors).astype(np.int8)
+    st.sectors = None
     d = {
         "citizen": np.arange(st.offset, st.offset + n, dtype=np.int64),
         "municipality": np.full(n, st.municipality, np.int16),
@@ -159,16 +177,13 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
         "blacklisted": black,
         "wrongfully_listed": wrong_now,
         "redlisted": red,
-        "sectors_now": _popcount32(st.sectors).astype(np.int8),
+        "sectors_now": sectors_now,
         "sectors_ever": _popcount32(st.sectors_ever).astype(np.int8),
         "sectors_ever_mask": st.sectors_ever,
         "degree_initial": _row_lengths(st.indptr),  # as degree0 was
         "degree_final": _active_degree(st.indptr, st.active),  # no per-tie temporaries
     }
-    for k in list(st.counters):  # counters kept narrow in the state are widened one at a time
-        v = st.counters.pop(k)
-        d[k] = v.astype(TABLE_DTYPES[k]) if k in TABLE_DTYPES else v
-        del v
+    d.update(counters)
     sh.st = None  # the run is over: what the table does not hold is freed now
     return d
 
@@ -214,6 +229,8 @@ def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunR
             for b in range(4):
                 c4.append((st.municipality, v, b, int(st.c4_days[v, b]), int(st.c4_harm[v, b])))
     st = None  # no reference may outlive _take_columns, or the state is not freed
+    # Before the state goes: the quantile needs a scratch copy of the scores.
+    top = _top_decile([sh.st.score for sh in nation.shards])
     # Consumes the shards' state: each shard's columns are taken, then the rest released.
     citizens = _citizens_table([_take_columns(sh, pop) for sh in nation.shards])
     # Strings for users, stored compactly (dictionary-encoded in Parquet). Shards may have
@@ -222,7 +239,7 @@ def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunR
     citizens["grade"] = citizens["grade"].astype("category")
     score = citizens["score"].to_numpy()
     black = citizens["blacklisted"].to_numpy()
-    summary = _network_summary(graphs, score)
+    summary = _network_summary(graphs, score, top)
     net_rows.append({
         **summary,
         "ties_initial": int(soc.network.indices.size // 2),
