@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from scslab.engine import EngineParams, simulate
@@ -116,3 +117,20 @@ def test_event_counters_saturate_in_a_run(monkeypatch):
     assert r.steps.harm.sum() > 0  # acts happened
     for k in keys:
         assert (r.citizens[k] == 65535).all(), k
+
+
+@pytest.mark.parametrize("names", [
+    (["A", "B", "C"], ["A", "B", "C"]),  # the same categories: kept, unused ones too
+    (["AAA", "AA", "A"], ["D", "A", "C", "B"]),  # different: the sorted values present
+])
+def test_categoricals_concatenate_as_pandas_does(names):
+    from scslab.engine.result import _concat_categoricals
+
+    rng = np.random.default_rng(1)
+    cats = [pd.Categorical.from_codes(rng.integers(0, len(n) - 1, 50).astype(np.int8), categories=n)
+            for n in names]
+    want = pd.concat([pd.Series(c) for c in cats], ignore_index=True).astype("category")
+    got = pd.Series(_concat_categoricals(cats))
+    assert list(got.cat.categories) == list(want.cat.categories)
+    assert got.astype(str).tolist() == want.astype(str).tolist()
+    assert got.cat.codes.tolist() == want.cat.codes.tolist()

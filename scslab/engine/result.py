@@ -148,6 +148,7 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
         black, red, wrong_now = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
     for k in _RELEASED_FIRST:  # freed before the new columns are made, which reuse the space
         setattr(st, k, None)
+    _give_back_free_memory()
     counters = {}
     for k in list(st.counters):  # counters kept narrow in the state are widened one at a time
         v = st.counters.pop(k)
@@ -200,9 +201,7 @@ def _citizens_table(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
     cols = {}
     for k in list(parts[0]):
         if isinstance(parts[0][k], pd.Categorical):
-            # Shards may have different grade names: pandas takes the union of categories.
-            col = pd.concat([pd.Series(p.pop(k), copy=False) for p in parts], ignore_index=True)
-            cols[k] = col.astype("category").array
+            cols[k] = _concat_categoricals([p.pop(k) for p in parts])
             continue
         total = sum(p[k].shape[0] for p in parts)
         col = np.empty(total, np.result_type(*[p[k].dtype for p in parts]))
@@ -211,8 +210,47 @@ def _citizens_table(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
             a = p.pop(k)
             col[i:i + a.shape[0]] = a
             i += a.shape[0]
+        del a
         cols[k] = col
+        _give_back_free_memory()  # the pieces were small heap blocks: their pages are returned
     return pd.DataFrame(cols, copy=False)
+
+
+def _concat_categoricals(cats: list[pd.Categorical]) -> pd.Categorical:
+    """What pd.concat does with categoricals, on the codes (no array of strings is built).
+
+    Same categories everywhere: kept as they are. Otherwise pandas falls back to the values,
+    and `astype("category")` makes the sorted set of the values present its categories.
+    """
+    first = list(cats[0].categories)
+    if all(list(c.categories) == first for c in cats[1:]):
+        return pd.Categorical.from_codes(np.concatenate([c.codes for c in cats]), categories=first)
+    present = sorted({c.categories[i] for c in cats for i in np.unique(c.codes) if i >= 0})
+    where = {name: j for j, name in enumerate(present)}
+    dt = np.int8 if len(present) < 128 else np.int16 if len(present) < 32768 else np.int32
+    out = []
+    for c in cats:
+        remap = np.array([where.get(name, -1) for name in c.categories] + [-1], dt)
+        out.append(remap[c.codes])  # code -1 (missing) maps to the last entry, -1
+    return pd.Categorical.from_codes(np.concatenate(out), categories=present)
+
+
+def _give_back_free_memory() -> None:
+    """Return free heap pages to the system (glibc malloc_trim); a no-op elsewhere."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            import ctypes
+            import ctypes.util
+
+            _TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
 
 
 def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunResult:
