@@ -47,7 +47,7 @@ def estimate_bytes(population: int, mean_degree: float, n_lists: int, ledger: fl
 
     Measured on rongcheng (2 lists, mean degree 12) at 1e6 citizens: 262 bytes per citizen
     at the peak (the step loop), 315 when the run folder is written (Parquet buffers); the
-    estimate, 442, leaves room for long runs, whose state pages are all touched, and nations.
+    estimate, 441, leaves room for long runs, whose state pages are all touched, and nations.
     """
     per_citizen = (30  # traits and the row pointers of the tie graph
                    + 125 + 20 * n_lists  # shard state (scores, counters, list state per list)
