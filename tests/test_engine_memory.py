@@ -134,3 +134,10 @@ def test_categoricals_concatenate_as_pandas_does(names):
     assert list(got.cat.categories) == list(want.cat.categories)
     assert got.astype(str).tolist() == want.astype(str).tolist()
     assert got.cat.codes.tolist() == want.cat.codes.tolist()
+
+
+def test_renewal_counts_fit_their_dtype():
+    from scslab.rulebook.schema import Renewal
+
+    cap = Renewal.model_fields["max_renewals"].metadata
+    assert any(getattr(m, "le", None) is not None and m.le <= np.iinfo(np.uint8).max for m in cap)

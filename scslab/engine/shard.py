@@ -66,7 +66,7 @@ class Shard:
             score=np.full(n, crb.base, f32),
             until=np.full((L, n), NOT_LISTED, STEP),
             listed_at=np.full((L, n), NOT_LISTED, STEP),
-            renewals=np.zeros((L, n), np.int16),
+            renewals=np.zeros((L, n), np.uint8),  # at most max_renewals, which the schema caps at 100
             wrongful=np.zeros((L, n), bool),
             exit_at=np.full((L, n), NOT_LISTED, STEP),
             appealed=np.zeros((L, n), bool),

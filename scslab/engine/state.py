@@ -88,7 +88,7 @@ class ShardState:
     # lists, shape (L, n)
     until: np.ndarray  # STEP: step a listing ends (exclusive); NOT_LISTED if none, FOREVER if never
     listed_at: np.ndarray  # STEP
-    renewals: np.ndarray  # int16
+    renewals: np.ndarray  # uint8 (max_renewals is at most 100)
     wrongful: np.ndarray  # bool
     exit_at: np.ndarray  # STEP: scheduled removal after performance, NOT_LISTED if none
     appealed: np.ndarray  # bool: this listing has been appealed
