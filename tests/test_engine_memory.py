@@ -141,3 +141,27 @@ def test_renewal_counts_fit_their_dtype():
 
     cap = Renewal.model_fields["max_renewals"].metadata
     assert any(getattr(m, "le", None) is not None and m.le <= np.iinfo(np.uint8).max for m in cap)
+
+
+def test_trigger_counts_are_narrow_only_where_exact():
+    from scslab.engine.state import trigger_cap, trigger_dtype
+
+    assert trigger_dtype(np.array([1, 3, 255], np.int32)) == np.uint8 and trigger_cap(np.uint8) == 255
+    assert trigger_dtype(np.array([1, 256], np.int32)) == np.int16 and trigger_cap(np.int16) == 30000
+    assert trigger_dtype(np.zeros(0, np.int32)) == np.uint8
+
+
+@pytest.mark.parametrize("min_records", [2, 300])
+def test_listing_on_many_records_is_the_same_in_either_dtype(min_records, monkeypatch):
+    """A list that needs many records: counts past 255 in uint8 would be wrong, so such a
+    rulebook gets int16; forcing int16 on a small threshold changes nothing."""
+    import scslab.engine.shard as shard_mod
+
+    rb = load_rulebook(HARSH)
+    lists = [x.model_copy(update={"trigger": x.trigger.model_copy(update={"min_records": min_records})})
+             if x.trigger is not None else x for x in rb.lists]
+    rb = rb.model_copy(update={"lists": lists})
+    a = simulate(rb, population=1_500, steps=25, seed=4).citizens
+    monkeypatch.setattr(shard_mod, "trigger_dtype", lambda m: np.int16)
+    b = simulate(rb, population=1_500, steps=25, seed=4).citizens
+    assert a.equals(b)

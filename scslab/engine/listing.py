@@ -16,7 +16,7 @@ from . import kernels
 from .context import Tables
 from .observe import Records
 from .params import EngineParams
-from .state import FOREVER, NOT_LISTED, ShardState, day
+from .state import FOREVER, NOT_LISTED, ShardState, day, trigger_cap
 
 EXIT_EXPIRED, EXIT_PERFORMED, EXIT_REPAIRED, EXIT_APPEAL = 0, 1, 2, 3
 EXIT_REASONS = ("expired", "performed", "repaired", "appeal")
@@ -101,8 +101,9 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
             st.trig_count[l, fresh[expired]] = 0
             st.trig_clean[l, fresh[expired]] = 0
             st.trig_start[l, fresh[expired]] = t
-            st.trig_count[l, fresh] = np.minimum(st.trig_count[l, fresh] + cnt, 30000)
-            st.trig_clean[l, fresh] = np.minimum(st.trig_clean[l, fresh] + cln, 30000)
+            cap = trigger_cap(st.trig_count.dtype)
+            st.trig_count[l, fresh] = np.minimum(st.trig_count[l, fresh] + cnt, cap)
+            st.trig_clean[l, fresh] = np.minimum(st.trig_clean[l, fresh] + cln, cap)
             st.reoffended[l, fresh[until[fresh] != NOT_LISTED]] = True
 
         def holds(idx: np.ndarray, l=l) -> np.ndarray:

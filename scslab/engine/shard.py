@@ -23,7 +23,7 @@ from .listing import listing
 from .observe import false_record_table, observe
 from .params import EngineParams
 from .scoring import score
-from .state import COUNTERS, NOT_LISTED, STEP, ShardState
+from .state import COUNTERS, NOT_LISTED, STEP, ShardState, trigger_dtype
 
 INIT_STEP = 2**31  # the stream used to initialise a shard, distinct from every step's
 
@@ -70,8 +70,8 @@ class Shard:
             wrongful=np.zeros((L, n), bool),
             exit_at=np.full((L, n), NOT_LISTED, STEP),
             appealed=np.zeros((L, n), bool),
-            trig_count=np.zeros((L, n), np.int16),
-            trig_clean=np.zeros((L, n), np.int16),
+            trig_count=np.zeros((L, n), trigger_dtype(crb.list_min_records)),
+            trig_clean=np.zeros((L, n), trigger_dtype(crb.list_min_records)),
             trig_start=np.zeros((L, n), STEP),
             reoffended=np.zeros((L, n), bool),
             appeal_due=np.full(n, NOT_LISTED, STEP),

@@ -59,6 +59,17 @@ COUNTERS = {
 }
 
 
+def trigger_dtype(min_records: np.ndarray) -> type:
+    """Dtype of the trigger-record counts: uint8 when no list needs more than 255 records
+    (counts saturate, and a count stopped at 255 still meets such a threshold), else int16."""
+    return np.uint8 if min_records.size == 0 or int(min_records.max()) <= 255 else np.int16
+
+
+def trigger_cap(dtype) -> int:
+    """Where trigger-record counts stop (30000 for int16, as before; 255 for uint8)."""
+    return min(int(np.iinfo(dtype).max), 30000)
+
+
 # The citizens table's dtype for counters the state keeps narrower.
 TABLE_DTYPES = {k: np.int32 for k in ("acts_harm", "acts_good", "culpable_acts", "records", "false_records",
                                       "excused_records", "offences", "days_blacklisted",
@@ -92,8 +103,8 @@ class ShardState:
     wrongful: np.ndarray  # bool
     exit_at: np.ndarray  # STEP: scheduled removal after performance, NOT_LISTED if none
     appealed: np.ndarray  # bool: this listing has been appealed
-    trig_count: np.ndarray  # int16 records counted toward entry in the current window
-    trig_clean: np.ndarray  # int16 the same, true unexcused records only
+    trig_count: np.ndarray  # trigger_dtype(): records counted toward entry in the current window
+    trig_clean: np.ndarray  # the same, true unexcused records only
     trig_start: np.ndarray  # STEP: window start
     reoffended: np.ndarray  # bool: a trigger record since entry (for renewal)
     # appeals in progress
