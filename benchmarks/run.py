@@ -164,8 +164,13 @@ def run_case(case: dict) -> dict:
     tiny = NATION_SIZE * 100 if kind in ("nation", "phases-nation") else 2_000
     scs_kind = "nation" if kind in ("nation", "phases-nation") else "municipality"
     scs_case = dict(case, kind=scs_kind)
+    from scslab.engine import behave as behave_mod
+
+    threshold = behave_mod.PARALLEL_CANDIDATES
+    behave_mod.PARALLEL_CANDIDATES = 0  # big days decide on both threads: load that kernel too
     _run_scslab(scs_case, tiny, 3)
     _run_scslab({"kind": "municipality", "rulebook": str(ROOT / "tests" / "data" / "harsh.yaml")}, 2_000, 12)
+    behave_mod.PARALLEL_CANDIDATES = threshold
     base = _rss_bytes()
     n, steps = case["population"], case["steps"]
     timer = None

@@ -135,50 +135,43 @@ def act_logits(idx, beh, logit0, social_value, points, trig_any, pobs, threshold
         out[k] = x
 
 
-@njit(cache=True)  # not inline="always": numba cannot inline into a prange body
-def _decide(k, idx, beh, bar, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
-            w_virtue, w_strategic, list_stake, w_norm, code, norms, clip_lo, clip_hi,
-            virtue, strategic, disclosed, group, score, indptr, indices, active, harm, mean_harm, keep):
-    """Candidate k acts when bar[k] < sigmoid(logit). Returns 1 if its ties were read.
-
-    The conformity term needs a read of every tie of the candidate (random memory, most
-    of the phase's time), but it moves the logit by at most w_norm * |social value|. So
-    the decision is first tried against both ends of that interval, and the ties are read
-    only when the two ends disagree. The decision is the one the full logit gives."""
-    i = idx[k]
-    b = beh[k]
-    x = _own_logit(i, b, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
-                   w_virtue, w_strategic, list_stake, code, clip_lo, clip_hi,
-                   virtue, strategic, disclosed, group, score)
-    sv = social_value[b]
-    if norms and sv != 0.0 and mean_harm > 0.0:
-        reach = w_norm * abs(sv)
-        if bar[k] < 1.0 / (1.0 + np.exp(-(x - reach))):
-            keep[k] = True
-            return 0
-        if bar[k] >= 1.0 / (1.0 + np.exp(-(x + reach))):
-            keep[k] = False
-            return 0
-        x += w_norm * _norm(indptr, indices, active, i, harm, mean_harm) * (-sv)
-        keep[k] = bar[k] < 1.0 / (1.0 + np.exp(-x))
-        return 1
-    keep[k] = bar[k] < 1.0 / (1.0 + np.exp(-x))
-    return 0
-
-
 @njit(cache=True)
 def act_accept(idx, beh, bar, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
                w_virtue, w_strategic, list_stake, w_norm, code, norms, clip_lo, clip_hi,
-               virtue, strategic, disclosed, group, score, indptr, indices, active, harm, mean_harm, keep):
-    """The thinning decision of behave for every candidate (see _decide). Returns the
-    number of candidates whose ties were read."""
+               virtue, strategic, disclosed, group, score, indptr, indices, active, harm, mean_harm, keep,
+               lo=0, hi=-1):
+    """The thinning decision of behave for candidates lo..hi (all by default): candidate k
+    acts when bar[k] < sigmoid(logit). Returns how many had their ties read.
+
+    The conformity term needs a read of every tie of the candidate (random memory), but it
+    moves the logit by at most w_norm * |social value|. So the decision is first tried
+    against both ends of that interval, and the ties are read only when the two ends
+    disagree. The decision is the one the full logit gives."""
+    if hi < 0:
+        hi = idx.shape[0]
     n_read = 0
-    for k in range(idx.shape[0]):
-        n_read += _decide(k, idx, beh, bar, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
-                          w_virtue, w_strategic, list_stake, w_norm, code, norms, clip_lo, clip_hi,
-                          virtue, strategic, disclosed, group, score, indptr, indices, active, harm, mean_harm,
-                          keep)
+    for k in range(lo, hi):
+        i = idx[k]
+        b = beh[k]
+        x = _own_logit(i, b, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
+                       w_virtue, w_strategic, list_stake, code, clip_lo, clip_hi,
+                       virtue, strategic, disclosed, group, score)
+        sv = social_value[b]
+        if norms and sv != 0.0 and mean_harm > 0.0:
+            reach = w_norm * abs(sv)
+            if bar[k] < 1.0 / (1.0 + np.exp(-(x - reach))):
+                keep[k] = True
+                continue
+            if bar[k] >= 1.0 / (1.0 + np.exp(-(x + reach))):
+                keep[k] = False
+                continue
+            n_read += 1
+            x += w_norm * _norm(indptr, indices, active, i, harm, mean_harm) * (-sv)
+        keep[k] = bar[k] < 1.0 / (1.0 + np.exp(-x))
     return n_read
+
+
+ACCEPT_BLOCK = 1024  # candidates per call in the parallel decision
 
 
 @njit(cache=True, parallel=True)
@@ -186,13 +179,16 @@ def act_accept_parallel(idx, beh, bar, logit0, social_value, points, trig_any, p
                         w_virtue, w_strategic, list_stake, w_norm, code, norms, clip_lo, clip_hi,
                         virtue, strategic, disclosed, group, score, indptr, indices, active, harm, mean_harm,
                         keep):
-    """act_accept with the candidates split over threads (each decision is independent)."""
+    """act_accept with blocks of candidates split over threads (each decision is independent).
+    One call per block, not per candidate: a call passes some thirty arrays."""
+    n = idx.shape[0]
+    nb = (n + ACCEPT_BLOCK - 1) // ACCEPT_BLOCK
     n_read = 0
-    for k in prange(idx.shape[0]):
-        n_read += _decide(k, idx, beh, bar, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
-                          w_virtue, w_strategic, list_stake, w_norm, code, norms, clip_lo, clip_hi,
-                          virtue, strategic, disclosed, group, score, indptr, indices, active, harm, mean_harm,
-                          keep)
+    for c in prange(nb):
+        n_read += act_accept(idx, beh, bar, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
+                             w_virtue, w_strategic, list_stake, w_norm, code, norms, clip_lo, clip_hi,
+                             virtue, strategic, disclosed, group, score, indptr, indices, active, harm,
+                             mean_harm, keep, c * ACCEPT_BLOCK, min(n, (c + 1) * ACCEPT_BLOCK))
     return n_read
 
 
