@@ -660,27 +660,37 @@ def drop_ties_sparse(indptr, indices, active, offset, listed_rows, cross_rows, c
     return dropped
 
 
-@njit(cache=True)
-def c4_histogram(score, thresholds, lo, cuts, virtue_decile, out):
-    """Citizens per (virtue decile, buffer quartile) cell, in one pass. The buffer is the
-    score minus the highest threshold at or below it (or the scale's minimum); a buffer at
-    a cut point goes to the lower quartile."""
-    T = thresholds.shape[0]
-    for i in range(score.shape[0]):
-        s = np.float64(score[i])
-        below = lo
-        for k in range(T):
-            if thresholds[k] <= s:
-                below = thresholds[k]
-            else:
-                break
-        b = s - below
-        if b > cuts[2]:
-            q = 3
-        elif b > cuts[1]:
-            q = 2
-        elif b > cuts[0]:
-            q = 1
+@njit(cache=True, inline="always")
+def _buffer(s, thresholds, lo):
+    """Points to spare: s minus the highest threshold at or below it (or the scale's minimum)."""
+    below = lo
+    for k in range(thresholds.shape[0]):
+        if thresholds[k] <= s:
+            below = thresholds[k]
         else:
-            q = 0
-        out[virtue_decile[i] * 4 + q] += 1
+            break
+    return s - below
+
+
+@njit(cache=True, parallel=True)
+def c4_histogram(score, thresholds, lo, cuts, virtue_decile, out):
+    """Citizens per (virtue decile, buffer quartile) cell, in one pass split in chunks. A
+    buffer at a cut point goes to the lower quartile."""
+    n = score.shape[0]
+    nc = (n + CHUNK - 1) // CHUNK
+    part = np.zeros((nc, out.shape[0]), np.int64)
+    for c in prange(nc):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            b = _buffer(np.float64(score[i]), thresholds, lo)
+            if b > cuts[2]:
+                q = 3
+            elif b > cuts[1]:
+                q = 2
+            elif b > cuts[0]:
+                q = 1
+            else:
+                q = 0
+            part[c, virtue_decile[i] * 4 + q] += 1
+    for c in range(nc):
+        for j in range(out.shape[0]):
+            out[j] += part[c, j]
