@@ -149,6 +149,10 @@ def act_accept(idx, beh, bar, logit0, social_value, points, trig_any, pobs, thre
     disagree. The decision is the one the full logit gives."""
     if hi < 0:
         hi = idx.shape[0]
+    # First pass: decide on the candidate's own terms where the conformity term cannot
+    # change the outcome; list the others.
+    wait = np.empty(hi - lo, np.int64)
+    xs = np.empty(hi - lo, np.float64)
     n_read = 0
     for k in range(lo, hi):
         i = idx[k]
@@ -161,12 +165,33 @@ def act_accept(idx, beh, bar, logit0, social_value, points, trig_any, pobs, thre
             reach = w_norm * abs(sv)
             if bar[k] < 1.0 / (1.0 + np.exp(-(x - reach))):
                 keep[k] = True
-                continue
-            if bar[k] >= 1.0 / (1.0 + np.exp(-(x + reach))):
+            elif bar[k] >= 1.0 / (1.0 + np.exp(-(x + reach))):
                 keep[k] = False
-                continue
-            n_read += 1
-            x += w_norm * _norm(indptr, indices, active, i, harm, mean_harm) * (-sv)
+            else:
+                wait[n_read] = k
+                xs[n_read] = x
+                n_read += 1
+            continue
+        keep[k] = bar[k] < 1.0 / (1.0 + np.exp(-x))
+    # Then read the ties of those left, row bounds first in a loop of their own, so that
+    # the random reads of many rows are in flight at once.
+    start = np.empty(n_read, np.int64)
+    stop = np.empty(n_read, np.int64)
+    for u in range(n_read):
+        r = idx[wait[u]]
+        start[u] = indptr[r]
+        stop[u] = indptr[r + 1]
+    for u in range(n_read):
+        k = wait[u]
+        d = 0
+        acc = 0.0
+        for e in range(start[u], stop[u]):
+            if active[e]:
+                d += 1
+                acc += harm[indices[e]]
+        nrm = (acc / d if d > 0 else 0.0) / mean_harm - 1.0
+        nrm = min(max(nrm, -1.0), 1.0)
+        x = xs[u] + w_norm * nrm * (-social_value[beh[k]])
         keep[k] = bar[k] < 1.0 / (1.0 + np.exp(-x))
     return n_read
 
