@@ -76,7 +76,7 @@ def test_consequences_match_a_plain_reference():
     sd, pd_ = np.zeros(n, np.uint16), np.zeros(n, np.uint16)
     v = [np.zeros(n, np.float32), np.zeros(n, np.uint8), np.zeros(n, np.uint8), np.zeros(n, np.float32),
          np.zeros(n, np.uint16)]
-    partial = np.zeros((kernels.n_chunks(n), 11 + grade_min.size))
+    partial = np.zeros((kernels.n_chunks(n), 12 + grade_min.size))
     kernels.consequences(score, grade_min, until, wrongful, list_black, list_pub, g_cost, g_gain, g_sec, g_priv,
                          l_cost, l_gain, l_sec, l_priv, income, disclosed, harm, np.float32(0.5), grade, wealth,
                          sectors, ever, sd, pd_, 0, *v, partial)
@@ -97,7 +97,8 @@ def test_consequences_match_a_plain_reference():
     assert np.array_equal(got >> 15, black.astype(np.int64))
     assert np.abs((got & 0x7FFF) - cheat).max() <= 1
     tot = partial.sum(axis=0)
-    assert np.array_equal(tot[11:], np.bincount(k, minlength=grade_min.size))
+    assert np.array_equal(tot[12:], np.bincount(k, minlength=grade_min.size))
+    np.testing.assert_allclose(tot[11], harm.astype(np.float64).sum(), rtol=1e-12)
     assert tot[5] == black.sum() and tot[4] == np.bitwise_count(want_sec).sum()
     np.testing.assert_allclose(tot[0], score.astype(np.float64).sum(), rtol=1e-9)
 

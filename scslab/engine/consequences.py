@@ -23,7 +23,7 @@ def sanction(st: ShardState, crb: CompiledRulebook, tb: Tables, nxt: View) -> di
     """
     g, lt = tb.by_grade, tb.by_list
     K = len(crb.grade_names)
-    partial = np.zeros((kernels.n_chunks(st.n), 11 + K), np.float64)
+    partial = np.zeros((kernels.n_chunks(st.n), 12 + K), np.float64)
     kernels.consequences(
         st.score, crb.grade_min, st.until, st.wrongful, crb.list_black, crb.list_published,
         g.cost, g.gain, g.sectors, g.privileged, lt.cost, lt.gain, lt.sectors, lt.privileged,
@@ -37,8 +37,14 @@ def sanction(st: ShardState, crb: CompiledRulebook, tb: Tables, nxt: View) -> di
         "sanctioned": int(tot[3]), "sector_restrictions": int(tot[4]), "listed_black": int(tot[5]),
         "listed_black_wrongful": int(tot[6]), "listed_red": int(tot[7]),
         "sanction_cost": float(tot[8]), "privilege_benefit": float(tot[9]), "disclosed": int(tot[10]),
-        "grade_counts": tot[11:].astype(np.int64),
+        "harm_sum": ordered_sum(partial[:, 11]),
+        "grade_counts": tot[12:].astype(np.int64),
     }
+
+
+def ordered_sum(x: np.ndarray) -> float:
+    """Chunk sums added left to right: the same total wherever the chunks were summed."""
+    return float(sum(x.tolist()))
 
 
 @dataclass

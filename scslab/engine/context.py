@@ -146,6 +146,17 @@ class View:
     published: np.ndarray  # uint8 on a blacklist whose names are published
     harm: np.ndarray  # float32 recent-harm level
     cheat: np.ndarray  # uint16: blacklisted flag (top bit) and cheat probability x 32767 (see kernels._cheat)
+    _any_black: bool | None = None  # cached by any_black(); the run loop resets it when the view changes
+
+    def any_black(self) -> bool:
+        """Is anyone blacklisted? One pass per step for the whole nation, not one per shard."""
+        if self._any_black is None:
+            self._any_black = bool(self.black.any())
+        return self._any_black
+
+    def changed(self) -> None:
+        """Forget what was cached about the arrays (call after writing them)."""
+        self._any_black = None
 
 
 @dataclass

@@ -466,10 +466,16 @@ def _cheat(cheat_scale, harm, black):
 
 
 @njit(cache=True)
-def publish_harm(harm, cheat_scale, offset, v_black, v_harm, v_cheat):
-    for i in range(harm.shape[0]):
-        v_harm[offset + i] = harm[i]
-        v_cheat[offset + i] = _cheat(cheat_scale, harm[i], v_black[offset + i])
+def publish_harm(harm, cheat_scale, offset, v_black, v_harm, v_cheat, harm_chunks):
+    """The harm part of the public view; harm_chunks[c] gets chunk c's sum of the harm
+    levels, added in the same order as the consequences pass adds them."""
+    for c in range(harm_chunks.shape[0]):
+        acc = 0.0
+        for i in range(c * CHUNK, min(harm.shape[0], (c + 1) * CHUNK)):
+            v_harm[offset + i] = harm[i]
+            v_cheat[offset + i] = _cheat(cheat_scale, harm[i], v_black[offset + i])
+            acc += harm[i]
+        harm_chunks[c] = acc
 
 
 @njit(cache=True, inline="always")
@@ -491,14 +497,15 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
 
     partial[c, :] receives chunk c's sums: score, score^2, wealth, sanctioned, sector
     restrictions, listed on a blacklist, wrongfully so, on a redlist, sanction cost,
-    privilege benefit, disclosed; then the citizens in each grade.
+    privilege benefit, disclosed, recent harm (as published); then the citizens in each
+    grade.
     """
     n = score.shape[0]
     K = grade_min.shape[0]
     L = until.shape[0]
     nc = partial.shape[0]
-    if partial.shape[1] < 11 + K:
-        raise ValueError("consequences: partial needs 11 + (number of grades) columns")
+    if partial.shape[1] < 12 + K:
+        raise ValueError("consequences: partial needs 12 + (number of grades) columns")
     for c in prange(nc):
         lo_i = c * CHUNK
         hi_i = min(n, lo_i + CHUNK)
@@ -513,6 +520,7 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
         s_cost = 0.0
         s_gain = 0.0
         s_disc = 0
+        s_harm = 0.0
         per_grade = np.zeros(K, np.int64)
         for i in range(lo_i, hi_i):
             sc = score[i]
@@ -573,6 +581,7 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
             s_cost += cost
             s_gain += gain
             s_disc += disclosed[i]
+            s_harm += harm[i]
         partial[c, 0] = s_score
         partial[c, 1] = s_sq
         partial[c, 2] = s_wealth
@@ -584,8 +593,9 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
         partial[c, 8] = s_cost
         partial[c, 9] = s_gain
         partial[c, 10] = s_disc
+        partial[c, 11] = s_harm
         for k in range(K):
-            partial[c, 11 + k] = per_grade[k]
+            partial[c, 12 + k] = per_grade[k]
 
 
 @njit(cache=True)

@@ -249,6 +249,7 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
             rows.append(sh.step(t, view, nxt, steps))  # writes its part of nxt
             grades.append((t, sh.st.municipality, sh.crb.grade_names, sh.grade_counts))
         view, nxt = nxt, view
+        view.changed()  # written this step: tomorrow reads it afresh
         if every and (t + 1) % every == 0 and t + 1 < steps:
             checkpoint.save(Path(out), t + 1, nation, rows, grades, led)
         if progress is not None:

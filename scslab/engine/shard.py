@@ -16,7 +16,7 @@ from ..rulebook.compiled import CompiledRulebook
 from . import kernels
 from .behave import behave, disclose
 from .collect import c4_cells, collect, sample_c4
-from .consequences import appeal, sanction
+from .consequences import appeal, ordered_sum, sanction
 from .context import Neighbourhood, Tables, View, make_tables
 from .ledger import Ledger
 from .listing import listing
@@ -120,15 +120,19 @@ class Shard:
         else:
             view.black[lo:hi] = 0
             view.published[lo:hi] = 0
-        kernels.publish_harm(st.harm_level, np.float32(self.p.cheat_scale), lo, view.black, view.harm, view.cheat)
+        chunks = np.zeros(kernels.n_chunks(st.n), np.float64)
+        kernels.publish_harm(st.harm_level, np.float32(self.p.cheat_scale), lo, view.black, view.harm, view.cheat,
+                             chunks)
+        self.harm_published = ordered_sum(chunks)
 
     # --- one step ---------------------------------------------------------------------
     def neighbourhood(self, view: View) -> Neighbourhood:
         st, crb = self.st, self.crb
-        lo, hi = self.id_range
-        mean_harm = float(view.harm[lo:hi].mean(dtype=np.float64)) if st.n else 0.0
+        # The shard's total published harm comes with the view (summed in chunks as it was
+        # written), so no pass over the shard is needed for the mean.
+        mean_harm = self.harm_published / st.n if st.n else 0.0
         nb = Neighbourhood(st.indptr, st.indices, st.active, view, mean_harm)
-        need_black = crb.association_penalty > 0 and self.p.levers.code and bool(view.black.any())
+        need_black = crb.association_penalty > 0 and self.p.levers.code and view.any_black()
         need_peer = crb.peer_weight > 0 and self.p.levers.code
         if need_black or need_peer:
             n = st.n
@@ -162,6 +166,7 @@ class Shard:
         aev = appeal(st, crb, p, t, rng, lev)  # 5 appeal
         flows.update(sanction(st, crb, tb, nxt))  # 6 sanction (and publish)
         self.grade_counts = flows.pop("grade_counts")  # citizens per grade today
+        self.harm_published = flows.pop("harm_sum")  # what tomorrow's neighbourhood reads
         dropped = self.network_phase(t, view)  # 7 network
         self.ties_active -= dropped
         flows.update(self.trust_phase(t, view, rng))  # 8 trust
