@@ -182,6 +182,8 @@ class Shard:
         p_pub = p.ostracism if (p.levers.norms and p.levers.code) else 0.0
         if p_listed <= 0 and p_pub <= 0:
             return 0
+        if not view.any_black():
+            return 0  # nobody is listed (the published are blacklisted too)
         lo, hi = self.id_range
         flagged = view.black[lo:hi] | (view.published[lo:hi] if p_pub > 0 else 0)
         listed_rows = np.flatnonzero(flagged)
