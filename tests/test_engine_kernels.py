@@ -191,7 +191,7 @@ def _trust_ref(indptr, indices, active, offset, n, v_cheat, refuse, k_ties, stra
     base = int(kernels._mix(np.uint64((int(seed) * gold + step) & mask)))
     r, s = r.copy(), s.copy()
     cheated = cheated.copy()
-    trust = np.empty(n, np.float32)
+    trust = np.empty(n, np.float64)
     K = k_ties + len(strangers)
     for li in range(n):
         gi = li + offset
@@ -222,7 +222,7 @@ def _trust_ref(indptr, indices, active, offset, n, v_cheat, refuse, k_ties, stra
             else:
                 rr += 1.0
         r[li], s[li] = rr, ss
-        trust[li] = (rr + 1.0) / (rr + ss + 2.0)
+        trust[li] = (rr + 1.0) / (rr + ss + 2.0)  # in float64, as the kernel sums it
     return r, s, trust, cheated
 
 
@@ -247,14 +247,13 @@ def test_trust_exchanges_match_the_plain_definition(k_ties, n_str, refuse):
     want = _trust_ref(indptr, indices, act, sl.start, n, v_cheat, refuse, k_ties, strangers, 11, 4,
                       np.float32(0.98), r0, s0, c0)
     r, s, c = r0.copy(), s0.copy(), c0.copy()
-    trust = np.zeros(n, np.float32)
     partial = np.zeros((kernels.n_chunks(n), 2))
     kernels.trust_exchanges(indptr, indices, act, sl.start, n, v_cheat, refuse, k_ties, strangers,
-                            np.uint64(11), 4, np.float32(0.98), r, s, trust, c, partial)
-    for got, exp in zip((r, s, trust, c), want, strict=True):
+                            np.uint64(11), 4, np.float32(0.98), r, s, c, partial)
+    for got, exp in zip((r, s, c), (want[0], want[1], want[3]), strict=True):
         assert np.array_equal(got, exp)
     assert partial[:, 1].sum() == (c - c0).sum() > 0
-    assert partial[:, 0].sum() == pytest.approx(float(want[2].astype(np.float64).sum()), rel=1e-6)
+    assert partial[:, 0].sum() == pytest.approx(float(want[2].sum()), rel=1e-12)
 
 
 @pytest.mark.parametrize("pilot", ["sesame", "suining", "court-blacklist"])
@@ -347,3 +346,16 @@ def test_list_scan_matches_its_definition(below, above):
     if not np.isnan(above):
         want |= score >= above
     assert np.array_equal(hit[:n_hit], np.flatnonzero(want))
+
+
+def test_trust_cheat_counter_saturates():
+    """`cheated` is uint16 in the state: it stops at 65535 instead of wrapping to 0."""
+    n = 2_000
+    indptr = np.zeros(n + 1, np.int64)  # nobody has ties: strangers only
+    v_cheat = np.full(n, 0x7FFF, np.uint16)  # every partner cheats
+    c = np.full(n, 65534, np.uint16)
+    r, s = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    partial = np.zeros((kernels.n_chunks(n), 2))
+    kernels.trust_exchanges(indptr, np.zeros(0, np.int32), np.zeros(0, bool), 0, n, v_cheat, True, 2,
+                            np.array([1, 2, 3], np.int64), np.uint64(1), 1, np.float32(0.9), r, s, c, partial)
+    assert (c == 65535).all() and partial[:, 1].sum() > 0.99 * 3 * n  # a cheat unless u = 32767

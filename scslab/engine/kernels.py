@@ -222,7 +222,7 @@ TRUST_BLOCK = 2048  # citizens whose partners are gathered together in the trust
 
 @njit(cache=True, parallel=True)
 def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_listed,
-                    k_ties, strangers, seed, step, forget, r, s, trust, cheated_out, partial):
+                    k_ties, strangers, seed, step, forget, r, s, cheated_out, partial):
     """Each citizen trades with k_ties random ties and one stranger per entry of `strangers`.
 
     A partner cheats with its published cheat probability (from its recent harm); the view
@@ -299,10 +299,10 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_li
                         rr += 1.0
                 r[li] = rr
                 s[li] = ss
-                tr = (rr + 1.0) / (rr + ss + 2.0)
-                trust[li] = tr
+                tr = (rr + 1.0) / (rr + ss + 2.0)  # not stored: the table derives it from r and s
                 if cheats:
-                    cheated_out[li] += cheats
+                    c = cheated_out[li] + cheats
+                    cheated_out[li] = c if c < 65535 else 65535  # uint16, saturating
                 t_sum += tr
                 ch_sum += cheats
         partial[c, 0] = t_sum

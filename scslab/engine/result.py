@@ -116,7 +116,7 @@ def _network_summary(graphs, score: np.ndarray, top: np.ndarray) -> dict:
 
 # State the table does not need, released as soon as the derived columns are made.
 _RELEASED_FIRST = ("until", "listed_at", "renewals", "exit_at", "appealed", "trig_count", "trig_clean",
-                   "trig_start", "reoffended", "appeal_due", "appeal_list", "pos", "neg", "trust_r", "trust_s",
+                   "trig_start", "reoffended", "appeal_due", "appeal_list", "pos", "neg",
                    "harm_level", "wrongful")
 
 
@@ -160,6 +160,12 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
     clean -= st.cneg
     st.cneg = None
     np.clip(clean, crb.min, crb.max, out=clean)
+    # Trust, (r + 1) / (r + s + 2), into the arrays of r and s (float32).
+    trust = np.add(st.trust_r, 1.0, out=st.trust_r)
+    denom = np.add(st.trust_s, 1.0, out=st.trust_s)
+    denom += trust
+    trust /= denom
+    st.trust_s = None
     sectors_now = _popcount32(st.sectors).astype(np.int8)
     st.sectors = None
     d = {
@@ -173,7 +179,7 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
         "score_mid": st.score_mid,
         "grade": pd.Categorical.from_codes(st.grade, categories=list(crb.grade_names)),
         "wealth": st.wealth,
-        "trust": st.trust,
+        "trust": trust,
         "disclosed": st.disclosed,
         "blacklisted": black,
         "wrongfully_listed": wrong_now,

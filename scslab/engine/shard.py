@@ -80,7 +80,6 @@ class Shard:
             wealth=np.zeros(n, f32),
             trust_r=np.zeros(n, f32),
             trust_s=np.zeros(n, f32),
-            trust=np.full(n, 0.5, f32),
             grade=crb.grade_of(np.full(n, crb.base)),
             harm_level=np.zeros(n, f32),
             sectors=np.zeros(n, np.uint32),
@@ -202,7 +201,7 @@ class Shard:
         kernels.trust_exchanges(st.indptr, st.indices, st.active, st.offset, st.n, view.cheat,
                                 refuse, p.exchanges_with_ties, strangers.astype(np.int64),
                                 np.uint64(self.seed) + np.uint64(1000003 * (self.m + 1)), t,
-                                np.float32(p.trust_forgetting), st.trust_r, st.trust_s, st.trust,
+                                np.float32(p.trust_forgetting), st.trust_r, st.trust_s,
                                 st.counters["cheated"], partial)
         tot = partial.sum(axis=0)
         return {"trust_sum": float(tot[0]), "cheated": int(tot[1])}

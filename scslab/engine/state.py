@@ -55,7 +55,7 @@ COUNTERS = {
     "privilege_days": np.uint16,
     "appeals": np.int16,
     "appeals_won": np.int16,
-    "cheated": np.int32,  # exchanges in which a partner cheated
+    "cheated": np.uint16,  # exchanges in which a partner cheated (saturating)
 }
 
 
@@ -73,7 +73,7 @@ def trigger_cap(dtype) -> int:
 # The citizens table's dtype for counters the state keeps narrower.
 TABLE_DTYPES = {k: np.int32 for k in ("acts_harm", "acts_good", "culpable_acts", "records", "false_records",
                                       "excused_records", "offences", "days_blacklisted",
-                                      "days_wrongfully_listed", "sanction_days", "privilege_days")}
+                                      "days_wrongfully_listed", "sanction_days", "privilege_days", "cheated")}
 
 
 @dataclass
@@ -113,9 +113,8 @@ class ShardState:
     # other state
     disclosed: np.ndarray  # bool
     wealth: np.ndarray  # float32
-    trust_r: np.ndarray
-    trust_s: np.ndarray
-    trust: np.ndarray  # float32 (r + 1) / (r + s + 2), kept for the aggregates
+    trust_r: np.ndarray  # float32 remembered honest exchanges (with forgetting)
+    trust_s: np.ndarray  # float32 remembered cheats; trust is (r + 1) / (r + s + 2)
     grade: np.ndarray  # int8 grade index, set by the sanction phase
     harm_level: np.ndarray  # float32 decayed count of recent harmful acts
     sectors: np.ndarray  # uint32 bitmask of sectors restricted now
