@@ -25,7 +25,7 @@ def sanction(st: ShardState, crb: CompiledRulebook, tb: Tables, nxt: View) -> di
     K = len(crb.grade_names)
     partial = np.zeros((kernels.n_chunks(st.n), 12 + K), np.float64)
     kernels.consequences(
-        st.score, crb.grade_min, st.until, st.wrongful, crb.list_black, crb.list_published,
+        st.score, crb.grade_min, st.until, NOT_LISTED, st.wrongful, crb.list_black, crb.list_published,
         g.cost, g.gain, g.sectors, g.privileged, lt.cost, lt.gain, lt.sectors, lt.privileged,
         st.income, st.disclosed, st.harm_level, np.float32(tb.cheat_scale),
         st.grade, st.wealth, st.sectors, st.sectors_ever, st.counters["sanction_days"],

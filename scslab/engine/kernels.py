@@ -1,9 +1,16 @@
-"""Fused loops over ties, compiled with numba (cached on disk).
+"""The engine's compiled loops (numba, cached on disk), in sections: hashing; ties and
+neighbourhoods; the day's acts (decision, recording, records, ground truth); trust; the
+dense daily passes (scores, consequences and the view, list scans, C4).
 
 Randomness inside kernels is counter-based: a uniform is a hash of (seed, step, stream,
 key). Any thread or any process computes the same number for the same key, so results do
 not depend on scheduling, and both ends of a tie (possibly in different shards) make the
 same decision about it without talking to each other.
+
+One module on purpose: numba invalidates a cached kernel only when its own source file
+changes, so a kernel that inlines a helper from another file would keep running the old
+helper after an edit. For the same reason no kernel reads a constant from another module
+(sentinels such as NOT_LISTED are passed in).
 """
 
 from __future__ import annotations
@@ -11,14 +18,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .state import NOT_LISTED
-
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+
+
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 
 # Sums are accumulated per fixed-size chunk of citizens and the chunks added in order
 # afterwards, so a sum is the same whatever the number of threads.
+
+
 CHUNK = 16384
 
 
@@ -40,6 +49,9 @@ def hash_uniform(seed, step, stream, key):
     z = _mix(z ^ (np.uint64(stream) * _GOLD))
     z = _mix(z ^ np.uint64(key))
     return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+# --- ties and neighbourhoods ----------------------------------------------------------
 
 
 @njit(cache=True, parallel=True)
@@ -81,6 +93,106 @@ def rows_mean(indptr, indices, active, rows, v, out):
     """Mean of v over the active ties of each local row in `rows` (0 for the isolated)."""
     for k in range(rows.shape[0]):
         out[k] = _row_mean(indptr, indices, active, rows[k], v)
+
+
+@njit(cache=True)
+def edge_stats(indptr, indices, active, offset, x, top, out):
+    """Sums over active ties (each counted once, i < j) for the network summary, without
+    materialising edge lists: n, sum x, sum x^2 and sum x_i x_j over both orientations;
+    ties touching the top decile, and joining two top-decile citizens."""
+    n = 0
+    s1 = 0.0
+    s2 = 0.0
+    sxy = 0.0
+    touch = 0
+    both = 0
+    for r in range(indptr.shape[0] - 1):
+        i = r + offset
+        for e in range(indptr[r], indptr[r + 1]):
+            j = indices[e]
+            if not active[e] or j <= i:
+                continue
+            a = np.float64(x[i])  # x may be float32: sums in float64 all the same
+            b = np.float64(x[j])
+            n += 1
+            s1 += a + b
+            s2 += a * a + b * b
+            sxy += 2.0 * a * b
+            if top[i] or top[j]:
+                touch += 1
+                if top[i] and top[j]:
+                    both += 1
+    out[0] += n
+    out[1] += s1
+    out[2] += s2
+    out[3] += sxy
+    out[4] += touch
+    out[5] += both
+
+
+@njit(cache=True, inline="always")
+def _drop_p(bi, pi, bj, pj, p_listed, p_published):
+    p = 0.0
+    if bi or bj:
+        p = p_listed
+    if pi or pj:
+        p = p + p_published - p * p_published
+    return p
+
+
+@njit(cache=True, inline="always")
+def _tie_u(seed, step, i, j):
+    a = i if i < j else j
+    c = j if i < j else i
+    return hash_uniform(seed, step, 7, np.uint64(a) * np.uint64(4294967296) + np.uint64(c))
+
+
+@njit(cache=True)
+def drop_ties_sparse(indptr, indices, active, offset, listed_rows, cross_rows, cross_entries,
+                     v_black, v_published, seed, step, p_listed, p_published):
+    """The same decisions as drop_ties, visiting only ties that can be dropped: the rows of
+    listed citizens of this shard (and, through each row's sorted mirror, the entries that
+    point at them), and the entries that point at other shards. Returns entries dropped."""
+    n_local = indptr.shape[0] - 1
+    dropped = 0
+    for k in range(listed_rows.shape[0]):
+        r = listed_rows[k]
+        i = r + offset
+        for e in range(indptr[r], indptr[r + 1]):
+            j = indices[e]
+            p = _drop_p(v_black[i], v_published[i], v_black[j], v_published[j], p_listed, p_published)
+            if p <= 0.0 or _tie_u(seed, step, i, j) >= p:
+                continue
+            if active[e]:
+                active[e] = 0
+                dropped += 1
+            rj = j - offset
+            if 0 <= rj < n_local:  # the mirror entry (i in row j), found by binary search
+                lo = indptr[rj]
+                hi = indptr[rj + 1]
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if indices[mid] < i:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                if lo < indptr[rj + 1] and indices[lo] == i and active[lo]:
+                    active[lo] = 0
+                    dropped += 1
+    for k in range(cross_entries.shape[0]):
+        e = cross_entries[k]
+        if not active[e]:
+            continue
+        i = cross_rows[k] + offset
+        j = indices[e]
+        p = _drop_p(v_black[i], v_published[i], v_black[j], v_published[j], p_listed, p_published)
+        if p > 0.0 and _tie_u(seed, step, i, j) < p:
+            active[e] = 0
+            dropped += 1
+    return dropped
+
+
+# --- the day's acts: deciding, recording, counting ------------------------------------
 
 
 @njit(cache=True, inline="always")
@@ -217,6 +329,89 @@ def act_accept_parallel(idx, beh, bar, logit0, social_value, points, trig_any, p
     return n_read
 
 
+@njit(cache=True)
+def first_source(beh, group, disclosed, excused, records, observable, adjudicated, cov_eff, u, source):
+    """Which source files each act: the first, in rulebook order, that covers the behaviour
+    and sees the act (u[s, k] < its coverage for the citizen's group and disclosure); a
+    court (adjudicated source) never files an excusable act. -1 if none does."""
+    S = records.shape[1]
+    for k in range(beh.shape[0]):
+        b = beh[k]
+        source[k] = -1
+        if not observable[b]:
+            continue
+        for s in range(S):
+            if records[b, s] and not (adjudicated[s] and excused[k]):
+                if u[s, k] < cov_eff[s, group[k], 1 if disclosed[k] else 0]:
+                    source[k] = s
+                    break
+
+
+@njit(inline="always")
+def _count(c, i):
+    """c[i] += 1 for an unsigned counter, saturating at its maximum instead of wrapping to 0
+    (the act and record counters are uint16: engine.state.COUNTERS)."""
+    c[i] += 1
+    if c[i] == 0:
+        c[i] -= 1
+
+
+@njit(cache=True)
+def apply_records(who, beh, false, excused, points, lawful, performative,
+                  pos, neg, cpos, cneg, records, false_records, excused_records, offences,
+                  points_lost, points_gained, points_lost_lawful, points_gained_performative):
+    """Points of the day's records into the recorded and clean score components, and the
+    per-citizen record counters (one record at a time, in order: the same sums as np.add.at)."""
+    for k in range(who.shape[0]):
+        i = who[k]
+        b = beh[k]
+        pt = points[b]
+        clean = not (false[k] or excused[k])
+        _count(records, i)
+        if false[k]:
+            _count(false_records, i)
+        if excused[k]:
+            _count(excused_records, i)
+        if pt > 0:
+            pos[i] += pt
+            points_gained[i] += pt
+            if clean:
+                cpos[i] += pt
+            if performative[b]:
+                points_gained_performative[i] += pt
+        elif pt < 0:
+            neg[i] += -pt
+            _count(offences, i)
+            points_lost[i] += -pt
+            if clean:
+                cneg[i] += -pt
+            if lawful[b]:
+                points_lost_lawful[i] += -pt
+
+
+@njit(cache=True)
+def apply_acts(who, beh, excused, social_value, observable, points, acts_harm, acts_good,
+               harm_done, unobserved_harm, culpable_acts, harm_level):
+    """What really happened today, per citizen: counters the system never sees."""
+    for k in range(who.shape[0]):
+        i = who[k]
+        b = beh[k]
+        sv = social_value[b]
+        if sv < 0:
+            _count(acts_harm, i)
+            harm_done[i] += -sv
+            harm_level[i] += -sv
+            if not observable[b]:
+                unobserved_harm[i] += -sv
+        elif sv > 0:
+            _count(acts_good, i)
+        if points[b] < 0 and not excused[k]:
+            _count(culpable_acts, i)
+
+
+# --- trust ----------------------------------------------------------------------------
+
+
 TRUST_BLOCK = 2048  # citizens whose partners are gathered together in the trust phase
 
 
@@ -309,110 +504,7 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_li
         partial[c, 1] = ch_sum
 
 
-@njit(cache=True)
-def list_scan(until, not_listed, score, below, at_least, on_out, hit_out):
-    """One pass for one list: who is on it (until != not_listed), and who meets its score
-    condition (score < below, or score >= at_least; NaN for no such condition), listed
-    or not. Writes both in ascending order; returns their counts."""
-    n_on = 0
-    n_hit = 0
-    check_below = not np.isnan(below)
-    check_above = not np.isnan(at_least)
-    for i in range(until.shape[0]):
-        if until[i] != not_listed:
-            on_out[n_on] = i
-            n_on += 1
-        s = score[i]
-        if (check_below and s < below) or (check_above and s >= at_least):
-            hit_out[n_hit] = i
-            n_hit += 1
-    return n_on, n_hit
-
-
-# --- sparse updates from the day's acts and records ---------------------------------------
-
-
-@njit(cache=True)
-def first_source(beh, group, disclosed, excused, records, observable, adjudicated, cov_eff, u, source):
-    """Which source files each act: the first, in rulebook order, that covers the behaviour
-    and sees the act (u[s, k] < its coverage for the citizen's group and disclosure); a
-    court (adjudicated source) never files an excusable act. -1 if none does."""
-    S = records.shape[1]
-    for k in range(beh.shape[0]):
-        b = beh[k]
-        source[k] = -1
-        if not observable[b]:
-            continue
-        for s in range(S):
-            if records[b, s] and not (adjudicated[s] and excused[k]):
-                if u[s, k] < cov_eff[s, group[k], 1 if disclosed[k] else 0]:
-                    source[k] = s
-                    break
-
-
-@njit(inline="always")
-def _count(c, i):
-    """c[i] += 1 for an unsigned counter, saturating at its maximum instead of wrapping to 0
-    (the act and record counters are uint16: engine.state.COUNTERS)."""
-    c[i] += 1
-    if c[i] == 0:
-        c[i] -= 1
-
-
-@njit(cache=True)
-def apply_records(who, beh, false, excused, points, lawful, performative,
-                  pos, neg, cpos, cneg, records, false_records, excused_records, offences,
-                  points_lost, points_gained, points_lost_lawful, points_gained_performative):
-    """Points of the day's records into the recorded and clean score components, and the
-    per-citizen record counters (one record at a time, in order: the same sums as np.add.at)."""
-    for k in range(who.shape[0]):
-        i = who[k]
-        b = beh[k]
-        pt = points[b]
-        clean = not (false[k] or excused[k])
-        _count(records, i)
-        if false[k]:
-            _count(false_records, i)
-        if excused[k]:
-            _count(excused_records, i)
-        if pt > 0:
-            pos[i] += pt
-            points_gained[i] += pt
-            if clean:
-                cpos[i] += pt
-            if performative[b]:
-                points_gained_performative[i] += pt
-        elif pt < 0:
-            neg[i] += -pt
-            _count(offences, i)
-            points_lost[i] += -pt
-            if clean:
-                cneg[i] += -pt
-            if lawful[b]:
-                points_lost_lawful[i] += -pt
-
-
-@njit(cache=True)
-def apply_acts(who, beh, excused, social_value, observable, points, acts_harm, acts_good,
-               harm_done, unobserved_harm, culpable_acts, harm_level):
-    """What really happened today, per citizen: counters the system never sees."""
-    for k in range(who.shape[0]):
-        i = who[k]
-        b = beh[k]
-        sv = social_value[b]
-        if sv < 0:
-            _count(acts_harm, i)
-            harm_done[i] += -sv
-            harm_level[i] += -sv
-            if not observable[b]:
-                unobserved_harm[i] += -sv
-        elif sv > 0:
-            _count(acts_good, i)
-        if points[b] < 0 and not excused[k]:
-            _count(culpable_acts, i)
-
-
-# --- dense daily updates, one pass over citizens each -------------------------------------
+# --- dense daily passes, one over the citizens each -----------------------------------
 
 
 @njit(cache=True, parallel=True)
@@ -488,7 +580,7 @@ def _popcount(x):
 
 
 @njit(cache=True, parallel=True)
-def consequences(score, grade_min, until, wrongful, list_black, list_published,
+def consequences(score, grade_min, until, not_listed, wrongful, list_black, list_published,
                  g_cost, g_gain, g_sec, g_priv, l_cost, l_gain, l_sec, l_priv,
                  income, disclosed, harm, cheat_scale,
                  grade, wealth, sectors, sectors_ever, sanction_days, privilege_days,
@@ -539,7 +631,7 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
             wrong = False
             red = False
             for l in range(L):
-                if until[l, i] != NOT_LISTED:
+                if until[l, i] != not_listed:
                     if list_black[l]:
                         black = True
                         if list_published[l]:
@@ -599,100 +691,23 @@ def consequences(score, grade_min, until, wrongful, list_black, list_published,
 
 
 @njit(cache=True)
-def edge_stats(indptr, indices, active, offset, x, top, out):
-    """Sums over active ties (each counted once, i < j) for the network summary, without
-    materialising edge lists: n, sum x, sum x^2 and sum x_i x_j over both orientations;
-    ties touching the top decile, and joining two top-decile citizens."""
-    n = 0
-    s1 = 0.0
-    s2 = 0.0
-    sxy = 0.0
-    touch = 0
-    both = 0
-    for r in range(indptr.shape[0] - 1):
-        i = r + offset
-        for e in range(indptr[r], indptr[r + 1]):
-            j = indices[e]
-            if not active[e] or j <= i:
-                continue
-            a = np.float64(x[i])  # x may be float32: sums in float64 all the same
-            b = np.float64(x[j])
-            n += 1
-            s1 += a + b
-            s2 += a * a + b * b
-            sxy += 2.0 * a * b
-            if top[i] or top[j]:
-                touch += 1
-                if top[i] and top[j]:
-                    both += 1
-    out[0] += n
-    out[1] += s1
-    out[2] += s2
-    out[3] += sxy
-    out[4] += touch
-    out[5] += both
-
-
-@njit(cache=True, inline="always")
-def _drop_p(bi, pi, bj, pj, p_listed, p_published):
-    p = 0.0
-    if bi or bj:
-        p = p_listed
-    if pi or pj:
-        p = p + p_published - p * p_published
-    return p
-
-
-@njit(cache=True, inline="always")
-def _tie_u(seed, step, i, j):
-    a = i if i < j else j
-    c = j if i < j else i
-    return hash_uniform(seed, step, 7, np.uint64(a) * np.uint64(4294967296) + np.uint64(c))
-
-
-@njit(cache=True)
-def drop_ties_sparse(indptr, indices, active, offset, listed_rows, cross_rows, cross_entries,
-                     v_black, v_published, seed, step, p_listed, p_published):
-    """The same decisions as drop_ties, visiting only ties that can be dropped: the rows of
-    listed citizens of this shard (and, through each row's sorted mirror, the entries that
-    point at them), and the entries that point at other shards. Returns entries dropped."""
-    n_local = indptr.shape[0] - 1
-    dropped = 0
-    for k in range(listed_rows.shape[0]):
-        r = listed_rows[k]
-        i = r + offset
-        for e in range(indptr[r], indptr[r + 1]):
-            j = indices[e]
-            p = _drop_p(v_black[i], v_published[i], v_black[j], v_published[j], p_listed, p_published)
-            if p <= 0.0 or _tie_u(seed, step, i, j) >= p:
-                continue
-            if active[e]:
-                active[e] = 0
-                dropped += 1
-            rj = j - offset
-            if 0 <= rj < n_local:  # the mirror entry (i in row j), found by binary search
-                lo = indptr[rj]
-                hi = indptr[rj + 1]
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if indices[mid] < i:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                if lo < indptr[rj + 1] and indices[lo] == i and active[lo]:
-                    active[lo] = 0
-                    dropped += 1
-    for k in range(cross_entries.shape[0]):
-        e = cross_entries[k]
-        if not active[e]:
-            continue
-        i = cross_rows[k] + offset
-        j = indices[e]
-        p = _drop_p(v_black[i], v_published[i], v_black[j], v_published[j], p_listed, p_published)
-        if p > 0.0 and _tie_u(seed, step, i, j) < p:
-            active[e] = 0
-            dropped += 1
-    return dropped
+def list_scan(until, not_listed, score, below, at_least, on_out, hit_out):
+    """One pass for one list: who is on it (until != not_listed), and who meets its score
+    condition (score < below, or score >= at_least; NaN for no such condition), listed
+    or not. Writes both in ascending order; returns their counts."""
+    n_on = 0
+    n_hit = 0
+    check_below = not np.isnan(below)
+    check_above = not np.isnan(at_least)
+    for i in range(until.shape[0]):
+        if until[i] != not_listed:
+            on_out[n_on] = i
+            n_on += 1
+        s = score[i]
+        if (check_below and s < below) or (check_above and s >= at_least):
+            hit_out[n_hit] = i
+            n_hit += 1
+    return n_on, n_hit
 
 
 @njit(cache=True, inline="always")
