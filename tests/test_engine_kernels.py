@@ -256,24 +256,31 @@ def test_trust_exchanges_match_the_plain_definition(k_ties, n_str, refuse):
     assert partial[:, 0].sum() == pytest.approx(float(want[2].sum()), rel=1e-12)
 
 
+def _shard_with_recent_harm(pilot: str, n: int, seed: int, rng: np.random.Generator):
+    """A shard of `pilot` whose public view shows recent harm for about 30% of citizens,
+    and its neighbourhood (so the conformity term has something to read)."""
+    soc = make_society(SocietySpec(n=n), seed=seed)
+    nation = build_nation([load_pilot(pilot)], soc, EngineParams(), seed)
+    sh = nation.shards[0]
+    view = nation.new_view()
+    sh.publish(view)
+    view.harm[:] = (rng.random(sh.st.n) * (rng.random(sh.st.n) < 0.3)).astype(np.float32)
+    nb = sh.neighbourhood(view)
+    nb.mean_harm = float(view.harm.mean())
+    return sh, nb
+
+
 @pytest.mark.parametrize("pilot", ["sesame", "suining", "court-blacklist"])
 def test_fused_act_logits_and_decisions_match_act_logit(pilot):
     """kernels.act_logits against behave.act_logit, and act_accept's shortcut (the conformity
     term read only when the bounds disagree) against deciding on the full logit."""
     from scslab.engine.behave import _kernel_args, act_logits_fast
 
-    soc = make_society(SocietySpec(n=6_000), seed=2)
-    nation = build_nation([load_pilot(pilot)], soc, EngineParams(), 2)
-    sh = nation.shards[0]
-    view = nation.new_view()
-    sh.publish(view)
     rng = np.random.default_rng(4)
+    sh, nb = _shard_with_recent_harm(pilot, 6_000, 2, rng)
     n, B = sh.st.n, sh.crb.n_behaviours
-    view.harm[:] = (rng.random(n) * (rng.random(n) < 0.3)).astype(np.float32)
     sh.st.score[:] = rng.uniform(sh.crb.min, sh.crb.max, n).astype(np.float32)
     sh.st.disclosed[:] = rng.random(n) < 0.5
-    nb = sh.neighbourhood(view)
-    nb.mean_harm = float(view.harm.mean())
     idx = np.repeat(np.arange(n), B).astype(np.int32)
     bids = np.tile(np.arange(B, dtype=np.int16), n)
     ref = act_logit(sh.st, sh.crb, sh.p, sh.tb, nb, idx, bids)
@@ -313,15 +320,8 @@ def test_candidates_are_uniform_subsets_of_binomial_size():
 def test_parallel_act_decisions_equal_the_serial_ones():
     from scslab.engine.behave import _kernel_args
 
-    soc = make_society(SocietySpec(n=30_000), seed=8)
-    nation = build_nation([load_pilot("suining")], soc, EngineParams(), 8)
-    sh = nation.shards[0]
-    view = nation.new_view()
-    sh.publish(view)
     rng = np.random.default_rng(9)
-    view.harm[:] = (rng.random(sh.st.n) * (rng.random(sh.st.n) < 0.3)).astype(np.float32)
-    nb = sh.neighbourhood(view)
-    nb.mean_harm = float(view.harm.mean())
+    sh, nb = _shard_with_recent_harm("suining", 30_000, 8, rng)
     idx = np.sort(rng.integers(0, sh.st.n, 60_000)).astype(np.int32)
     beh = rng.integers(0, sh.crb.n_behaviours, idx.size).astype(np.int16)
     bar = rng.random(idx.size) * sh.tb.p_max[beh]

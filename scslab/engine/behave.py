@@ -84,7 +84,7 @@ def upper_logit(crb: CompiledRulebook, p: EngineParams, tb: Tables, b: int) -> f
 
 
 def _kernel_args(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb: Neighbourhood) -> tuple:
-    return (tb.logit0, crb.social_value, crb.points, tb.trig_any, tb.pobs, tb.thresholds.astype(np.float64),
+    return (tb.logit0, crb.social_value, crb.points, tb.trig_any, tb.pobs, np.asarray(tb.thresholds, np.float64),
             float(tb.h), float(tb.know), float(p.w_virtue), float(p.w_strategic), float(p.list_stake),
             float(p.w_norm), bool(p.levers.code), bool(p.levers.norms), STRATEGIC_CLIP[0], STRATEGIC_CLIP[1],
             st.virtue, st.strategic, st.disclosed, st.group, st.score,
