@@ -77,7 +77,7 @@ def test_consequences_match_a_plain_reference():
     v = [np.zeros(n, np.float32), np.zeros(n, np.uint8), np.zeros(n, np.uint8), np.zeros(n, np.float32),
          np.zeros(n, np.uint16)]
     partial = np.zeros((kernels.n_chunks(n), 12 + grade_min.size))
-    kernels.consequences(score, grade_min, until, NOT_LISTED, wrongful, list_black, list_pub, g_cost, g_gain, g_sec, g_priv,
+    kernels.consequences(score, grade_min, until, NOT_LISTED, wrongful[:1], np.array([0, -1]), list_black, list_pub, g_cost, g_gain, g_sec, g_priv,
                          l_cost, l_gain, l_sec, l_priv, income, disclosed, harm, np.float32(0.5), grade, wealth,
                          sectors, ever, sd, pd_, 0, *v, partial)
     # Reference, written the obvious way.

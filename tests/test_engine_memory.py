@@ -50,18 +50,21 @@ def test_listings_at_the_last_steps_a_run_can_have(duration):
     t0, t1 = MAX_STEPS - 40, MAX_STEPS
     sh = _run_at(rb, t0, t1)
     st = sh.st
-    on = st.until != NOT_LISTED
+    kept = st.listed_at.row >= 0  # lists whose rules read the entry step (repair, appeal deadlines)
+    assert kept.any()
+    until, listed_at = st.until[kept], st.listed_at.data
+    on = until != NOT_LISTED
     assert on.any(), "the harsh rulebook lists people within days"
-    assert (st.listed_at[on] >= t0).all() and (st.listed_at[on] < t1).all()
-    assert (st.until[on] > st.listed_at[on]).all()
+    assert (listed_at[on] >= t0).all() and (listed_at[on] < t1).all()
+    assert (until[on] > listed_at[on]).all()
     if duration > int(FOREVER) - MAX_STEPS:
-        assert (st.until[on] == FOREVER).all()  # t + duration is past any run: stored as FOREVER
+        assert (until[on] == FOREVER).all()  # t + duration is past any run: stored as FOREVER
     else:
-        assert (st.until[on].astype(np.int64) <= st.listed_at[on].astype(np.int64) + duration + 10).all()
+        assert (until[on].astype(np.int64) <= listed_at[on].astype(np.int64) + duration + 10).all()
     due = st.appeal_due != NOT_LISTED
     assert (st.appeal_due[due] >= t0).all() and (st.appeal_due[due] < t1 + 5 + 1).all()
-    sched = st.exit_at != NOT_LISTED
-    assert (st.exit_at[sched] >= t0).all()
+    sched = st.exit_at.data != NOT_LISTED
+    assert (st.exit_at.data[sched] >= t0).all()
     assert st.counters["days_blacklisted"].max() <= t1 - t0
 
 
@@ -165,3 +168,85 @@ def test_listing_on_many_records_is_the_same_in_either_dtype(min_records, monkey
     monkeypatch.setattr(shard_mod, "trigger_dtype", lambda m: np.int16)
     b = simulate(rb, population=1_500, steps=25, seed=4).citizens
     assert a.equals(b)
+
+
+# --- state shaped by the rulebook -------------------------------------------------------
+
+def test_a_list_field_without_a_row_reads_fill_and_refuses_other_values():
+    from scslab.engine.state import ListField
+
+    f = ListField(np.array([False, True, False]), 5, STEP, NOT_LISTED)
+    assert f.data.shape == (1, 5) and f.row.tolist() == [-1, 0, -1]
+    f[1, np.array([0, 3])] = 7
+    assert f[1].tolist() == [7, NOT_LISTED, NOT_LISTED, 7, NOT_LISTED]
+    assert f[0, np.array([1, 2])].tolist() == [NOT_LISTED] * 2 and f[2].shape == (5,)
+    assert f[0, np.array([], np.int64)].shape == (0,)
+    f[0, np.array([1, 2])] = NOT_LISTED  # writing the fill is a no-op
+    with pytest.raises(ValueError, match="do not keep"):
+        f[2, np.array([4])] = 3
+    assert f.take(np.array([1, 0, 1]), np.array([3, 3, 1])).tolist() == [7, NOT_LISTED, NOT_LISTED]
+    f[1, np.array([0])] += 1  # the augmented assignment the listing phase uses
+    assert f[1, 0] == 8
+
+
+def test_list_state_is_kept_only_where_the_rules_read_it():
+    """rongcheng's two lists are score-triggered; the redlist has no exits, renewals or appeals."""
+    from scslab.engine.state import list_fields_used
+    from scslab.pilots import resolve_rulebook
+    from scslab.rulebook.compiled import compile_rulebook
+
+    crb = compile_rulebook(resolve_rulebook("rongcheng"))
+    used = list_fields_used(crb)
+    assert crb.list_black.tolist() == [True, False]
+    for k in ("trig_count", "trig_clean", "trig_start", "reoffended"):
+        assert not used[k].any(), k
+    for k in ("wrongful", "exit_at", "renewals", "listed_at", "appealed"):
+        assert used[k].tolist() == [True, False], k
+    court = compile_rulebook(resolve_rulebook("court-blacklist"))
+    assert all(v.all() for v in list_fields_used(court).values())  # record-triggered, renews on reoffence
+
+
+def test_counters_a_rulebook_cannot_move_are_zero_columns_of_the_usual_dtype():
+    from scslab.engine.state import counters_for
+    from scslab.pilots import resolve_rulebook
+    from scslab.rulebook.compiled import compile_rulebook
+
+    kept = counters_for(compile_rulebook(resolve_rulebook("rongcheng")))
+    assert "points_lost_assoc" not in kept and "listings" in kept and "redlistings" in kept
+    assert set(counters_for(compile_rulebook(resolve_rulebook("none")))).isdisjoint(
+        {"listings", "wrongful_listings", "redlistings", "appeals", "appeals_won", "points_lost_assoc"})
+    for name in ("rongcheng", "none"):
+        c = simulate(name, population=500, steps=5, seed=1).citizens
+        for k in COUNTERS:
+            assert k in c.columns, k
+        assert c.points_lost_assoc.dtype == np.float32 and (c.points_lost_assoc == 0).all()
+        assert c.listings.dtype == np.int16 and c.appeals_won.dtype == np.int16
+
+
+def test_listing_counters_saturate():
+    from scslab.engine.state import bump
+
+    c = np.array([0, 254, 255, 3], np.uint8)
+    bump(c, np.array([0, 1, 2]))
+    assert c.tolist() == [1, 255, 255, 3]
+
+
+def test_sector_masks_use_the_rulebooks_own_bits():
+    from scslab.engine.context import global_sectors, make_tables
+    from scslab.pilots import resolve_rulebook
+    from scslab.rulebook.compiled import compile_rulebook
+    from scslab.rulebook.schema import SECTORS
+
+    for name in ("rongcheng", "court-blacklist", "sesame"):
+        tb = make_tables(compile_rulebook(resolve_rulebook(name)), EngineParams())
+        bits = tb.sector_bits
+        assert tb.by_grade.sectors.dtype == (np.uint8 if bits.size <= 8 else np.uint16)
+        local = np.arange(2 ** bits.size, dtype=np.uint32).astype(tb.by_grade.sectors.dtype)
+        back = global_sectors(local, bits)
+        assert np.bitwise_count(back).tolist() == np.bitwise_count(local).tolist()
+        assert (back & ~np.uint32(sum(1 << int(b) for b in bits)) == 0).all()
+        assert all(0 <= b < len(SECTORS) for b in bits)
+    # Every sector in a table's mask column is one the rulebook restricts (schema bits).
+    c = simulate("court-blacklist", population=2_000, steps=30, seed=1).citizens
+    assert c.sectors_ever_mask.dtype == np.uint32
+    assert (np.bitwise_count(c.sectors_ever_mask.to_numpy()) == c.sectors_ever.to_numpy()).all()

@@ -11,7 +11,7 @@ from . import kernels
 from .context import Tables, View
 from .listing import EXIT_APPEAL, ListEvents, _remove, on_list
 from .params import EngineParams
-from .state import NOT_LISTED, ShardState, day
+from .state import NOT_LISTED, ShardState, bump, day
 
 
 def sanction(st: ShardState, crb: CompiledRulebook, tb: Tables, nxt: View) -> dict[str, float]:
@@ -25,7 +25,7 @@ def sanction(st: ShardState, crb: CompiledRulebook, tb: Tables, nxt: View) -> di
     K = len(crb.grade_names)
     partial = np.zeros((kernels.n_chunks(st.n), 12 + K), np.float64)
     kernels.consequences(
-        st.score, crb.grade_min, st.until, NOT_LISTED, st.wrongful, crb.list_black, crb.list_published,
+        st.score, crb.grade_min, st.until, NOT_LISTED, st.wrongful.data, st.wrongful.row, crb.list_black, crb.list_published,
         g.cost, g.gain, g.sectors, g.privileged, lt.cost, lt.gain, lt.sectors, lt.privileged,
         st.income, st.disclosed, st.harm_level, np.float32(tb.cheat_scale),
         st.grade, st.wealth, st.sectors, st.sectors_ever, st.counters["sanction_days"],
@@ -73,7 +73,7 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int,
     if due.size:
         lst = st.appeal_list[due].astype(np.intp)
         still = st.until[lst, due] != NOT_LISTED
-        was_wrong = st.wrongful[lst, due]
+        was_wrong = st.wrongful.take(lst, due)
         correct = rng.random(due.size) < crb.appeal_accuracy
         won = still & np.where(was_wrong, correct, ~correct)
         for l in np.unique(lst[won]):
@@ -83,7 +83,7 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int,
         fix = due[won & was_wrong]
         st.neg[fix] = np.minimum(st.neg[fix], st.cneg[fix])
         st.score[fix] = np.clip(crb.base + st.pos[fix] - st.neg[fix], crb.min, crb.max)
-        st.counters["appeals_won"][due[won]] += 1
+        bump(st.counters["appeals_won"], due[won])
         st.appeal_due[due] = NOT_LISTED
     lodged = []
     for l in np.flatnonzero(crb.list_black):
@@ -101,7 +101,7 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int,
             st.appeal_due[go] = day(t + max(1, crb.appeal_latency))
             st.appeal_list[go] = l
             st.wealth[go] -= crb.appeal_cost
-            st.counters["appeals"][go] += 1
+            bump(st.counters["appeals"], go)
             lodged.append(go)
     lodged_all = np.concatenate(lodged) if lodged else empty
     return AppealEvents(lodged_all, due, won, was_wrong)

@@ -27,7 +27,7 @@ class MeasureFold:
 
     cost: np.ndarray  # float32 per target
     gain: np.ndarray
-    sectors: np.ndarray  # uint32 bitmask of sectors restricted
+    sectors: np.ndarray  # bitmask of sectors restricted, in the shard's own bits (local_sectors)
     privileged: np.ndarray  # bool: some privilege applies
 
 
@@ -77,6 +77,31 @@ class Tables:
     points32: np.ndarray  # (B,) float32 points, as the score components add them
     social_value32: np.ndarray  # (B,) float32 social value, as the harm counters add it
     p_max: np.ndarray | None = None  # (B,) thinning bound of the behave phase (set by make_tables)
+    # Local sector bit k stands for schema.SECTORS[sector_bits[k]]: only the sectors this
+    # rulebook restricts get a bit, so the per-citizen masks are uint8 for most rulebooks.
+    sector_bits: np.ndarray = dataclasses.field(default_factory=lambda: np.arange(len(SECTORS)))
+
+
+def local_sectors(by_grade: MeasureFold, by_list: MeasureFold) -> tuple[MeasureFold, MeasureFold, np.ndarray]:
+    """The folds with sector masks renumbered to the sectors in use, in the narrowest dtype."""
+    used = int(np.bitwise_or.reduce(np.concatenate([by_grade.sectors, by_list.sectors]), initial=0))
+    bits = np.array([k for k in range(len(SECTORS)) if used >> k & 1], np.int64)
+    dtype = np.uint8 if bits.size <= 8 else np.uint16 if bits.size <= 16 else np.uint32
+    folds = []
+    for f in (by_grade, by_list):
+        m = np.zeros(f.sectors.shape, dtype)
+        for k, g in enumerate(bits):
+            m |= (((f.sectors >> np.uint32(g)) & np.uint32(1)) << np.uint32(k)).astype(dtype)
+        folds.append(dataclasses.replace(f, sectors=m))
+    return folds[0], folds[1], bits
+
+
+def global_sectors(mask: np.ndarray, bits: np.ndarray) -> np.ndarray:
+    """Local sector masks back in schema.SECTORS bits (uint32)."""
+    out = np.zeros(mask.shape, np.uint32)
+    for k, g in enumerate(bits):
+        out |= ((mask >> k) & 1).astype(np.uint32) << np.uint32(g)
+    return out
 
 
 def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
@@ -111,7 +136,7 @@ def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
         return ~market | lv.market
 
     sanction_on, privilege_on = in_force(crb.sanctions), in_force(crb.privileges)
-    by_grade, by_list = _fold(crb, sanction_on, privilege_on)
+    by_grade, by_list, sector_bits = local_sectors(*_fold(crb, sanction_on, privilege_on))
     incentive = min(1.0, (crb.disclosure_reward + 30.0 * crb.disclosure_penalty) / h) if lv.code else 0.0
     tables = Tables(
         logit0=logit0,
@@ -129,6 +154,7 @@ def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
         cheat_scale=p.cheat_scale,
         points32=crb.points.astype(np.float32),
         social_value32=crb.social_value.astype(np.float32),
+        sector_bits=sector_bits,
     )
     from .behave import upper_logit
 
@@ -141,7 +167,7 @@ def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
 class View:
     """The public face of every citizen after a step: all that crosses shard borders."""
 
-    score: np.ndarray  # float32
+    score: np.ndarray  # float32; empty when no rulebook of the run reads others' scores (peer effects)
     black: np.ndarray  # uint8 on any blacklist
     published: np.ndarray  # uint8 on a blacklist whose names are published
     harm: np.ndarray  # float32 recent-harm level

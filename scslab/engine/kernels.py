@@ -59,9 +59,11 @@ def neighbour_stats(indptr, indices, active, offset, v_score, v_black, deg, n_bl
     """Per local citizen: active degree, blacklisted ties, mean tie score.
 
     `indptr`/`indices`/`active` are this shard's rows (global column ids); v_* are the
-    public view of every citizen as of the end of the previous step.
+    public view of every citizen as of the end of the previous step. A view without
+    scores (no rulebook of the run reads them) gives a mean tie score of NaN.
     """
     n = indptr.shape[0] - 1
+    has_score = v_score.shape[0] > 0
     for i in prange(n):
         d = 0
         b = 0
@@ -71,10 +73,11 @@ def neighbour_stats(indptr, indices, active, offset, v_score, v_black, deg, n_bl
                 j = indices[e]
                 d += 1
                 b += v_black[j]
-                s += v_score[j]
+                if has_score:
+                    s += v_score[j]
         deg[i] = d
         n_black[i] = b
-        mean_score[i] = s / d if d > 0 else np.nan
+        mean_score[i] = s / d if d > 0 and has_score else np.nan
 
 
 @njit(cache=True, inline="always")
@@ -572,15 +575,16 @@ def publish_harm(harm, cheat_scale, offset, v_black, v_harm, v_cheat, harm_chunk
 
 @njit(cache=True, inline="always")
 def _popcount(x):
+    v = np.int64(x)  # masks are uint8, uint16 or uint32 (context.local_sectors)
     c = 0
-    while x:
-        x &= x - np.uint32(1)
+    while v:
+        v &= v - 1
         c += 1
     return c
 
 
 @njit(cache=True, parallel=True)
-def consequences(score, grade_min, until, not_listed, wrongful, list_black, list_published,
+def consequences(score, grade_min, until, not_listed, wrongful, wrongful_row, list_black, list_published,
                  g_cost, g_gain, g_sec, g_priv, l_cost, l_gain, l_sec, l_priv,
                  income, disclosed, harm, cheat_scale,
                  grade, wealth, sectors, sectors_ever, sanction_days, privilege_days,
@@ -598,6 +602,7 @@ def consequences(score, grade_min, until, not_listed, wrongful, list_black, list
     nc = partial.shape[0]
     if partial.shape[1] < 12 + K:
         raise ValueError("consequences: partial needs 12 + (number of grades) columns")
+    has_score = v_score.shape[0] > 0  # the view keeps scores only when some rulebook reads them
     for c in prange(nc):
         lo_i = c * CHUNK
         hi_i = min(n, lo_i + CHUNK)
@@ -636,7 +641,7 @@ def consequences(score, grade_min, until, not_listed, wrongful, list_black, list
                         black = True
                         if list_published[l]:
                             pub = True
-                        if wrongful[l, i]:
+                        if wrongful[wrongful_row[l], i]:  # a blacklist always keeps `wrongful`
                             wrong = True
                     else:
                         red = True
@@ -659,7 +664,8 @@ def consequences(score, grade_min, until, not_listed, wrongful, list_black, list
             w = wealth[i] + income[i] - cost + gain
             wealth[i] = w
             g = offset + i
-            v_score[g] = sc
+            if has_score:
+                v_score[g] = sc
             v_black[g] = black
             v_pub[g] = pub
             v_harm[g] = harm[i]

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..rulebook.schema import SECTORS
+from .context import global_sectors
 from .listing import EXIT_REASONS
 
 KINDS = ("act", "record", "listed", "renewed", "delisted", "sectors", "appeal", "appeal_decided")
@@ -65,7 +66,7 @@ class Ledger:
         if m not in self._mask:
             self._mask[m] = sampled(np.arange(st.n, dtype=np.int64) + off, self.fraction)
         if m not in self._prev_sectors:
-            self._prev_sectors[m] = np.zeros(st.n, np.uint32)
+            self._prev_sectors[m] = np.zeros(st.n, st.sectors.dtype)
         keep = self._mask[m]
         bids = np.array(crb.behaviour_ids, dtype=object)
         sids = np.array(crb.source_ids, dtype=object)
@@ -91,7 +92,8 @@ class Ledger:
         prev = self._prev_sectors[m]
         changed = np.flatnonzero(keep & (st.sectors != prev))
         if changed.size:
-            self._add(t, m, changed + off, "sectors", detail=np.array([sector_names(int(x)) for x in st.sectors[changed]], dtype=object))
+            names = global_sectors(st.sectors[changed], shard.tb.sector_bits)
+            self._add(t, m, changed + off, "sectors", detail=np.array([sector_names(int(x)) for x in names], dtype=object))
             prev[changed] = st.sectors[changed]
         k = keep[aev.lodged]
         lodged = aev.lodged[k]

@@ -16,7 +16,7 @@ from . import kernels
 from .context import Tables
 from .observe import Records
 from .params import EngineParams
-from .state import FOREVER, NOT_LISTED, ShardState, day, trigger_cap
+from .state import FOREVER, NOT_LISTED, ShardState, bump, day, trigger_cap
 
 EXIT_EXPIRED, EXIT_PERFORMED, EXIT_REPAIRED, EXIT_APPEAL = 0, 1, 2, 3
 EXIT_REASONS = ("expired", "performed", "repaired", "appeal")
@@ -104,7 +104,8 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
             cap = trigger_cap(st.trig_count.dtype)
             st.trig_count[l, fresh] = np.minimum(st.trig_count[l, fresh] + cnt, cap)
             st.trig_clean[l, fresh] = np.minimum(st.trig_clean[l, fresh] + cln, cap)
-            st.reoffended[l, fresh[until[fresh] != NOT_LISTED]] = True
+            if st.reoffended.has(l):
+                st.reoffended[l, fresh[until[fresh] != NOT_LISTED]] = True
 
         def holds(idx: np.ndarray, l=l) -> np.ndarray:
             return _triggered(crb, l, st.score[idx], st.trig_count[l, idx])
@@ -167,15 +168,16 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
                 c = st.counters
                 by_score = c["points_lost_lawful"][who] > 0.5 * np.maximum(c["points_lost"][who], 1e-9)
                 lawful_cause = np.full(who.size, trig_lawful) if by_records else by_score
-                c["listings"][who] += 1
-                c["wrongful_listings"][who] += wrongful.astype(np.int16)
+                bump(c["listings"], who)
+                bump(c["wrongful_listings"], who[wrongful])
             else:
                 wrongful = np.zeros(who.size, bool)
                 lawful_cause = np.zeros(who.size, bool)
-                st.counters["redlistings"][who] += 1
+                bump(st.counters["redlistings"], who)
             dur = crb.list_duration[l]
             st.until[l, who] = FOREVER if dur < 0 else day(t + dur)
-            st.listed_at[l, who] = t
+            if st.listed_at.has(l):
+                st.listed_at[l, who] = t
             st.renewals[l, who] = 0
             st.wrongful[l, who] = wrongful
             st.exit_at[l, who] = NOT_LISTED

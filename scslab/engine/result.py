@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..society.network import _active_degree
-from .state import NOT_LISTED, TABLE_DTYPES
+from .context import global_sectors
+from .state import COUNTERS, NOT_LISTED, TABLE_DTYPES
 
 
 def _popcount32(x: np.ndarray) -> np.ndarray:
@@ -141,7 +142,9 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
         black = (on & blk).any(axis=0)
         red = (on & ~blk).any(axis=0)
         on &= blk
-        on &= st.wrongful
+        for l in range(crb.n_lists):  # only blacklists keep `wrongful`, and they always do
+            if crb.list_black[l]:
+                on[l] &= st.wrongful[l]
         wrong_now = on.any(axis=0)
         del on
     else:
@@ -150,8 +153,11 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
         setattr(st, k, None)
     _give_back_free_memory()
     counters = {}
-    for k in list(st.counters):  # counters kept narrow in the state are widened one at a time
-        v = st.counters.pop(k)
+    for k, dt in COUNTERS.items():  # counters kept narrow in the state are widened one at a time
+        v = st.counters.pop(k, None)
+        if v is None:  # a counter this rulebook cannot move (state.counters_for)
+            counters[k] = np.zeros(n, TABLE_DTYPES.get(k, dt))
+            continue
         counters[k] = v.astype(TABLE_DTYPES[k]) if k in TABLE_DTYPES else v
         del v
     # Same float32 operations as before, written into arrays of the released state.
@@ -186,7 +192,7 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
         "redlisted": red,
         "sectors_now": sectors_now,
         "sectors_ever": _popcount32(st.sectors_ever).astype(np.int8),
-        "sectors_ever_mask": st.sectors_ever,
+        "sectors_ever_mask": global_sectors(st.sectors_ever, sh.tb.sector_bits),
         "degree_initial": _row_lengths(st.indptr),  # as degree0 was
         "degree_final": _active_degree(st.indptr, st.active),  # no per-tie temporaries
     }

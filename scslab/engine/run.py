@@ -103,8 +103,10 @@ class Nation:
     n: int
 
     def new_view(self) -> View:
+        # Scores of others are read only for peer effects: without them the view holds none.
+        need_score = any(sh.crb.peer_weight > 0 and sh.p.levers.code for sh in self.shards)
         return View(
-            score=np.zeros(self.n, np.float32),
+            score=np.zeros(self.n if need_score else 0, np.float32),
             black=np.zeros(self.n, np.uint8),
             published=np.zeros(self.n, np.uint8),
             harm=np.zeros(self.n, np.float32),
@@ -281,6 +283,7 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
         "timing": {"society_seconds": round(t_soc, 3), "run_seconds": round(t_run, 3),
                    "citizen_steps_per_second": round(soc.n * (steps - t_start) / max(t_run, 1e-9))},
     }
+    del view, nxt  # the views are not part of the result: their memory goes before the tables are made
     result = build_result(nation, soc, manifest, rows, grades, led, config["save_ties"])
     if out is not None:
         result.write(out, overwrite=False, resume=True)

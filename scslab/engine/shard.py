@@ -23,7 +23,15 @@ from .listing import listing
 from .observe import false_record_table, observe
 from .params import EngineParams
 from .scoring import score
-from .state import COUNTERS, NOT_LISTED, STEP, ShardState, trigger_dtype
+from .state import (
+    NOT_LISTED,
+    STEP,
+    ListField,
+    ShardState,
+    counters_for,
+    list_fields_used,
+    trigger_dtype,
+)
 
 INIT_STEP = 2**31  # the stream used to initialise a shard, distinct from every step's
 
@@ -49,6 +57,8 @@ class Shard:
         L = crb.n_lists
         rng = step_rng(seed, municipality, INIT_STEP)
         f32 = np.float32
+        used = list_fields_used(crb)
+        trig = trigger_dtype(crb.list_min_records)
         privacy = traits["privacy"].astype(f32, copy=False)
         disclosed = (rng.random(n) < params.disclose_initial * (1.0 - privacy)) if params.levers.code else np.zeros(n, bool)
         self.st = ShardState(
@@ -65,15 +75,15 @@ class Shard:
             pos=np.zeros(n, f32), neg=np.zeros(n, f32), cpos=np.zeros(n, f32), cneg=np.zeros(n, f32),
             score=np.full(n, crb.base, f32),
             until=np.full((L, n), NOT_LISTED, STEP),
-            listed_at=np.full((L, n), NOT_LISTED, STEP),
-            renewals=np.zeros((L, n), np.uint8),  # at most max_renewals, which the schema caps at 100
-            wrongful=np.zeros((L, n), bool),
-            exit_at=np.full((L, n), NOT_LISTED, STEP),
-            appealed=np.zeros((L, n), bool),
-            trig_count=np.zeros((L, n), trigger_dtype(crb.list_min_records)),
-            trig_clean=np.zeros((L, n), trigger_dtype(crb.list_min_records)),
-            trig_start=np.zeros((L, n), STEP),
-            reoffended=np.zeros((L, n), bool),
+            listed_at=ListField(used["listed_at"], n, STEP, NOT_LISTED),
+            renewals=ListField(used["renewals"], n, np.uint8, 0),  # max_renewals is at most 100
+            wrongful=ListField(used["wrongful"], n, bool, False),
+            exit_at=ListField(used["exit_at"], n, STEP, NOT_LISTED),
+            appealed=ListField(used["appealed"], n, bool, False),
+            trig_count=ListField(used["trig_count"], n, trig, 0),
+            trig_clean=ListField(used["trig_clean"], n, trig, 0),
+            trig_start=ListField(used["trig_start"], n, STEP, 0),
+            reoffended=ListField(used["reoffended"], n, bool, False),
             appeal_due=np.full(n, NOT_LISTED, STEP),
             appeal_list=np.zeros(n, np.int8),
             disclosed=disclosed,
@@ -82,10 +92,10 @@ class Shard:
             trust_s=np.zeros(n, f32),
             grade=crb.grade_of(np.full(n, crb.base)),
             harm_level=np.zeros(n, f32),
-            sectors=np.zeros(n, np.uint32),
-            sectors_ever=np.zeros(n, np.uint32),
+            sectors=np.zeros(n, self.tb.by_grade.sectors.dtype),  # the rulebook's own sector bits
+            sectors_ever=np.zeros(n, self.tb.by_grade.sectors.dtype),
             score_mid=np.full(n, crb.base, f32),
-            counters={k: np.zeros(n, dt) for k, dt in COUNTERS.items()},
+            counters={k: np.zeros(n, dt) for k, dt in counters_for(crb).items()},
         )
         self.false_records = false_record_table(crb, self.tb, self.st.group)
         self.ties_active = int(np.count_nonzero(self.st.active))
@@ -111,7 +121,8 @@ class Shard:
         """Write this shard's citizens into the (global) view arrays."""
         st, crb = self.st, self.crb
         lo, hi = self.id_range
-        view.score[lo:hi] = st.score
+        if view.score.size:
+            view.score[lo:hi] = st.score
         if crb.n_lists and crb.list_black.any():
             on = (st.until != NOT_LISTED) & crb.list_black[:, None]
             view.black[lo:hi] = on.any(axis=0)

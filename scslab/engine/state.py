@@ -44,17 +44,17 @@ COUNTERS = {
     "points_lost": np.float32,
     "points_gained": np.float32,
     "points_lost_lawful": np.float32,  # lost for lawful conduct
-    "points_lost_assoc": np.float32,  # lost for ties to blacklisted people
+    "points_lost_assoc": np.float32,  # lost for ties to blacklisted people (kept only with association penalties)
     "points_gained_performative": np.float32,  # gained for acts of little real value
-    "listings": np.int16,  # blacklist entries
-    "wrongful_listings": np.int16,
-    "redlistings": np.int16,
+    "listings": np.uint8,  # blacklist entries (saturating, kernels._count's rule: 255 means 255 or more)
+    "wrongful_listings": np.uint8,
+    "redlistings": np.uint8,
     "days_blacklisted": np.uint16,
     "days_wrongfully_listed": np.uint16,
     "sanction_days": np.uint16,
     "privilege_days": np.uint16,
-    "appeals": np.int16,
-    "appeals_won": np.int16,
+    "appeals": np.uint8,  # saturating, as listings
+    "appeals_won": np.uint8,
     "cheated": np.uint16,  # exchanges in which a partner cheated (saturating)
 }
 
@@ -74,6 +74,100 @@ def trigger_cap(dtype) -> int:
 TABLE_DTYPES = {k: np.int32 for k in ("acts_harm", "acts_good", "culpable_acts", "records", "false_records",
                                       "excused_records", "offences", "days_blacklisted",
                                       "days_wrongfully_listed", "sanction_days", "privilege_days", "cheated")}
+TABLE_DTYPES |= {k: np.int16 for k in ("listings", "wrongful_listings", "redlistings", "appeals", "appeals_won")}
+
+
+def bump(c: np.ndarray, who: np.ndarray) -> None:
+    """c[who] += 1 for distinct `who`, stopping at the dtype's maximum (as kernels._count)."""
+    top = np.iinfo(c.dtype).max
+    v = c[who]
+    c[who] = v + (v < top)
+
+
+def counters_for(crb) -> dict[str, type]:
+    """The counters a rulebook can move (name -> dtype). The others stay zero all run and
+    are not allocated: the citizens table adds them as zero columns at the end."""
+    out = dict(COUNTERS)
+    if not crb.association_penalty > 0:
+        del out["points_lost_assoc"]
+    if not crb.list_black.any():
+        for k in ("listings", "wrongful_listings", "appeals", "appeals_won"):
+            del out[k]
+    elif not crb.appeals_available:
+        del out["appeals"], out["appeals_won"]
+    if crb.list_black.all():
+        del out["redlistings"]
+    return out
+
+
+class ListField:
+    """One per-list field of the list state, held only for the lists whose rules read it.
+
+    `data` has a row per such list (`row[l]` is its row, -1 for a list without one). A
+    list without a row reads as `fill` everywhere; writing `fill` to it does nothing, and
+    writing anything else raises, because the rules of that list never read the field
+    back. Indexing follows the 2-D arrays this replaces: `f[l, idx]`, `f[l]`.
+    """
+
+    def __init__(self, used: np.ndarray, n: int, dtype, fill) -> None:
+        used = np.asarray(used, bool)
+        self.row = np.where(used, np.cumsum(used) - 1, -1).astype(np.int64)
+        self.fill = np.dtype(dtype).type(fill)
+        self.data = np.full((int(used.sum()), n), self.fill, dtype)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    def has(self, l: int) -> bool:
+        return self.row[l] >= 0
+
+    def _split(self, key):
+        l, idx = key if isinstance(key, tuple) else (key, slice(None))
+        return int(self.row[l]), idx
+
+    def __getitem__(self, key):
+        r, idx = self._split(key)
+        if r >= 0:
+            return self.data[r, idx]
+        shape = np.empty(self.data.shape[1], bool)[idx].shape  # the shape indexing would give
+        return np.full(shape, self.fill, self.data.dtype)
+
+    def take(self, lists: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Element k is field[lists[k], idx[k]] (fill for a list without a row)."""
+        r = self.row[lists]
+        out = np.full(idx.shape, self.fill, self.data.dtype)
+        kept = r >= 0
+        out[kept] = self.data[r[kept], idx[kept]]
+        return out
+
+    def __setitem__(self, key, value) -> None:
+        r, idx = self._split(key)
+        if r >= 0:
+            self.data[r, idx] = value
+        elif np.any(np.asarray(value) != self.fill):
+            raise ValueError("a list state field written for a list whose rules do not keep it")
+
+
+def list_fields_used(crb) -> dict[str, np.ndarray]:
+    """Which lists keep each per-list field (name -> bool per list), from the rules that
+    read the field back. `until` is kept for every list."""
+    black = crb.list_black.astype(bool)
+    appeals = bool(crb.appeals_available) & black & crb.list_notice.astype(bool)
+    renew = (crb.list_renew_days > 0) & (crb.list_max_renewals > 0)
+    triggered = crb.list_trigger.any(axis=1) if crb.n_lists else np.zeros(0, bool)
+    repair = black & bool(crb.repair_available)
+    return {
+        "listed_at": repair | (appeals & (crb.appeal_deadline > 0)),
+        "renewals": renew,
+        "wrongful": black,
+        "exit_at": crb.list_exit_rate > 0,
+        "appealed": appeals,
+        "trig_count": triggered,
+        "trig_clean": triggered,
+        "trig_start": triggered,
+        "reoffended": renew & crb.list_renew_on_reoffence.astype(bool),
+    }
 
 
 @dataclass
@@ -96,17 +190,18 @@ class ShardState:
     cpos: np.ndarray
     cneg: np.ndarray
     score: np.ndarray
-    # lists, shape (L, n)
+    # lists: `until` has shape (L, n); the rest are ListFields, held only for the lists
+    # whose rules read them (list_fields_used)
     until: np.ndarray  # STEP: step a listing ends (exclusive); NOT_LISTED if none, FOREVER if never
-    listed_at: np.ndarray  # STEP
-    renewals: np.ndarray  # uint8 (max_renewals is at most 100)
-    wrongful: np.ndarray  # bool
-    exit_at: np.ndarray  # STEP: scheduled removal after performance, NOT_LISTED if none
-    appealed: np.ndarray  # bool: this listing has been appealed
-    trig_count: np.ndarray  # trigger_dtype(): records counted toward entry in the current window
-    trig_clean: np.ndarray  # the same, true unexcused records only
-    trig_start: np.ndarray  # STEP: window start
-    reoffended: np.ndarray  # bool: a trigger record since entry (for renewal)
+    listed_at: ListField  # STEP
+    renewals: ListField  # uint8 (max_renewals is at most 100)
+    wrongful: ListField  # bool
+    exit_at: ListField  # STEP: scheduled removal after performance, NOT_LISTED if none
+    appealed: ListField  # bool: this listing has been appealed
+    trig_count: ListField  # trigger_dtype(): records counted toward entry in the current window
+    trig_clean: ListField  # the same, true unexcused records only
+    trig_start: ListField  # STEP: window start
+    reoffended: ListField  # bool: a trigger record since entry (for renewal)
     # appeals in progress
     appeal_due: np.ndarray  # STEP: step the decision comes, NOT_LISTED if none
     appeal_list: np.ndarray  # int8
@@ -141,6 +236,8 @@ class ShardState:
             v = getattr(self, f.name)
             if isinstance(v, np.ndarray):
                 out[f.name] = v
+            elif isinstance(v, ListField):
+                out[f.name] = v.data
         for k, v in self.counters.items():
             out["counter." + k] = v
         return out
