@@ -181,6 +181,10 @@ def test_c4_histogram_matches_the_plain_definition():
     out = np.zeros(40, np.int64)
     kernels.c4_histogram(score, th, 0.0, cuts, vd, out)
     assert np.array_equal(out, np.bincount(vd * 4 + q, minlength=40))
+    for stride in (1, 3, 7):  # the cut points' sample: the same buffers as the numpy definition
+        sample = np.empty((n + stride - 1) // stride)
+        kernels.sample_buffers(score, stride, th, 0.0, sample)
+        assert np.array_equal(sample, b[::stride])
 
 
 def _trust_ref(indptr, indices, active, offset, n, v_cheat, refuse, k_ties, strangers, seed, step, forget,

@@ -728,6 +728,13 @@ def _buffer(s, thresholds, lo):
     return s - below
 
 
+@njit(cache=True)
+def sample_buffers(score, stride, thresholds, lo, out):
+    """out[k] = the buffer of citizen k * stride, as collect.buffer computes it (float64)."""
+    for k in range(out.shape[0]):
+        out[k] = _buffer(np.float64(score[k * stride]), thresholds, lo)
+
+
 @njit(cache=True, parallel=True)
 def c4_histogram(score, thresholds, lo, cuts, virtue_decile, out):
     """Citizens per (virtue decile, buffer quartile) cell, in one pass split in chunks. A
