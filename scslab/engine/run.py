@@ -45,7 +45,7 @@ def _as_rulebook(x) -> Rulebook:
 def estimate_bytes(population: int, mean_degree: float, n_lists: int, ledger: float = 0.0) -> int:
     """Rough peak memory of a run: state, tie graph (and its construction), result tables.
 
-    Measured on rongcheng (2 lists, mean degree 12) at 1e6 citizens: 250 bytes per citizen
+    Measured on rongcheng (2 lists, mean degree 12) at 1e6 citizens: 235 bytes per citizen
     at the peak (the step loop), about 310 when the run folder is written (Parquet buffers); the
     estimate, 441, leaves room for long runs, whose state pages are all touched, and nations.
     """
