@@ -117,28 +117,77 @@ def _drop_ties_reference(indptr, indices, active, offset, black, pub, seed, step
     return dropped
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_sparse_tie_dropping_matches_the_full_scan(seed):
+def _fold(indices, active):
+    """The engine's encoding: a dropped tie end j stored as ~j."""
+    return np.where(active, indices, ~indices).astype(np.int32)
+
+
+@pytest.mark.parametrize("seed,ip_dtype", [(1, np.int32), (2, np.int64)])
+def test_sparse_tie_dropping_matches_the_full_scan(seed, ip_dtype):
     soc = make_society(SocietySpec(n=3_000, municipalities=3), seed=seed)
     net, pop = soc.network, soc.population
     rng = np.random.default_rng(seed)
     black = (rng.random(soc.n) < 0.05).astype(np.uint8)
     pub = ((rng.random(soc.n) < 0.5) & black.astype(bool)).astype(np.uint8)
+    # Some ends already dropped, one side only: the mirror search must see through ~j.
+    active0 = rng.random(net.indices.size) > 0.1
     for m in range(3):
         sl = pop.municipality_slice(m)
         ip = net.indptr[sl.start: sl.stop + 1]
         rows = slice(int(ip[0]), int(ip[-1]))
-        indptr = (ip - ip[0]).astype(np.int64)
+        indptr = (ip - ip[0]).astype(ip_dtype)
         indices = net.indices[rows]
-        a1 = net.active[rows].copy()
-        a2 = net.active[rows].copy()
+        a1 = active0[rows].copy()
         d1 = _drop_ties_reference(indptr, indices, a1, sl.start, black, pub, np.uint64(9), 5, 0.3, 0.2)
-        cross = np.flatnonzero((indices < sl.start) | (indices >= sl.stop))
-        crow = (np.searchsorted(indptr, cross, side="right") - 1).astype(np.int64)
+        enc = _fold(indices, active0[rows])
+        cross, crow = kernels.cross_ties(indptr, enc, sl.start, sl.stop)
+        assert np.array_equal(cross, np.flatnonzero((indices < sl.start) | (indices >= sl.stop)))
+        assert np.array_equal(crow, np.searchsorted(indptr, cross, side="right") - 1)
         listed = np.flatnonzero(black[sl] | pub[sl])
-        d2 = kernels.drop_ties_sparse(indptr, indices, a2, sl.start, listed, crow, cross, black, pub,
+        d2 = kernels.drop_ties_sparse(indptr, enc, sl.start, listed, crow, cross, black, pub,
                                       np.uint64(9), 5, 0.3, 0.2)
-        assert np.array_equal(a1, a2) and d1 == d2 and d1 > 0
+        assert np.array_equal(enc, _fold(indices, a1)) and d1 == d2 and d1 > 0
+
+
+@pytest.mark.parametrize("ip_dtype", [np.int32, np.int64])
+def test_tie_reads_skip_dropped_ends(ip_dtype):
+    """neighbour_stats, rows_mean, edge_stats and the degree count against plain loops over
+    (indices, active), with the kernels given the folded encoding."""
+    soc = make_society(SocietySpec(n=4_000, municipalities=2), seed=6)
+    net, pop = soc.network, soc.population
+    rng = np.random.default_rng(6)
+    active = rng.random(net.indices.size) > 0.2
+    score = rng.uniform(0, 1000, soc.n).astype(np.float32)
+    black = (rng.random(soc.n) < 0.1).astype(np.uint8)
+    top = score >= np.quantile(score, 0.9)
+    sl = pop.municipality_slice(1)
+    ip = net.indptr[sl.start: sl.stop + 1]
+    rows = slice(int(ip[0]), int(ip[-1]))
+    indptr = (ip - ip[0]).astype(ip_dtype)
+    indices, act = net.indices[rows], active[rows]
+    enc = _fold(indices, act)
+    n = sl.stop - sl.start
+    deg, nbl, ms = np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.float32)
+    kernels.neighbour_stats(indptr, enc, sl.start, score, black, deg, nbl, ms)
+    means = np.empty(n)
+    kernels.rows_mean(indptr, enc, np.arange(n, dtype=np.int64), score, means)
+    sums = np.zeros(6)
+    kernels.edge_stats(indptr, enc, sl.start, score, top, sums)
+    want_sums = np.zeros(6)
+    for r in range(n):
+        js = [int(indices[e]) for e in range(indptr[r], indptr[r + 1]) if act[e]]
+        assert deg[r] == len(js) and nbl[r] == sum(int(black[j]) for j in js)
+        want = sum(float(score[j]) for j in js) / len(js) if js else None
+        assert (np.isnan(ms[r]) if want is None else ms[r] == pytest.approx(want, rel=1e-6))
+        assert means[r] == pytest.approx(want or 0.0, rel=1e-12)
+        i = r + sl.start
+        for j in js:
+            if j > i:
+                a, b = float(score[i]), float(score[j])
+                want_sums += [1, a + b, a * a + b * b, 2 * a * b, top[i] or top[j], top[i] and top[j]]
+    assert np.allclose(sums, want_sums, rtol=1e-12)
+    assert np.array_equal(kernels.active_degree(indptr, enc), deg)
+    assert kernels.count_active(enc) == act.sum()
 
 
 def test_thinning_draws_acts_at_the_exact_rates():
@@ -241,7 +290,7 @@ def test_trust_exchanges_match_the_plain_definition(k_ties, n_str, refuse):
     v_cheat[rng.random(soc.population.n) < 0.05] |= np.uint16(0x8000)
     sl = soc.population.municipality_slice(1)
     n = sl.stop - sl.start
-    indptr = (net.indptr[sl.start:sl.stop + 1] - net.indptr[sl.start]).astype(np.int64)
+    indptr = (net.indptr[sl.start:sl.stop + 1] - net.indptr[sl.start]).astype(np.int32)
     rows = slice(net.indptr[sl.start], net.indptr[sl.stop])
     indices, act = net.indices[rows], active[rows]
     strangers = rng.integers(1, n, n_str).astype(np.int64)
@@ -252,7 +301,7 @@ def test_trust_exchanges_match_the_plain_definition(k_ties, n_str, refuse):
                       np.float32(0.98), r0, s0, c0)
     r, s, c = r0.copy(), s0.copy(), c0.copy()
     partial = np.zeros((kernels.n_chunks(n), 2))
-    kernels.trust_exchanges(indptr, indices, act, sl.start, n, v_cheat, refuse, k_ties, strangers,
+    kernels.trust_exchanges(indptr, _fold(indices, act), sl.start, n, v_cheat, refuse, k_ties, strangers,
                             np.uint64(11), 4, np.float32(0.98), r, s, c, partial)
     for got, exp in zip((r, s, c), (want[0], want[1], want[3]), strict=True):
         assert np.array_equal(got, exp)
@@ -360,6 +409,6 @@ def test_trust_cheat_counter_saturates():
     c = np.full(n, 65534, np.uint16)
     r, s = np.zeros(n, np.float32), np.zeros(n, np.float32)
     partial = np.zeros((kernels.n_chunks(n), 2))
-    kernels.trust_exchanges(indptr, np.zeros(0, np.int32), np.zeros(0, bool), 0, n, v_cheat, True, 2,
+    kernels.trust_exchanges(indptr, np.zeros(0, np.int32), 0, n, v_cheat, True, 2,
                             np.array([1, 2, 3], np.int64), np.uint64(1), 1, np.float32(0.9), r, s, c, partial)
     assert (c == 65535).all() and partial[:, 1].sum() > 0.99 * 3 * n  # a cheat unless u = 32767

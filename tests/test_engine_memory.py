@@ -250,3 +250,107 @@ def test_sector_masks_use_the_rulebooks_own_bits():
     c = simulate("court-blacklist", population=2_000, steps=30, seed=1).citizens
     assert c.sectors_ever_mask.dtype == np.uint32
     assert (np.bitwise_count(c.sectors_ever_mask.to_numpy()) == c.sectors_ever.to_numpy()).all()
+
+
+# --- the tie graph: a dropped end j stored as ~j, int32 row pointers ------------------
+
+
+def test_row_pointers_are_int32_when_the_tie_ends_fit():
+    from scslab.engine.shard import local_indptr
+
+    a = local_indptr(np.array([5, 10, 2**31 + 4], np.int64))  # 2**31 - 1 ends: they fit
+    assert a.dtype == np.int32 and a.tolist() == [0, 5, 2**31 - 1]
+    b = local_indptr(np.array([0, 7, 2**31], np.int64))
+    assert b.dtype == np.int64 and b.tolist() == [0, 7, 2**31]
+
+
+def _soc_with_dropped_ties(n=3_000, municipalities=2, seed=4):
+    soc = make_society(SocietySpec(n=n, municipalities=municipalities), seed=seed)
+    soc.network.set_citizen_ties_active(np.arange(0, n, 97), False)
+    return soc
+
+
+def test_an_owned_society_takes_the_flags_in_place():
+    """own_society: the flags go into the society's indices (no second copy), and its row
+    pointers and flags are released; the shards read the folded indices."""
+    soc = _soc_with_dropped_ties()
+    net = soc.network
+    indices, active = net.indices.copy(), net.active.copy()
+    store = net.indices
+    nation = build_nation([load_rulebook(HARSH)], soc, EngineParams(), 4, own_society=True)
+    assert net.indices is store and net.active is None and net.indptr is None
+    assert np.array_equal(store, np.where(active, indices, ~indices))
+    for sh in nation.shards:
+        assert np.shares_memory(sh.st.indices, store)
+        assert sh.st.indptr.dtype == np.int32 and sh.st.indptr[0] == 0
+        assert sh.ties_active == np.count_nonzero(sh.st.indices >= 0)
+
+
+def test_a_users_society_is_left_as_it_was():
+    """A Society passed in is copied with the flags folded; two runs on it are identical."""
+    soc = _soc_with_dropped_ties()
+    net = soc.network
+    before = [a.copy() for a in (net.indptr, net.indices, net.active)]
+    nation = build_nation([load_rulebook(HARSH)], soc, EngineParams(), 4)
+    for sh in nation.shards:
+        assert not np.shares_memory(sh.st.indices, net.indices)
+        lo, hi = net.indptr[sh.st.offset], net.indptr[sh.st.offset + sh.st.n]
+        assert np.array_equal(sh.st.indices, np.where(net.active[lo:hi], net.indices[lo:hi], ~net.indices[lo:hi]))
+    rb = load_rulebook(HARSH)
+    a = simulate(rb, society=soc, steps=25, seed=4, save_ties=True)
+    b = simulate(rb, society=soc, steps=25, seed=4, save_ties=True)
+    for x, y in zip(before, (net.indptr, net.indices, net.active), strict=True):
+        assert x.dtype == y.dtype and np.array_equal(x, y)
+    assert a.network.active_ties.iloc[0] < net.n_active_ties  # the run dropped ties (in its copy)
+    for k, df in a.tables().items():
+        assert df.equals(b.tables()[k]), k
+
+
+def test_dropped_ties_are_the_negative_indices(monkeypatch):
+    """After a harsh run, the society's (folded, owned) indices hold one negative entry per
+    dropped tie end: twice the ties the network table reports as gone."""
+    import scslab.engine.run as run_mod
+
+    real, seen = run_mod.build_nation, {}
+
+    def keep_society(rbs, society, *a, **kw):
+        seen["net"] = society.network
+        return real(rbs, society, *a, **kw)
+
+    monkeypatch.setattr(run_mod, "build_nation", keep_society)
+    r = simulate(load_rulebook(HARSH), population=3_000, steps=40, seed=3, save_ties=True)
+    row = r.network.iloc[0]
+    gone = int(row.ties_initial - row.active_ties)
+    assert gone > 0
+    ind = seen["net"].indices
+    assert np.count_nonzero(ind < 0) == 2 * gone
+    assert len(r.ties) == row.active_ties and (r.citizens.degree_final.sum() == 2 * row.active_ties)
+
+
+def test_a_resumed_run_keeps_its_dropped_ties(tmp_path, monkeypatch):
+    """Checkpointed mid-run (ties already dropped), then resumed: the same tables."""
+    import scslab.engine.checkpoint as ck
+    from scslab.engine.run import resume
+
+    rb = load_rulebook(HARSH)
+    kw = dict(population=2_000, steps=30, seed=7, save_ties=True)
+    want = simulate(rb, **kw)
+    real = ck.save
+
+    class Killed(Exception):
+        pass
+
+    def save_then_die(run, t_done, *a):
+        real(run, t_done, *a)
+        if t_done == 20:
+            raise Killed
+
+    monkeypatch.setattr(ck, "save", save_then_die)
+    with pytest.raises(Killed):
+        simulate(rb, out=tmp_path / "run", checkpoint_every=10, **kw)
+    monkeypatch.setattr(ck, "save", real)
+    got = resume(tmp_path / "run")
+    assert got.manifest["resumed_from_step"] == 20
+    assert got.network.active_ties.iloc[0] < got.network.ties_initial.iloc[0]
+    for k, df in want.tables().items():
+        assert df.equals(got.tables()[k]), k

@@ -123,8 +123,8 @@ def logit_check(rulebook, population: int = 2_000, steps: int = 20, seed: int = 
         a.pub_harm, a.pub_score, a.pub_black = float(view.harm[i]), float(view.score[i]), bool(view.black[i])
         for e in range(st.indptr[i], st.indptr[i + 1]):
             j = int(st.indices[e])
-            if not st.active[e] and G.has_edge(i, j):
-                G.remove_edge(i, j)
+            if j < 0 and G.has_edge(i, ~j):  # a dropped tie end is stored as ~j
+                G.remove_edge(i, ~j)
     m.mean_harm = sum(a.pub_harm for a in m.citizens) / population
     for a in m.citizens:
         a.look_around()

@@ -88,7 +88,7 @@ def _kernel_args(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tab
             float(tb.h), float(tb.know), float(p.w_virtue), float(p.w_strategic), float(p.list_stake),
             float(p.w_norm), bool(p.levers.code), bool(p.levers.norms), STRATEGIC_CLIP[0], STRATEGIC_CLIP[1],
             st.virtue, st.strategic, st.disclosed, st.group, st.score,
-            nb.indptr, nb.indices, nb.active, nb.view.harm, float(nb.mean_harm))
+            nb.indptr, nb.indices, nb.view.harm, float(nb.mean_harm))
 
 
 def act_logits_fast(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb: Neighbourhood,

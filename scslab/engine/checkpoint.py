@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from ..store.atomic import atomic_write_json, atomic_write_parquet, fsync_dir
+from . import kernels
 
 DIR = "checkpoint"
 LATEST = "LATEST"
@@ -120,7 +121,7 @@ def _load(run: Path, nation, ledger) -> tuple[int, list[dict], list]:
                 if src.dtype != target.dtype or src.shape != target.shape:  # another version's state
                     raise ValueError(f"{key} is {src.dtype}{src.shape}, expected {target.dtype}{target.shape}")
                 target[...] = src
-        sh.ties_active = int(np.count_nonzero(sh.st.active))
+        sh.ties_active = int(kernels.count_active(sh.st.indices))
     with open(d / "progress.json", encoding="utf-8") as fh:
         progress = json.load(fh)
     grades = [(t, m, tuple(names), np.array(counts, dtype=np.int64)) for t, m, names, counts in progress["grades"]]

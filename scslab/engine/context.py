@@ -194,8 +194,7 @@ class Neighbourhood:
     """
 
     indptr: np.ndarray
-    indices: np.ndarray
-    active: np.ndarray
+    indices: np.ndarray  # dropped tie ends as ~j (ShardState.indices)
     view: View
     mean_harm: float  # shard mean of the harm level, the reference for conformity
     degree: np.ndarray | None = None  # filled when peer effects need it
@@ -209,5 +208,5 @@ class Neighbourhood:
         if self.mean_harm <= 0 or idx.size == 0:
             return np.zeros(idx.size, np.float64)
         out = np.empty(idx.size, np.float64)
-        rows_mean(self.indptr, self.indices, self.active, idx.astype(np.int64), self.view.harm, out)
+        rows_mean(self.indptr, self.indices, idx.astype(np.int64), self.view.harm, out)
         return np.clip(out / self.mean_harm - 1.0, -1.0, 1.0)

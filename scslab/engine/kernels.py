@@ -52,14 +52,75 @@ def hash_uniform(seed, step, stream, key):
 
 
 # --- ties and neighbourhoods ----------------------------------------------------------
+# A shard's tie graph is CSR: `indptr` (int32 when the shard's tie ends fit, else int64)
+# and `indices`, the global id j of each tie end, stored as ~j (= -j - 1) once the tie is
+# dropped. The sign is the active flag: no separate array to store or stream through.
+
+
+@njit(cache=True, inline="always")
+def _tie_id(x):
+    """The partner id of a stored tie end, active (j) or dropped (~j)."""
+    return x if x >= 0 else ~x
+
+
+@njit(cache=True)
+def fold_inactive(indices, active, out):
+    """out = indices with the dropped ends (active false) stored as ~j; out may be indices."""
+    for e in range(indices.shape[0]):
+        out[e] = indices[e] if active[e] else ~indices[e]
+
+
+@njit(cache=True)
+def count_active(indices):
+    c = 0
+    for e in range(indices.shape[0]):
+        if indices[e] >= 0:
+            c += 1
+    return c
+
+
+@njit(cache=True)
+def active_degree(indptr, indices):
+    """Active ties per row (int32)."""
+    n = indptr.shape[0] - 1
+    deg = np.zeros(n, np.int32)
+    for r in range(n):
+        c = 0
+        for e in range(indptr[r], indptr[r + 1]):
+            if indices[e] >= 0:
+                c += 1
+        deg[r] = c
+    return deg
+
+
+@njit(cache=True)
+def cross_ties(indptr, indices, lo, hi):
+    """The entries whose partner (active or not) lies outside ids lo..hi-1, and their rows."""
+    n = indptr.shape[0] - 1
+    m = 0
+    for e in range(indices.shape[0]):
+        j = _tie_id(indices[e])
+        if j < lo or j >= hi:
+            m += 1
+    entries = np.empty(m, np.int64)
+    rows = np.empty(m, np.int64)
+    k = 0
+    for r in range(n):
+        for e in range(indptr[r], indptr[r + 1]):
+            j = _tie_id(indices[e])
+            if j < lo or j >= hi:
+                entries[k] = e
+                rows[k] = r
+                k += 1
+    return entries, rows
 
 
 @njit(cache=True, parallel=True)
-def neighbour_stats(indptr, indices, active, offset, v_score, v_black, deg, n_black, mean_score):
+def neighbour_stats(indptr, indices, offset, v_score, v_black, deg, n_black, mean_score):
     """Per local citizen: active degree, blacklisted ties, mean tie score.
 
-    `indptr`/`indices`/`active` are this shard's rows (global column ids); v_* are the
-    public view of every citizen as of the end of the previous step. A view without
+    `indptr`/`indices` are this shard's rows (global column ids, ~j when dropped); v_* are
+    the public view of every citizen as of the end of the previous step. A view without
     scores (no rulebook of the run reads them) gives a mean tie score of NaN.
     """
     n = indptr.shape[0] - 1
@@ -69,8 +130,8 @@ def neighbour_stats(indptr, indices, active, offset, v_score, v_black, deg, n_bl
         b = 0
         s = 0.0
         for e in range(indptr[i], indptr[i + 1]):
-            if active[e]:
-                j = indices[e]
+            j = indices[e]
+            if j >= 0:
                 d += 1
                 b += v_black[j]
                 if has_score:
@@ -81,25 +142,26 @@ def neighbour_stats(indptr, indices, active, offset, v_score, v_black, deg, n_bl
 
 
 @njit(cache=True, inline="always")
-def _row_mean(indptr, indices, active, r, v):
+def _row_mean(indptr, indices, r, v):
     d = 0
     acc = 0.0
     for e in range(indptr[r], indptr[r + 1]):
-        if active[e]:
+        j = indices[e]
+        if j >= 0:
             d += 1
-            acc += v[indices[e]]
+            acc += v[j]
     return acc / d if d > 0 else 0.0
 
 
 @njit(cache=True)
-def rows_mean(indptr, indices, active, rows, v, out):
+def rows_mean(indptr, indices, rows, v, out):
     """Mean of v over the active ties of each local row in `rows` (0 for the isolated)."""
     for k in range(rows.shape[0]):
-        out[k] = _row_mean(indptr, indices, active, rows[k], v)
+        out[k] = _row_mean(indptr, indices, rows[k], v)
 
 
 @njit(cache=True)
-def edge_stats(indptr, indices, active, offset, x, top, out):
+def edge_stats(indptr, indices, offset, x, top, out):
     """Sums over active ties (each counted once, i < j) for the network summary, without
     materialising edge lists: n, sum x, sum x^2 and sum x_i x_j over both orientations;
     ties touching the top decile, and joining two top-decile citizens."""
@@ -113,7 +175,7 @@ def edge_stats(indptr, indices, active, offset, x, top, out):
         i = r + offset
         for e in range(indptr[r], indptr[r + 1]):
             j = indices[e]
-            if not active[e] or j <= i:
+            if j <= i:  # also every dropped end (negative)
                 continue
             a = np.float64(x[i])  # x may be float32: sums in float64 all the same
             b = np.float64(x[j])
@@ -151,46 +213,48 @@ def _tie_u(seed, step, i, j):
 
 
 @njit(cache=True)
-def drop_ties_sparse(indptr, indices, active, offset, listed_rows, cross_rows, cross_entries,
+def drop_ties_sparse(indptr, indices, offset, listed_rows, cross_rows, cross_entries,
                      v_black, v_published, seed, step, p_listed, p_published):
     """The same decisions as drop_ties, visiting only ties that can be dropped: the rows of
     listed citizens of this shard (and, through each row's sorted mirror, the entries that
-    point at them), and the entries that point at other shards. Returns entries dropped."""
+    point at them), and the entries that point at other shards. Returns entries dropped.
+    A dropped end j is stored as ~j (rows stay sorted by partner id, whatever the sign)."""
     n_local = indptr.shape[0] - 1
     dropped = 0
     for k in range(listed_rows.shape[0]):
         r = listed_rows[k]
         i = r + offset
         for e in range(indptr[r], indptr[r + 1]):
-            j = indices[e]
+            x = indices[e]
+            j = _tie_id(x)
             p = _drop_p(v_black[i], v_published[i], v_black[j], v_published[j], p_listed, p_published)
             if p <= 0.0 or _tie_u(seed, step, i, j) >= p:
                 continue
-            if active[e]:
-                active[e] = 0
+            if x >= 0:
+                indices[e] = ~x
                 dropped += 1
             rj = j - offset
             if 0 <= rj < n_local:  # the mirror entry (i in row j), found by binary search
-                lo = indptr[rj]
-                hi = indptr[rj + 1]
+                lo = np.int64(indptr[rj])  # int64: lo + hi must not overflow an int32 indptr
+                hi = np.int64(indptr[rj + 1])
                 while lo < hi:
                     mid = (lo + hi) // 2
-                    if indices[mid] < i:
+                    if _tie_id(indices[mid]) < i:
                         lo = mid + 1
                     else:
                         hi = mid
-                if lo < indptr[rj + 1] and indices[lo] == i and active[lo]:
-                    active[lo] = 0
+                if lo < indptr[rj + 1] and indices[lo] == i:  # found and still active
+                    indices[lo] = ~indices[lo]
                     dropped += 1
     for k in range(cross_entries.shape[0]):
         e = cross_entries[k]
-        if not active[e]:
+        j = indices[e]
+        if j < 0:
             continue
         i = cross_rows[k] + offset
-        j = indices[e]
         p = _drop_p(v_black[i], v_published[i], v_black[j], v_published[j], p_listed, p_published)
         if p > 0.0 and _tie_u(seed, step, i, j) < p:
-            active[e] = 0
+            indices[e] = ~j
             dropped += 1
     return dropped
 
@@ -225,11 +289,11 @@ def _own_logit(i, b, logit0, social_value, points, trig_any, pobs, thresholds, h
 
 
 @njit(cache=True, inline="always")
-def _norm(indptr, indices, active, i, harm, mean_harm):
+def _norm(indptr, indices, i, harm, mean_harm):
     """Conformity pressure in [-1, 1]: mean recent harm of i's ties against the shard's."""
     if mean_harm <= 0.0:
         return 0.0
-    nrm = _row_mean(indptr, indices, active, i, harm) / mean_harm - 1.0
+    nrm = _row_mean(indptr, indices, i, harm) / mean_harm - 1.0
     return min(max(nrm, -1.0), 1.0)
 
 
@@ -237,7 +301,7 @@ def _norm(indptr, indices, active, i, harm, mean_harm):
 def act_logits(idx, beh, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
                w_virtue, w_strategic, list_stake, w_norm, code, norms, clip_lo, clip_hi,
                virtue, strategic, disclosed, group, score,
-               indptr, indices, active, harm, mean_harm, out):
+               indptr, indices, harm, mean_harm, out):
     """behave.act_logit for every candidate (idx[k], beh[k]), in one pass (float64)."""
     for k in range(idx.shape[0]):
         i = idx[k]
@@ -246,14 +310,14 @@ def act_logits(idx, beh, logit0, social_value, points, trig_any, pobs, threshold
                        w_virtue, w_strategic, list_stake, code, clip_lo, clip_hi,
                        virtue, strategic, disclosed, group, score)
         if norms:
-            x += w_norm * _norm(indptr, indices, active, i, harm, mean_harm) * (-social_value[b])
+            x += w_norm * _norm(indptr, indices, i, harm, mean_harm) * (-social_value[b])
         out[k] = x
 
 
 @njit(cache=True)
 def act_accept(idx, beh, bar, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
                w_virtue, w_strategic, list_stake, w_norm, code, norms, clip_lo, clip_hi,
-               virtue, strategic, disclosed, group, score, indptr, indices, active, harm, mean_harm, keep,
+               virtue, strategic, disclosed, group, score, indptr, indices, harm, mean_harm, keep,
                lo=0, hi=-1):
     """The thinning decision of behave for candidates lo..hi (all by default): candidate k
     acts when bar[k] < sigmoid(logit). Returns how many had their ties read.
@@ -301,9 +365,10 @@ def act_accept(idx, beh, bar, logit0, social_value, points, trig_any, pobs, thre
         d = 0
         acc = 0.0
         for e in range(start[u], stop[u]):
-            if active[e]:
+            j = indices[e]
+            if j >= 0:
                 d += 1
-                acc += harm[indices[e]]
+                acc += harm[j]
         nrm = (acc / d if d > 0 else 0.0) / mean_harm - 1.0
         nrm = min(max(nrm, -1.0), 1.0)
         x = xs[u] + w_norm * nrm * (-social_value[beh[k]])
@@ -317,7 +382,7 @@ ACCEPT_BLOCK = 1024  # candidates per call in the parallel decision
 @njit(cache=True, parallel=True)
 def act_accept_parallel(idx, beh, bar, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
                         w_virtue, w_strategic, list_stake, w_norm, code, norms, clip_lo, clip_hi,
-                        virtue, strategic, disclosed, group, score, indptr, indices, active, harm, mean_harm,
+                        virtue, strategic, disclosed, group, score, indptr, indices, harm, mean_harm,
                         keep):
     """act_accept with blocks of candidates split over threads (each decision is independent).
     One call per block, not per candidate: a call passes some thirty arrays."""
@@ -327,7 +392,7 @@ def act_accept_parallel(idx, beh, bar, logit0, social_value, points, trig_any, p
     for c in prange(nb):
         n_read += act_accept(idx, beh, bar, logit0, social_value, points, trig_any, pobs, thresholds, h, know,
                              w_virtue, w_strategic, list_stake, w_norm, code, norms, clip_lo, clip_hi,
-                             virtue, strategic, disclosed, group, score, indptr, indices, active, harm,
+                             virtue, strategic, disclosed, group, score, indptr, indices, harm,
                              mean_harm, keep, c * ACCEPT_BLOCK, min(n, (c + 1) * ACCEPT_BLOCK))
     return n_read
 
@@ -419,7 +484,7 @@ TRUST_BLOCK = 2048  # citizens whose partners are gathered together in the trust
 
 
 @njit(cache=True, parallel=True)
-def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_listed,
+def trust_exchanges(indptr, indices, offset, n_local, v_cheat, refuse_listed,
                     k_ties, strangers, seed, step, forget, r, s, cheated_out, partial):
     """Each citizen trades with k_ties random ties and one stranger per entry of `strangers`.
 
@@ -465,8 +530,9 @@ def trust_exchanges(indptr, indices, active, offset, n_local, v_cheat, refuse_li
                         if k < k_ties:
                             if d > 0:
                                 e = start + (((w >> 16) * d) >> 16)  # floor(u * d) for the 16-bit uniform u
-                                if active[e]:  # a dropped tie: no exchange this time
-                                    j = indices[e]
+                                j = indices[e]
+                                if j < 0:  # a dropped tie: no exchange this time
+                                    j = -1
                         else:
                             x = li + strangers[k - k_ties]  # 0 < delta < n_local: no division needed
                             if x >= n_local:

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..society.network import _active_degree
 from .context import global_sectors
+from .kernels import active_degree
 from .state import COUNTERS, NOT_LISTED, TABLE_DTYPES
 
 
@@ -74,9 +74,9 @@ class RunResult:
         }
 
 
-def _edges(indptr, indices, active, offset):
+def _edges(indptr, indices, offset):
     rows = np.repeat(np.arange(indptr.size - 1, dtype=np.int64) + offset, np.diff(indptr))
-    keep = active.astype(bool) & (rows < indices)
+    keep = rows < indices  # dropped ends (~j) are negative: left out too
     return rows[keep], indices[keep].astype(np.int64)
 
 
@@ -97,8 +97,8 @@ def _network_summary(graphs, score: np.ndarray, top: np.ndarray) -> dict:
     from .kernels import edge_stats
 
     out = np.zeros(6)
-    for indptr, indices, active, offset in graphs:
-        edge_stats(indptr, indices, active, offset, score, top, out)  # float32 scores: no float64 copy
+    for indptr, indices, offset in graphs:
+        edge_stats(indptr, indices, offset, score, top, out)  # float32 scores: no float64 copy
     n, s1, s2, sxy, touch, both = out
     m = 2 * n  # both orientations
     assort = float("nan")
@@ -194,7 +194,7 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
         "sectors_ever": _popcount32(st.sectors_ever).astype(np.int8),
         "sectors_ever_mask": global_sectors(st.sectors_ever, sh.tb.sector_bits),
         "degree_initial": _row_lengths(st.indptr),  # as degree0 was
-        "degree_final": _active_degree(st.indptr, st.active),  # no per-tie temporaries
+        "degree_final": active_degree(st.indptr, st.indices),  # no per-tie temporaries
     }
     d.update(counters)
     sh.st = None  # the run is over: what the table does not hold is freed now
@@ -274,7 +274,7 @@ def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunR
     graphs = []
     for sh in nation.shards:
         st = sh.st
-        graphs.append((st.indptr, st.indices, st.active, st.offset))
+        graphs.append((st.indptr, st.indices, st.offset))
         for v in range(10):
             for b in range(4):
                 c4.append((st.municipality, v, b, int(st.c4_days[v, b]), int(st.c4_harm[v, b])))

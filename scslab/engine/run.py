@@ -20,7 +20,7 @@ from ..rulebook.compiled import compile_rulebook
 from ..rulebook.errors import Problem, RulebookError
 from ..rulebook.loader import dump_rulebook
 from ..rulebook.schema import Rulebook
-from . import checkpoint
+from . import checkpoint, kernels
 from .context import View
 from .ledger import Ledger
 from .nation import merge_national
@@ -45,7 +45,7 @@ def _as_rulebook(x) -> Rulebook:
 def estimate_bytes(population: int, mean_degree: float, n_lists: int, ledger: float = 0.0) -> int:
     """Rough peak memory of a run: state, tie graph (and its construction), result tables.
 
-    Measured on rongcheng (2 lists, mean degree 12) at 1e6 citizens: 250 bytes per citizen
+    Measured on rongcheng (2 lists, mean degree 12) at 1e6 citizens: 235 bytes per citizen
     at the peak (the step loop), about 310 when the run folder is written (Parquet buffers); the
     estimate, 441, leaves room for long runs, whose state pages are all touched, and nations.
     """
@@ -53,7 +53,7 @@ def estimate_bytes(population: int, mean_degree: float, n_lists: int, ledger: fl
                    + 125 + 20 * n_lists  # shard state (scores, counters, list state per list)
                    + 24  # the two public views
                    + 90)  # the end of the run: the table's own columns, the Parquet writer's buffers
-    per_tie = 2 * 5 + 12  # two stored directions (index + active flag); generation scratch
+    per_tie = 2 * 5 + 12  # two stored directions (index + flag, as generated); generation scratch
     per_ledger_citizen = 400 * ledger  # a rough allowance for the event ledger
     return int(population * (per_citizen + per_ledger_citizen) + population * mean_degree / 2 * per_tie)
 
@@ -118,14 +118,19 @@ def build_nation(rulebooks: Sequence[Rulebook], society, params: EngineParams, s
                  national: Rulebook | None = None, ledger: Ledger | None = None,
                  own_society: bool = False) -> Nation:
     """Shards over `society`. With `own_society` the run may change the society's arrays
-    (tie flags; incomes, turned daily) in place instead of copying them: only for a society
-    made for this run, which is not usable afterwards."""
+    (tie indices, which take the flags; incomes, turned daily) in place instead of copying
+    them, and frees its row pointers and flags: only for a society made for this run, which
+    is not usable afterwards."""
     pop, net = society.population, society.network
     M = len(pop.municipality_names)
     if len(rulebooks) == 1 and M > 1:
         rulebooks = list(rulebooks) * M
     if len(rulebooks) != M:
         raise ValueError(f"{len(rulebooks)} rulebooks for {M} municipalities")
+    if own_society:
+        # The engine keeps a dropped tie end j as ~j: the flags go into the indices.
+        kernels.fold_inactive(net.indices, net.active, net.indices)
+        net.active = None
     shards = []
     for m, rb in enumerate(rulebooks):
         if national is not None:
@@ -142,9 +147,15 @@ def build_nation(rulebooks: Sequence[Rulebook], society, params: EngineParams, s
                             else (monthly / 30.0).astype(np.float32))
         ip = net.indptr[sl.start: sl.stop + 1]
         rows = slice(int(ip[0]), int(ip[-1]))
-        active = net.active[rows] if own_society else net.active[rows].copy()
+        if own_society:
+            indices = net.indices[rows]
+        else:  # the user's society stays as it was
+            indices = np.empty(rows.stop - rows.start, np.int32)
+            kernels.fold_inactive(net.indices[rows], net.active[rows], indices)
         shards.append(Shard(m, pop.municipality_names[m], crb, params, seed, traits, sl.start,
-                            ip, net.indices[rows], active, ledger))
+                            ip, indices, ledger))
+    if own_society:
+        net.indptr = None  # the shards hold their own (int32) row pointers
     return Nation(shards, pop.n)
 
 

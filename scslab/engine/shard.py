@@ -41,11 +41,25 @@ def step_rng(seed: int, municipality: int, step: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(seed), int(municipality), int(step)]))
 
 
+def local_indptr(indptr: np.ndarray) -> np.ndarray:
+    """Row pointers from 0, int32 when the shard's tie ends fit (4 bytes a citizen less)."""
+    dt = np.int32 if int(indptr[-1]) - int(indptr[0]) < 2**31 else np.int64
+    if indptr.dtype == dt and indptr[0] == 0:
+        return indptr
+    out = np.empty(indptr.shape[0], dt)
+    np.subtract(indptr, indptr[0], out=out, casting="unsafe")  # no int64 temporary
+    return out
+
+
+def _tie_ids(x: np.ndarray) -> np.ndarray:
+    """Partner ids of stored tie ends, dropped ones (~j) decoded (a small array: a copy)."""
+    return np.where(x < 0, ~x, x)
+
+
 class Shard:
     def __init__(self, municipality: int, name: str, crb: CompiledRulebook, params: EngineParams,
                  seed: int, traits: dict[str, np.ndarray], offset: int,
-                 indptr: np.ndarray, indices: np.ndarray, active: np.ndarray,
-                 ledger: Ledger | None = None):
+                 indptr: np.ndarray, indices: np.ndarray, ledger: Ledger | None = None):
         self.m = municipality
         self.name = name
         self.crb = crb
@@ -69,9 +83,8 @@ class Shard:
             strategic=traits["strategic"].astype(f32, copy=False),
             privacy=privacy,
             income=traits["income"].astype(f32, copy=False),  # daily (build_nation divides by 30)
-            indptr=(indptr - indptr[0]).astype(np.int64) if indptr[0] else indptr.astype(np.int64, copy=False),
-            indices=indices.astype(np.int32, copy=False),
-            active=active,  # mutable: the caller copies it unless the society is the run's own
+            indptr=local_indptr(indptr),
+            indices=indices,  # int32, dropped ends as ~j; mutable: build_nation copies a user's society
             pos=np.zeros(n, f32), neg=np.zeros(n, f32), cpos=np.zeros(n, f32), cneg=np.zeros(n, f32),
             score=np.full(n, crb.base, f32),
             until=np.full((L, n), NOT_LISTED, STEP),
@@ -98,11 +111,10 @@ class Shard:
             counters={k: np.zeros(n, dt) for k, dt in counters_for(crb).items()},
         )
         self.false_records = false_record_table(crb, self.tb, self.st.group)
-        self.ties_active = int(np.count_nonzero(self.st.active))
+        self.ties_active = int(kernels.count_active(self.st.indices))
         lo, hi = self.id_range
-        cross = (self.st.indices < lo) | (self.st.indices >= hi)
-        self.cross_entries = np.flatnonzero(cross)  # entries pointing at other shards
-        self.cross_rows = (np.searchsorted(self.st.indptr, self.cross_entries, side="right") - 1).astype(np.int64)
+        # Entries pointing at other shards (active or not), and their rows.
+        self.cross_entries, self.cross_rows = kernels.cross_ties(self.st.indptr, self.st.indices, lo, hi)
         vq = np.quantile(self.st.virtue, np.linspace(0.1, 0.9, 9)) if n else np.zeros(9)
         self.virtue_decile = np.searchsorted(vq, self.st.virtue, side="right").astype(np.int8)
 
@@ -113,9 +125,7 @@ class Shard:
 
     def remote_ids(self) -> np.ndarray:
         """Global ids outside this shard that its citizens are tied to (what it must be sent)."""
-        lo, hi = self.id_range
-        ind = self.st.indices
-        return np.unique(ind[(ind < lo) | (ind >= hi)])
+        return np.unique(_tie_ids(self.st.indices[self.cross_entries]))
 
     def publish(self, view: View) -> None:
         """Write this shard's citizens into the (global) view arrays."""
@@ -141,7 +151,7 @@ class Shard:
         # The shard's total published harm comes with the view (summed in chunks as it was
         # written), so no pass over the shard is needed for the mean.
         mean_harm = self.harm_published / st.n if st.n else 0.0
-        nb = Neighbourhood(st.indptr, st.indices, st.active, view, mean_harm)
+        nb = Neighbourhood(st.indptr, st.indices, view, mean_harm)
         need_black = crb.association_penalty > 0 and self.p.levers.code and view.any_black()
         need_peer = crb.peer_weight > 0 and self.p.levers.code
         if need_black or need_peer:
@@ -149,7 +159,7 @@ class Shard:
             nb.degree = np.empty(n, np.int32)
             nb.n_black = np.empty(n, np.int32)
             nb.mean_score = np.empty(n, np.float32)
-            kernels.neighbour_stats(st.indptr, st.indices, st.active, st.offset, view.score, view.black,
+            kernels.neighbour_stats(st.indptr, st.indices, st.offset, view.score, view.black,
                                     nb.degree, nb.n_black, nb.mean_score)
         return nb
 
@@ -197,10 +207,11 @@ class Shard:
         lo, hi = self.id_range
         flagged = view.black[lo:hi] | (view.published[lo:hi] if p_pub > 0 else 0)
         listed_rows = np.flatnonzero(flagged)
-        if listed_rows.size == 0 and not (view.black[self.st.indices[self.cross_entries]].any()
-                                          or (p_pub > 0 and view.published[self.st.indices[self.cross_entries]].any())):
-            return 0  # no tie of this shard touches a listed citizen
-        return int(kernels.drop_ties_sparse(st.indptr, st.indices, st.active, st.offset, listed_rows,
+        if listed_rows.size == 0:
+            far = _tie_ids(st.indices[self.cross_entries])
+            if not (view.black[far].any() or (p_pub > 0 and view.published[far].any())):
+                return 0  # no tie of this shard touches a listed citizen
+        return int(kernels.drop_ties_sparse(st.indptr, st.indices, st.offset, listed_rows,
                                             self.cross_rows, self.cross_entries, view.black, view.published,
                                             np.uint64(self.seed), t, p_listed, p_pub))
 
@@ -209,7 +220,7 @@ class Shard:
         refuse = bool(p.refuse_listed and p.levers.code)
         strangers = rng.integers(1, max(st.n, 2), size=p.exchanges_with_strangers) if st.n > 1 else np.empty(0, np.int64)
         partial = np.zeros((kernels.n_chunks(st.n), 2), np.float64)
-        kernels.trust_exchanges(st.indptr, st.indices, st.active, st.offset, st.n, view.cheat,
+        kernels.trust_exchanges(st.indptr, st.indices, st.offset, st.n, view.cheat,
                                 refuse, p.exchanges_with_ties, strangers.astype(np.int64),
                                 np.uint64(self.seed) + np.uint64(1000003 * (self.m + 1)), t,
                                 np.float32(p.trust_forgetting), st.trust_r, st.trust_s,

@@ -180,10 +180,9 @@ class ShardState:
     strategic: np.ndarray
     privacy: np.ndarray
     income: np.ndarray
-    # this shard's rows of the tie graph (global column ids); `active` is mutable
-    indptr: np.ndarray  # row lengths are the citizens table's degree_initial
-    indices: np.ndarray
-    active: np.ndarray  # uint8
+    # this shard's rows of the tie graph (global column ids)
+    indptr: np.ndarray  # int32 (int64 past 2**31 tie ends); row lengths are degree_initial
+    indices: np.ndarray  # int32, mutable: a dropped tie end j is stored as ~j (negative)
     # score components (recorded and clean)
     pos: np.ndarray
     neg: np.ndarray
