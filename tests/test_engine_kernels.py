@@ -40,7 +40,7 @@ def test_score_update_matches_reference(seed, pen, f_neg):
                                                  f_neg, 0.995, pen, 0.97)
     score = np.zeros(n, np.float32)
     lost, lawful = np.zeros(n, np.float32), np.zeros(n, np.float32)
-    kernels.score_update(pos, neg, cpos, cneg, score, disclosed, harm, 500.0, 0.0, 1000.0, np.float32(f_neg),
+    kernels.score_update(pos, neg, cpos, cneg, score, disclosed, harm, harm, 500.0, 0.0, 1000.0, np.float32(f_neg),
                          np.float32(0.995), np.float32(pen), np.float32(0.97), lost, lawful)
     np.testing.assert_allclose(score, want_s, rtol=1e-5, atol=1e-3)
     np.testing.assert_allclose(pos, want_pos, rtol=1e-5, atol=1e-3)
@@ -222,13 +222,17 @@ def test_c4_histogram_matches_the_plain_definition():
     score = rng.choice([1000.0, 990, 1050, 600, 850.5], n) + rng.normal(0, 3, n) * (rng.random(n) < 0.5)
     score = score.astype(np.float32)
     th = np.array([600.0, 850.0, 960.0, 1030.0, 1050.0])
-    vd = rng.integers(0, 10, n).astype(np.int8)
+    virtue = rng.random(n).astype(np.float32)
+    virtue[:100] = 0.5  # ties at a cut point
+    vq = np.quantile(virtue, np.linspace(0.1, 0.9, 9))
+    vd = np.searchsorted(vq, virtue, side="right")
+    assert vd.min() == 0 and vd.max() == 9
     b = buffer(score.astype(np.float64), th, 0.0)
     cuts = np.quantile(b, [0.25, 0.5, 0.75])
     q = np.searchsorted(cuts, b, side="left")
     q = np.where(b > cuts[2], 3, np.minimum(q, 2))
     out = np.zeros(40, np.int64)
-    kernels.c4_histogram(score, th, 0.0, cuts, vd, out)
+    kernels.c4_histogram(score, th, 0.0, cuts, virtue, vq, out)
     assert np.array_equal(out, np.bincount(vd * 4 + q, minlength=40))
     for stride in (1, 3, 7):  # the cut points' sample: the same buffers as the numpy definition
         sample = np.empty((n + stride - 1) // stride)

@@ -91,6 +91,11 @@ def buffer(score: np.ndarray, thresholds: np.ndarray, lo: float) -> np.ndarray:
     return score - below
 
 
+def virtue_decile(virtue: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Decile 0..9 of each virtue given the nine cut points (as kernels._decile)."""
+    return np.searchsorted(cuts, virtue, side="right")
+
+
 def c4_cells(shard) -> np.ndarray | None:
     """Open a C4 sample day: count citizen-days by (virtue decile, buffer quartile) from the
     scores citizens have when they decide, and return the quartile cut points (or None).
@@ -107,7 +112,7 @@ def c4_cells(shard) -> np.ndarray | None:
     kernels.sample_buffers(st.score, stride, shard.tb.thresholds, float(crb.min), b)
     cuts = np.quantile(b, [0.25, 0.5, 0.75], overwrite_input=True)
     days = np.zeros(40, np.int64)
-    kernels.c4_histogram(st.score, shard.tb.thresholds, float(crb.min), cuts, shard.virtue_decile, days)
+    kernels.c4_histogram(st.score, shard.tb.thresholds, float(crb.min), cuts, st.virtue, shard.virtue_cuts, days)
     st.c4_days += days.reshape(10, 4)
     return cuts
 
@@ -124,4 +129,4 @@ def sample_c4(shard, acts, cuts: np.ndarray) -> None:
     b = buffer(st.score[who].astype(np.float64), shard.tb.thresholds, crb.min)
     q = np.searchsorted(cuts, b, side="left")
     q = np.where(b > cuts[2], 3, np.minimum(q, 2))
-    st.c4_harm += np.bincount(shard.virtue_decile[who] * 4 + q, minlength=40).reshape(10, 4)
+    st.c4_harm += np.bincount(virtue_decile(st.virtue[who], shard.virtue_cuts) * 4 + q, minlength=40).reshape(10, 4)

@@ -47,6 +47,21 @@ def ordered_sum(x: np.ndarray) -> float:
     return float(sum(x.tolist()))
 
 
+def appealable_lists(crb: CompiledRulebook) -> np.ndarray:
+    """Lists a citizen can appeal against: blacklists whose listed are told of it."""
+    if not crb.appeals_available or not crb.n_lists:
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(crb.list_black & crb.list_notice)
+
+
+def appeal_list_of(st: ShardState, crb: CompiledRulebook, who: np.ndarray) -> np.ndarray:
+    """The list each citizen's pending appeal is against (state keeps it only when it varies)."""
+    if st.appeal_list.size:
+        return st.appeal_list[who].astype(np.intp)
+    lists = appealable_lists(crb)
+    return np.full(who.shape, lists[0] if lists.size else 0, np.intp)
+
+
 @dataclass
 class AppealEvents:
     lodged: np.ndarray  # local indices
@@ -71,7 +86,7 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int,
     won = np.zeros(due.size, bool)
     was_wrong = np.zeros(due.size, bool)
     if due.size:
-        lst = st.appeal_list[due].astype(np.intp)
+        lst = appeal_list_of(st, crb, due)
         still = st.until[lst, due] != NOT_LISTED
         was_wrong = st.wrongful.take(lst, due)
         correct = rng.random(due.size) < crb.appeal_accuracy
@@ -86,9 +101,7 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int,
         bump(st.counters["appeals_won"], due[won])
         st.appeal_due[due] = NOT_LISTED
     lodged = []
-    for l in np.flatnonzero(crb.list_black):
-        if not crb.list_notice[l]:
-            continue  # nobody appeals a listing they were never told of
+    for l in appealable_lists(crb):  # nobody appeals a listing they were never told of
         on = on_list(st, crb, int(l))
         on = on[~st.appealed[l, on] & (st.appeal_due[on] == NOT_LISTED)]
         if crb.appeal_deadline > 0:
@@ -99,7 +112,8 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int,
         if go.size:
             st.appealed[l, go] = True
             st.appeal_due[go] = day(t + max(1, crb.appeal_latency))
-            st.appeal_list[go] = l
+            if st.appeal_list.size:
+                st.appeal_list[go] = l
             st.wealth[go] -= crb.appeal_cost
             bump(st.counters["appeals"], go)
             lodged.append(go)

@@ -577,9 +577,12 @@ def trust_exchanges(indptr, indices, offset, n_local, v_cheat, refuse_listed,
 
 
 @njit(cache=True, parallel=True)
-def score_update(pos, neg, cpos, cneg, score, disclosed, harm, base, lo, hi, f_neg, f_pos, penalty,
+def score_update(pos, neg, cpos, cneg, score, disclosed, harm_prev, harm, base, lo, hi, f_neg, f_pos, penalty,
                  f_harm, points_lost, points_lost_lawful):
     """Non-disclosure penalty, decay of earned and lost points, clipping to the scale.
+
+    Recent harm decays from `harm_prev` (yesterday's, as published) into `harm` (today's,
+    the shard's part of the view being written); the two may be the same array.
 
     Components are kept consistent with the clipped score, so recovery starts from the bound.
     The clean components (cpos, cneg) get the same treatment. Recent harm decays too.
@@ -608,7 +611,7 @@ def score_update(pos, neg, cpos, cneg, score, disclosed, harm, base, lo, hi, f_n
             cneg[i] = base + cpos[i] - lo
         elif c > hi:
             cpos[i] = hi - base + cneg[i]
-        harm[i] *= f_harm
+        harm[i] = harm_prev[i] * f_harm
 
 
 @njit(cache=True, inline="always")
@@ -801,10 +804,21 @@ def sample_buffers(score, stride, thresholds, lo, out):
         out[k] = _buffer(np.float64(score[k * stride]), thresholds, lo)
 
 
+@njit(cache=True, inline="always")
+def _decile(v, virtue_cuts):
+    """How many of the (sorted) cut points are at or below v: np.searchsorted(side="right")."""
+    d = 0
+    for k in range(virtue_cuts.shape[0]):
+        if virtue_cuts[k] <= v:
+            d += 1
+    return d
+
+
 @njit(cache=True, parallel=True)
-def c4_histogram(score, thresholds, lo, cuts, virtue_decile, out):
+def c4_histogram(score, thresholds, lo, cuts, virtue, virtue_cuts, out):
     """Citizens per (virtue decile, buffer quartile) cell, in one pass split in chunks. A
-    buffer at a cut point goes to the lower quartile."""
+    buffer at a cut point goes to the lower quartile. The decile is found from the cuts
+    here, not stored: a byte per citizen less at the peak."""
     n = score.shape[0]
     nc = (n + CHUNK - 1) // CHUNK
     part = np.zeros((nc, out.shape[0]), np.int64)
@@ -819,7 +833,7 @@ def c4_histogram(score, thresholds, lo, cuts, virtue_decile, out):
                 q = 1
             else:
                 q = 0
-            part[c, virtue_decile[i] * 4 + q] += 1
+            part[c, _decile(virtue[i], virtue_cuts) * 4 + q] += 1
     for c in range(nc):
         for j in range(out.shape[0]):
             out[j] += part[c, j]

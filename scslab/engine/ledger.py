@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..rulebook.schema import SECTORS
+from .consequences import appeal_list_of
 from .context import global_sectors
 from .listing import EXIT_REASONS
 
@@ -97,7 +98,7 @@ class Ledger:
             prev[changed] = st.sectors[changed]
         k = keep[aev.lodged]
         lodged = aev.lodged[k]
-        self._add(t, m, lodged + off, "appeal", lst=lids[st.appeal_list[lodged]] if lodged.size else None)
+        self._add(t, m, lodged + off, "appeal", lst=lids[appeal_list_of(st, crb, lodged)] if lodged.size else None)
         k = keep[aev.decided]
         self._add(t, m, aev.decided[k] + off, "appeal_decided", wrongful=aev.wrongful[k],
                   detail=np.where(aev.won[k], "won", "lost"))

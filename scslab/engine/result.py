@@ -127,7 +127,7 @@ def _row_lengths(indptr: np.ndarray) -> np.ndarray:
     return out
 
 
-def _take_columns(sh, pop) -> dict[str, np.ndarray]:
+def _take_columns(sh, pop, degrees: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
     """One shard's citizen columns, then its state is released.
 
     Columns are the state's own arrays where they can be (no copy), and the few derived
@@ -151,7 +151,7 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
         black, red, wrong_now = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
     for k in _RELEASED_FIRST:  # freed before the new columns are made, which reuse the space
         setattr(st, k, None)
-    _give_back_free_memory()
+    give_back_free_memory()
     counters = {}
     for k, dt in COUNTERS.items():  # counters kept narrow in the state are widened one at a time
         v = st.counters.pop(k, None)
@@ -193,8 +193,8 @@ def _take_columns(sh, pop) -> dict[str, np.ndarray]:
         "sectors_now": sectors_now,
         "sectors_ever": _popcount32(st.sectors_ever).astype(np.int8),
         "sectors_ever_mask": global_sectors(st.sectors_ever, sh.tb.sector_bits),
-        "degree_initial": _row_lengths(st.indptr),  # as degree0 was
-        "degree_final": active_degree(st.indptr, st.indices),  # no per-tie temporaries
+        "degree_initial": degrees[0],
+        "degree_final": degrees[1],
     }
     d.update(counters)
     sh.st = None  # the run is over: what the table does not hold is freed now
@@ -224,7 +224,7 @@ def _citizens_table(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
             i += a.shape[0]
         del a
         cols[k] = col
-        _give_back_free_memory()  # the pieces were small heap blocks: their pages are returned
+        give_back_free_memory()  # the pieces were small heap blocks: their pages are returned
     return pd.DataFrame(cols, copy=False)
 
 
@@ -247,7 +247,7 @@ def _concat_categoricals(cats: list[pd.Categorical]) -> pd.Categorical:
     return pd.Categorical.from_codes(np.concatenate(out), categories=present)
 
 
-def _give_back_free_memory() -> None:
+def give_back_free_memory() -> None:
     """Return free heap pages to the system (glibc malloc_trim); a no-op elsewhere."""
     global _TRIM
     if _TRIM is None:
@@ -265,43 +265,56 @@ def _give_back_free_memory() -> None:
 _TRIM = None
 
 
-def build_result(nation, soc, manifest, rows, grades, ledger, save_ties) -> RunResult:
+def build_result(nation, soc, manifest, rows, grades, ledger, save_ties, release_society: bool = False) -> RunResult:
+    """The run's tables, consuming the nation's state. With `release_society` (a society
+    made for this run) the society's tie arrays are freed once the network outputs are
+    made, so the citizens table is built without the tie graph alongside."""
     steps = pd.DataFrame(rows)
     g_rows = [(t, m, name, int(k)) for t, m, names, counts in grades for name, k in zip(names, counts, strict=True)]
     grades_df = pd.DataFrame(g_rows, columns=["step", "municipality", "grade", "citizens"])
-    c4, net_rows = [], []
+    c4 = []
     pop = soc.population
-    graphs = []
     for sh in nation.shards:
         st = sh.st
-        graphs.append((st.indptr, st.indices, st.offset))
         for v in range(10):
             for b in range(4):
                 c4.append((st.municipality, v, b, int(st.c4_days[v, b]), int(st.c4_harm[v, b])))
     st = None  # no reference may outlive _take_columns, or the state is not freed
-    # Before the state goes: the quantile needs a scratch copy of the scores.
-    top = _top_decile([sh.st.score for sh in nation.shards])
-    # Consumes the shards' state: each shard's columns are taken, then the rest released.
-    citizens = _citizens_table([_take_columns(sh, pop) for sh in nation.shards])
-    # Strings for users, stored compactly (dictionary-encoded in Parquet). Shards may have
-    # different grade names, so the union of categories is taken.
-    citizens["group"] = citizens["group"].astype("category")
-    citizens["grade"] = citizens["grade"].astype("category")
-    score = citizens["score"].to_numpy()
-    black = citizens["blacklisted"].to_numpy()
+    # Everything that reads the tie graph first, then the graph is released.
+    scores = [sh.st.score for sh in nation.shards]
+    top = _top_decile(scores)
+    graphs = [(sh.st.indptr, sh.st.indices, sh.st.offset) for sh in nation.shards]
+    score = scores[0] if len(scores) == 1 else np.concatenate(scores)
     summary = _network_summary(graphs, score, top)
-    net_rows.append({
-        **summary,
-        "ties_initial": int(soc.network.indices.size // 2),
-        "mean_degree_listed": float(citizens.degree_final[black].mean()) if black.any() else float("nan"),
-        "mean_degree_unlisted": float(citizens.degree_final[~black].mean()) if (~black).any() else float("nan"),
-        "mean_degree0_listed": float(citizens.degree_initial[black].mean()) if black.any() else float("nan"),
-    })
+    del score, scores
     ties = None
     if save_ties:
         pairs = [_edges(*g) for g in graphs]
         ties = pd.DataFrame({"src": np.concatenate([a for a, _ in pairs]),
                              "dst": np.concatenate([b for _, b in pairs])})
+    degrees = [(_row_lengths(ip), active_degree(ip, ix)) for ip, ix, _ in graphs]
+    ties_initial = int(soc.network.indices.size // 2)
+    del graphs
+    for sh in nation.shards:
+        sh.st.indptr = sh.st.indices = None
+    if release_society:
+        soc.network.indices = None
+    give_back_free_memory()
+    # Consumes the shards' state: each shard's columns are taken, then the rest released.
+    citizens = _citizens_table([_take_columns(sh, pop, d) for sh, d in zip(nation.shards, degrees, strict=True)])
+    del degrees
+    # Strings for users, stored compactly (dictionary-encoded in Parquet). Shards may have
+    # different grade names, so the union of categories is taken.
+    citizens["group"] = citizens["group"].astype("category")
+    citizens["grade"] = citizens["grade"].astype("category")
+    black = citizens["blacklisted"].to_numpy()
+    net_rows = [{
+        **summary,
+        "ties_initial": ties_initial,
+        "mean_degree_listed": float(citizens.degree_final[black].mean()) if black.any() else float("nan"),
+        "mean_degree_unlisted": float(citizens.degree_final[~black].mean()) if (~black).any() else float("nan"),
+        "mean_degree0_listed": float(citizens.degree_initial[black].mean()) if black.any() else float("nan"),
+    }]
     events = ledger.table().to_pandas() if ledger is not None else None
     return RunResult(
         manifest=manifest,

@@ -25,7 +25,7 @@ from .context import View
 from .ledger import Ledger
 from .nation import merge_national
 from .params import EngineParams, Levers
-from .result import RunResult, build_result
+from .result import RunResult, build_result, give_back_free_memory
 from .shard import Shard
 from .state import FOREVER
 from .validate import check_run_args
@@ -101,17 +101,23 @@ class Nation:
 
     shards: list[Shard]
     n: int
+    # The two view buffers the run swaps; the shards' recent-harm levels start in views[0].
+    views: tuple[View, View] | None = None
 
     def new_view(self) -> View:
-        # Scores of others are read only for peer effects: without them the view holds none.
-        need_score = any(sh.crb.peer_weight > 0 and sh.p.levers.code for sh in self.shards)
-        return View(
-            score=np.zeros(self.n if need_score else 0, np.float32),
-            black=np.zeros(self.n, np.uint8),
-            published=np.zeros(self.n, np.uint8),
-            harm=np.zeros(self.n, np.float32),
-            cheat=np.zeros(self.n, np.uint16),
-        )
+        return _new_view(self.n, [sh.crb for sh in self.shards], self.shards[0].p if self.shards else None)
+
+
+def _new_view(n: int, crbs, params: EngineParams | None) -> View:
+    # Scores of others are read only for peer effects: without them the view holds none.
+    need_score = params is not None and params.levers.code and any(c.peer_weight > 0 for c in crbs)
+    return View(
+        score=np.zeros(n if need_score else 0, np.float32),
+        black=np.zeros(n, np.uint8),
+        published=np.zeros(n, np.uint8),
+        harm=np.zeros(n, np.float32),
+        cheat=np.zeros(n, np.uint16),
+    )
 
 
 def build_nation(rulebooks: Sequence[Rulebook], society, params: EngineParams, seed: int,
@@ -131,14 +137,17 @@ def build_nation(rulebooks: Sequence[Rulebook], society, params: EngineParams, s
         # The engine keeps a dropped tie end j as ~j: the flags go into the indices.
         kernels.fold_inactive(net.indices, net.active, net.indices)
         net.active = None
-    shards = []
-    for m, rb in enumerate(rulebooks):
+    crbs = []
+    for rb in rulebooks:
         if national is not None:
             rb = merge_national(rb, national)
             issues = check_rulebook(rb)
             if issues:
                 raise RulebookError([Problem(rb.metadata.name, 0, 0, path, msg) for path, msg in issues])
-        crb = compile_rulebook(rb, groups=tuple(pop.group_names))
+        crbs.append(compile_rulebook(rb, groups=tuple(pop.group_names)))
+    views = (_new_view(pop.n, crbs, params), _new_view(pop.n, crbs, params))
+    shards = []
+    for m, crb in enumerate(crbs):
         sl = pop.municipality_slice(m)
         traits = {k: getattr(pop, k)[sl] for k in ("group", "virtue", "strategic", "privacy")}
         monthly = pop.income[sl]
@@ -153,10 +162,10 @@ def build_nation(rulebooks: Sequence[Rulebook], society, params: EngineParams, s
             indices = np.empty(rows.stop - rows.start, np.int32)
             kernels.fold_inactive(net.indices[rows], net.active[rows], indices)
         shards.append(Shard(m, pop.municipality_names[m], crb, params, seed, traits, sl.start,
-                            ip, indices, ledger))
+                            ip, indices, ledger, harm=views[0].harm[sl]))
     if own_society:
         net.indptr = None  # the shards hold their own (int32) row pointers
-    return Nation(shards, pop.n)
+    return Nation(shards, pop.n, views)
 
 
 def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000, steps: int = 365,
@@ -246,11 +255,17 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
              owned: bool = False) -> RunResult:
     seed, steps, every = config["seed"], config["steps"], config["checkpoint_every"]
     led = Ledger(config["ledger"]) if config["ledger"] else None
+    # Making the society and the nation frees many temporaries: their pages go back to the
+    # system now instead of staying in the heap below the run's arrays (measured: 15-20
+    # bytes per citizen off the peak at 1e6; docs/benchmarks.md).
+    give_back_free_memory()
     nation = build_nation(rbs, soc, params, seed, nat, led, own_society=owned)
+    give_back_free_memory()
     t_start, rows, grades = 0, [], []
     if resuming:
         t_start, rows, grades = checkpoint.load(Path(out), nation, led)
-    view, nxt = nation.new_view(), nation.new_view()
+    view, nxt = nation.views
+    nation.views = None  # the run loop swaps them from here on
     for sh in nation.shards:
         sh.publish(view)
     _size_thread_pool(max(sh.st.n for sh in nation.shards))
@@ -295,7 +310,7 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
                    "citizen_steps_per_second": round(soc.n * (steps - t_start) / max(t_run, 1e-9))},
     }
     del view, nxt  # the views are not part of the result: their memory goes before the tables are made
-    result = build_result(nation, soc, manifest, rows, grades, led, config["save_ties"])
+    result = build_result(nation, soc, manifest, rows, grades, led, config["save_ties"], release_society=owned)
     if out is not None:
         result.write(out, overwrite=False, resume=True)
         checkpoint.remove(Path(out))

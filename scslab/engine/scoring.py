@@ -19,7 +19,8 @@ from .state import ShardState
 
 
 def score(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb: Neighbourhood,
-          rec: Records, new_disclosers: np.ndarray, harm_memory: float) -> dict[str, float]:
+          rec: Records, new_disclosers: np.ndarray, harm_memory: float,
+          harm_prev: np.ndarray | None = None) -> dict[str, float]:
     """Update scores in place; returns this step's point flows for the aggregates.
 
     Records touch few citizens and are added sparsely; the dense part (decay, clipping)
@@ -27,8 +28,10 @@ def score(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb
     """
     c = st.counters
     out = {"assoc_points_lost": 0.0, "assoc_points_lost_innocent": 0.0}
+    if harm_prev is None:
+        harm_prev = st.harm_level  # decay in place
     if not p.levers.code:
-        st.harm_level *= np.float32(harm_memory)
+        np.multiply(harm_prev, np.float32(harm_memory), out=st.harm_level)
         return out
     kernels.apply_records(rec.citizen, rec.behaviour, rec.false, rec.excused, tb.points32, tb.lawful,
                           tb.performative, st.pos, st.neg, st.cpos, st.cneg, c["records"], c["false_records"],
@@ -54,7 +57,7 @@ def score(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb
     if crb.disclosure_reward > 0 and new_disclosers.size:
         st.pos[new_disclosers] += crb.disclosure_reward
         st.cpos[new_disclosers] += crb.disclosure_reward
-    kernels.score_update(st.pos, st.neg, st.cpos, st.cneg, st.score, st.disclosed, st.harm_level,
+    kernels.score_update(st.pos, st.neg, st.cpos, st.cneg, st.score, st.disclosed, harm_prev, st.harm_level,
                          crb.base, crb.min, crb.max, np.float32(1.0 - crb.neg_decay),
                          np.float32(1.0 - crb.pos_decay), np.float32(crb.disclosure_penalty),
                          np.float32(harm_memory), c["points_lost"], c["points_lost_lawful"])

@@ -16,7 +16,7 @@ from ..rulebook.compiled import CompiledRulebook
 from . import kernels
 from .behave import behave, disclose
 from .collect import c4_cells, collect, sample_c4
-from .consequences import appeal, ordered_sum, sanction
+from .consequences import appeal, appealable_lists, ordered_sum, sanction
 from .context import Neighbourhood, Tables, View, make_tables
 from .ledger import Ledger
 from .listing import listing
@@ -59,7 +59,8 @@ def _tie_ids(x: np.ndarray) -> np.ndarray:
 class Shard:
     def __init__(self, municipality: int, name: str, crb: CompiledRulebook, params: EngineParams,
                  seed: int, traits: dict[str, np.ndarray], offset: int,
-                 indptr: np.ndarray, indices: np.ndarray, ledger: Ledger | None = None):
+                 indptr: np.ndarray, indices: np.ndarray, ledger: Ledger | None = None,
+                 harm: np.ndarray | None = None):
         self.m = municipality
         self.name = name
         self.crb = crb
@@ -98,13 +99,14 @@ class Shard:
             trig_start=ListField(used["trig_start"], n, STEP, 0),
             reoffended=ListField(used["reoffended"], n, bool, False),
             appeal_due=np.full(n, NOT_LISTED, STEP),
-            appeal_list=np.zeros(n, np.int8),
+            # which list an appeal is against: needed only when more than one list can be appealed
+            appeal_list=np.zeros(n if appealable_lists(crb).size > 1 else 0, np.int8),
             disclosed=disclosed,
             wealth=np.zeros(n, f32),
             trust_r=np.zeros(n, f32),
             trust_s=np.zeros(n, f32),
             grade=crb.grade_of(np.full(n, crb.base)),
-            harm_level=np.zeros(n, f32),
+            harm_level=np.zeros(n, f32) if harm is None else harm,  # harm: zeros in the first view (build_nation)
             sectors=np.zeros(n, self.tb.by_grade.sectors.dtype),  # the rulebook's own sector bits
             sectors_ever=np.zeros(n, self.tb.by_grade.sectors.dtype),
             score_mid=np.full(n, crb.base, f32),
@@ -116,7 +118,7 @@ class Shard:
         # Entries pointing at other shards (active or not), and their rows.
         self.cross_entries, self.cross_rows = kernels.cross_ties(self.st.indptr, self.st.indices, lo, hi)
         vq = np.quantile(self.st.virtue, np.linspace(0.1, 0.9, 9)) if n else np.zeros(9)
-        self.virtue_decile = np.searchsorted(vq, self.st.virtue, side="right").astype(np.int8)
+        self.virtue_cuts = vq  # a citizen's decile is the number of cuts at or below its virtue
 
     # --- the executor-facing interface -------------------------------------------------
     @property
@@ -172,6 +174,12 @@ class Shard:
         """
         st, crb, p, tb = self.st, self.crb, self.p, self.tb
         rng = step_rng(self.seed, self.m, t)
+        # Recent harm lives in the view: yesterday's is this shard's part of `view`, and
+        # today's is written straight into `nxt` (the score phase decays one into the other),
+        # so the state keeps no copy of its own.
+        lo, hi = self.id_range
+        harm_prev = view.harm[lo:hi]
+        st.harm_level = nxt.harm[lo:hi]
         nb = self.neighbourhood(view)
         # C4 cells from the buffer citizens have when they decide (sampled days only).
         c4_cuts = c4_cells(self) if t % p.c4_every == 0 else None
@@ -180,7 +188,7 @@ class Shard:
         if c4_cuts is not None:
             sample_c4(self, acts, c4_cuts)  # before the score phase moves the buffers
         rec = observe(st, crb, tb, acts, self.false_records, rng)  # 2 observe
-        flows = score(st, crb, p, tb, nb, rec, new_disc, p.harm_memory)  # 3 score
+        flows = score(st, crb, p, tb, nb, rec, new_disc, p.harm_memory, harm_prev)  # 3 score
         self.ground_truth(acts)
         lev = listing(st, crb, p, tb, rec, t, rng)  # 4 list
         aev = appeal(st, crb, p, t, rng, lev)  # 5 appeal

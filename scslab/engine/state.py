@@ -210,7 +210,7 @@ class ShardState:
     trust_r: np.ndarray  # float32 remembered honest exchanges (with forgetting)
     trust_s: np.ndarray  # float32 remembered cheats; trust is (r + 1) / (r + s + 2)
     grade: np.ndarray  # int8 grade index, set by the sanction phase
-    harm_level: np.ndarray  # float32 decayed count of recent harmful acts
+    harm_level: np.ndarray  # float32 decayed count of recent harmful acts; during a step, the shard's part of the view being written (Shard.step)
     sectors: np.ndarray  # uint32 bitmask of sectors restricted now
     sectors_ever: np.ndarray  # uint32
     score_mid: np.ndarray  # score at the run's midpoint (for mobility)
