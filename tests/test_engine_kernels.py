@@ -403,6 +403,29 @@ def test_list_scan_matches_its_definition(below, above):
     if not np.isnan(above):
         want |= score >= above
     assert np.array_equal(hit[:n_hit], np.flatnonzero(want))
+    # Short outputs: filled as far as they reach, and the counts are still the full ones.
+    small_on, small_hit = np.full(7, -5, np.int64), np.full(3, -5, np.int64)
+    assert kernels.list_scan(until, np.int32(-1), score, below, above, small_on, small_hit) == (n_on, n_hit)
+    assert np.array_equal(small_on[:min(7, n_on)], on[:min(7, n_on)])
+    assert np.array_equal(small_hit[:min(3, n_hit)], hit[:min(3, n_hit)])
+
+
+def test_a_list_scan_that_outgrows_its_room_runs_again():
+    """listing._scan sizes its outputs from the last scan; a day with more listed citizens
+    than that gets them all."""
+    from scslab.engine.listing import _scan
+
+    soc = make_society(SocietySpec(n=5_000), seed=2)
+    sh = build_nation([load_pilot("rongcheng")], soc, EngineParams(), 2).shards[0]
+    crb, st = sh.crb, sh.st
+    st.score[::5] = crb.list_score_below[0] - 1.0
+    st.until[0, ::3] = 7
+    st.scan_room[0] = (10, 10)
+    on, hits = _scan(st, crb, 0)
+    assert np.array_equal(on, np.arange(0, st.n, 3))
+    want = np.flatnonzero(st.score < crb.list_score_below[0])
+    assert np.array_equal(hits, want)
+    assert hits.size == st.n // 5 and st.scan_room[0][0] >= on.size
 
 
 def test_trust_cheat_counter_saturates():

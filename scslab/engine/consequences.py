@@ -102,7 +102,8 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int,
         st.appeal_due[due] = NOT_LISTED
     lodged = []
     for l in appealable_lists(crb):  # nobody appeals a listing they were never told of
-        on = on_list(st, crb, int(l))
+        on = ev.on.get(int(l))  # as the listing phase left it, less the appeals won just now
+        on = on_list(st, crb, int(l)) if on is None else on[st.until[l, on] != NOT_LISTED]
         on = on[~st.appealed[l, on] & (st.appeal_due[on] == NOT_LISTED)]
         if crb.appeal_deadline > 0:
             on = on[(t - st.listed_at[l, on]) <= crb.appeal_deadline]

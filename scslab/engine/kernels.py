@@ -769,18 +769,23 @@ def consequences(score, grade_min, until, not_listed, wrongful, wrongful_row, li
 def list_scan(until, not_listed, score, below, at_least, on_out, hit_out):
     """One pass for one list: who is on it (until != not_listed), and who meets its score
     condition (score < below, or score >= at_least; NaN for no such condition), listed
-    or not. Writes both in ascending order; returns their counts."""
+    or not. Writes both in ascending order, as far as the output arrays reach; returns the
+    full counts (a count above its array's length means: call again with a longer one)."""
     n_on = 0
     n_hit = 0
+    cap_on = on_out.shape[0]
+    cap_hit = hit_out.shape[0]
     check_below = not np.isnan(below)
     check_above = not np.isnan(at_least)
     for i in range(until.shape[0]):
         if until[i] != not_listed:
-            on_out[n_on] = i
+            if n_on < cap_on:
+                on_out[n_on] = i
             n_on += 1
         s = score[i]
         if (check_below and s < below) or (check_above and s >= at_least):
-            hit_out[n_hit] = i
+            if n_hit < cap_hit:
+                hit_out[n_hit] = i
             n_hit += 1
     return n_on, n_hit
 

@@ -29,6 +29,7 @@ class ListEvents:
     entered: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)  # (list, who, wrongful, lawful cause)
     exited: list[tuple[int, np.ndarray, int]] = field(default_factory=list)  # (list, who, reason)
     renewals: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (list, who)
+    on: dict[int, np.ndarray] = field(default_factory=dict)  # list -> who is on it after today's changes
 
     @property
     def renewed(self) -> int:
@@ -57,14 +58,22 @@ def _triggered(crb: CompiledRulebook, l: int, score_arr: np.ndarray, count_arr: 
 
 def _scan(st: ShardState, crb: CompiledRulebook, l: int, score_rule: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Who is on list l, and who meets its score condition (one pass over the shard)."""
-    n = st.n
     below, above = float(crb.list_score_below[l]), float(crb.list_score_at_least[l])
     if not score_rule:
         below = above = float("nan")
-    on = np.empty(n, np.int64)
-    hits = np.empty(0 if np.isnan(below) and np.isnan(above) else n, np.int64)
-    n_on, n_hit = kernels.list_scan(st.until[l], NOT_LISTED, st.score, below, above, on, hits)
-    return on[:n_on].copy(), hits[:n_hit].copy()
+    # Outputs sized from the last scan of this list (counts change little from day to day),
+    # not for every citizen: a scan that finds more is run again with room for all.
+    want = st.scan_room.get(l, (1024, 1024))
+    score_hits = not (np.isnan(below) and np.isnan(above))
+    while True:
+        on = np.empty(want[0], np.int64)
+        hits = np.empty(want[1] if score_hits else 0, np.int64)
+        n_on, n_hit = kernels.list_scan(st.until[l], NOT_LISTED, st.score, below, above, on, hits)
+        if n_on <= on.size and n_hit <= hits.size:
+            break
+        want = (max(want[0], n_on), max(want[1], n_hit))
+    st.scan_room[l] = (max(1024, 2 * n_on), max(1024, 2 * n_hit))
+    return on[:n_on], hits[:n_hit]
 
 
 def on_list(st: ShardState, crb: CompiledRulebook, l: int) -> np.ndarray:
@@ -187,6 +196,7 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
             st.trig_clean[l, who] = 0
             ev.entered.append((l, who, wrongful, lawful_cause))
             on = np.union1d(on, who)
+        ev.on[l] = on
         if black:
             black_days.append(on)
             wrong_days.append(on[st.wrongful[l, on]])

@@ -218,6 +218,8 @@ class ShardState:
     # C4 accumulators: (virtue decile, buffer quartile) citizen-days and harmful acts
     c4_days: np.ndarray = field(default_factory=lambda: np.zeros((10, 4), np.int64))
     c4_harm: np.ndarray = field(default_factory=lambda: np.zeros((10, 4), np.int64))
+    # room the list scans' outputs had last time, per list (a sizing hint: no effect on results)
+    scan_room: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
