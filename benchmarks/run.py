@@ -264,7 +264,11 @@ def plan(quick: bool, big: bool, steps: int, mesa_steps: int | None, mesa_popula
         sizes.append(10_000_000)
     nation_n = 100_000 if quick else 1_000_000
     phase_n = 100_000 if quick else 1_000_000
-    cases = [{"kind": "rongcheng", "rulebook": "rongcheng", "population": n, "steps": steps} for n in sizes]
+    # This machine's speed moves by up to half between runs minutes apart (docs/benchmarks.md,
+    # Noise): up to 1e6 the step loop is timed five times in the same process and the
+    # median reported (each run's time is kept in run_seconds_each).
+    cases = [{"kind": "rongcheng", "rulebook": "rongcheng", "population": n, "steps": steps,
+              **({"repeats": 5} if n <= 1_000_000 else {})} for n in sizes]
     cases.append({"kind": "nation", "population": nation_n, "steps": steps})
     cases.append({"kind": "phases-rongcheng", "rulebook": "rongcheng", "population": phase_n, "steps": steps})
     cases.append({"kind": "phases-nation", "population": nation_n, "steps": steps})
@@ -311,6 +315,11 @@ def render(results: list[dict]) -> str:
                 lines.append(f"  {r['case']['kind']} {r['citizens']:,}: a 365-step run would take about "
                              f"{r['year_seconds_estimate']:,.0f} s (society + 365 x step time + results), "
                              f"extrapolated from {r['steps']} steps")
+            each = r.get("run_seconds_each") or []
+            if len(each) > 1:
+                rates = sorted(r["citizens"] * r["steps"] / x for x in each)
+                lines.append(f"  {r['case']['kind']} {r['citizens']:,}: step loop timed {len(each)} times, "
+                             f"{rates[0]:,.0f} to {rates[-1]:,.0f} citizen-steps/s (the median is reported)")
         lines.append("  B/citizen, B/tie: (peak RSS - baseline) / citizens or ties; held B/c: RSS still held after the run,"
                      " result tables included")
         lines.append("  ('mesa' rows: society s = building the Mesa model (graph, agents); B/citizen includes it)")

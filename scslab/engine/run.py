@@ -45,15 +45,16 @@ def _as_rulebook(x) -> Rulebook:
 def estimate_bytes(population: int, mean_degree: float, n_lists: int, ledger: float = 0.0) -> int:
     """Rough peak memory of a run: state, tie graph (and its construction), result tables.
 
-    Measured on rongcheng (2 lists, mean degree 12) at 1e6 citizens: 235 bytes per citizen
-    at the peak (the step loop), about 310 when the run folder is written (Parquet buffers); the
-    estimate, 441, leaves room for long runs, whose state pages are all touched, and nations.
+    Measured on rongcheng (2 lists, mean degree 12) at 1e6 citizens: about 195 bytes per
+    citizen at the peak (the step loop), about 250 when the run folder is written (Parquet
+    buffers); the estimate, 330, leaves room for rulebooks that keep more list state,
+    nations, and the society's generation scratch.
     """
-    per_citizen = (30  # traits and the row pointers of the tie graph
-                   + 125 + 20 * n_lists  # shard state (scores, counters, list state per list)
-                   + 24  # the two public views
-                   + 90)  # the end of the run: the table's own columns, the Parquet writer's buffers
-    per_tie = 2 * 5 + 12  # two stored directions (index + flag, as generated); generation scratch
+    per_citizen = (25  # traits and the shard's row pointers
+                   + 100 + 12 * n_lists  # shard state (scores, counters, list state per list)
+                   + 16  # the two public views
+                   + 60)  # the end of the run: the table's widened columns, the Parquet writer's buffers
+    per_tie = 2 * 4 + 10  # two stored directions (int32 index, flag in its sign); generation scratch
     per_ledger_citizen = 400 * ledger  # a rough allowance for the event ledger
     return int(population * (per_citizen + per_ledger_citizen) + population * mean_degree / 2 * per_tie)
 
