@@ -140,8 +140,10 @@ def behave(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, n
         return Acts(idx, beh, np.empty(0, bool))
     bar = rng.random(idx.size) * tb.p_max[beh]  # act when bar < sigmoid(act_logit)
     keep = np.empty(idx.size, bool)
-    accept = kernels.act_accept_parallel if idx.size >= PARALLEL_CANDIDATES else kernels.act_accept
-    accept(idx, beh, bar, *_kernel_args(st, crb, p, tb, nb), keep)
+    if idx.size >= PARALLEL_CANDIDATES:
+        kernels.act_accept_parallel(idx, beh, bar, *_kernel_args(st, crb, p, tb, nb), keep)
+    else:  # lo and hi given: a call that leaves out arguments takes numba's slow dispatch path
+        kernels.act_accept(idx, beh, bar, *_kernel_args(st, crb, p, tb, nb), keep, 0, idx.size)
     idx, beh = idx[keep], beh[keep]
     excused = rng.random(idx.size) < crb.excusable[beh]
     return Acts(idx, beh, excused)
