@@ -130,8 +130,9 @@ class ListField:
         r, idx = self._split(key)
         if r >= 0:
             return self.data[r, idx]
-        shape = np.empty(self.data.shape[1], bool)[idx].shape  # the shape indexing would give
-        return np.full(shape, self.fill, self.data.dtype)
+        # The fill, shaped as indexing a row would give, without a row-sized temporary
+        # (the listing phase asks for absent fields of every list each day).
+        return np.array(np.broadcast_to(self.data.dtype.type(self.fill), self.data.shape[1:])[idx])
 
     def take(self, lists: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Element k is field[lists[k], idx[k]] (fill for a list without a row)."""
