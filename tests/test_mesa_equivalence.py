@@ -34,9 +34,8 @@ def test_mesa_and_scslab_agree(rulebook):
     for c in checks:
         assert c.scslab.shape == c.mesa.shape == (3, 30)
         assert abs(c.diff) <= c.tolerance, (c.metric, c.diff, c.tolerance)
-    score = next(c for c in checks if c.metric == "mean_score")
-    if rulebook == HARSH:  # the harsh rulebook really moves scores and lists people
-        assert score.scslab[:, -1].mean() < 99.5 and score.mesa[:, -1].mean() < 99.5
+    if rulebook == HARSH:  # the harsh rulebook really moves scores: it lists people (score below 50)
+        # (The mean score is no test of that: its rewards and deductions about cancel out.)
         share = next(c for c in checks if c.metric == "share_blacklisted")
         assert share.scslab[:, -1].mean() > 0 and share.mesa[:, -1].mean() > 0
 

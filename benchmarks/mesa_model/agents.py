@@ -147,7 +147,8 @@ class Citizen(mesa.Agent):
                 self.acts.append((b, self.random.random() < excusable[b]))
 
     def observe(self) -> None:
-        """The first covering source that sees an act files one record; sources also invent some.
+        """The first covering source that sees an act files one record (false records are
+        added afterwards, by the model: ScsModel.file_false_records).
 
         A court hears the context, so it never files an excusable act."""
         r = self.model.rules
@@ -160,9 +161,6 @@ class Citizen(mesa.Agent):
                 if self.random.random() < r.cov[s][self.group][d]:
                     self.records.append((b, s, False, excused))
                     break
-        for b, s, rate in r.false_specs:
-            if self.random.random() < rate[self.group]:
-                self.records.append((b, s, True, False))
 
     def update_score(self) -> None:
         r, p = self.model.rules, self.model.params

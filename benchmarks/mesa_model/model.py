@@ -9,6 +9,7 @@ state of others, so the order of citizens within a pass does not matter).
 
 from __future__ import annotations
 
+import math
 import time
 
 import mesa
@@ -65,6 +66,7 @@ class ScsModel(mesa.Model):
                         float(pop.privacy[i]), float(pop.income[i]))
             self.grid.place_agent(a, i)
             self.citizens.append(a)
+        self.members = [[a for a in self.citizens if a.group == g] for g in range(len(pop.group_names))]
         for a in self.citizens:
             a.ties0 = [self.citizens[int(j)] for j in indices[indptr[a.idx]:indptr[a.idx + 1]]]
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -80,6 +82,7 @@ class ScsModel(mesa.Model):
         agents.shuffle_do("decide_disclosure")
         agents.shuffle_do("behave")  # 1 behave
         agents.shuffle_do("observe")  # 2 observe
+        self.file_false_records()
         agents.shuffle_do("update_score")  # 3 score
         agents.shuffle_do("update_lists")  # 4 list
         agents.shuffle_do("appeal")  # 5 appeal (decided before the day's sanctions)
@@ -91,6 +94,39 @@ class ScsModel(mesa.Model):
         agents.do("publish")
         self.datacollector.collect(self)  # 9 collect
         self.t += 1
+
+
+    def file_false_records(self) -> None:
+        """Per (behaviour, source, group), a Poisson number of false records with mean (true
+        records filed today) x f / (1 - f), each on a random member of the group, as the
+        engine does: a source's false share is f whatever deterrence does."""
+        specs = self.rules.false_specs
+        if not specs:
+            return
+        true: dict[tuple[int, int, int], int] = {}
+        for a in self.citizens:
+            for b, s, _false, _excused in a.records:
+                true[(b, s, a.group)] = true.get((b, s, a.group), 0) + 1
+        for b, s, g, factor in specs:
+            n = true.get((b, s, g), 0)
+            members = self.members[g]
+            if n == 0 or not members:
+                continue
+            for _ in range(_poisson(self.random, n * factor)):
+                self.random.choice(members).records.append((b, s, True, False))
+
+
+def _poisson(rnd, lam: float) -> int:
+    """A Poisson draw from Python's random (Knuth's method, in slices of mean at most 30)."""
+    k = 0
+    while lam > 0:
+        part = min(lam, 30.0)
+        lam -= part
+        limit, prod = math.exp(-part), rnd.random()
+        while prod > limit:
+            k += 1
+            prod *= rnd.random()
+    return k
 
 
 def run_mesa(rulebook, population: int = 1_000, steps: int = 30, seed: int = 0,

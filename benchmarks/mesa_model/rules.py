@@ -59,7 +59,7 @@ class Rules:
     cov: list[list[list[float]]]  # [source][group][disclosed]
     adjudicated: list[bool]  # [source]: a court hears the context (files no excusable act)
     pobs: list[list[list[float]]]  # [behaviour][group][disclosed]
-    false_specs: list[tuple[int, int, list[float]]]  # (behaviour, source, per-citizen daily rate by group)
+    false_specs: list[tuple[int, int, int, float]]  # (behaviour, source, group, f / (1 - f)): false records per true one
     thresholds: list[float]
     h: float
     know: float
@@ -136,7 +136,7 @@ def make_rules(crb: CompiledRulebook, p: EngineParams) -> Rules:
             continue
         for b in range(B):
             if crb.records[b, s] and crb.observable[b] and crb.base_rate[b] > 0:
-                false_specs.append((b, s, [float(crb.base_rate[b]) * cov[s][g][0] * f / (1 - f) for g in range(G)]))
+                false_specs.extend((b, s, g, f / (1 - f)) for g in range(G))
     L = crb.n_lists
     lists = [ListRule(
         black=bool(crb.list_black[l]),

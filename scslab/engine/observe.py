@@ -3,9 +3,11 @@
 Each covering source sees an act with its coverage for the citizen's group (raised for
 disclosers); an adjudicated source (a court) also hears the context, so it never files an
 excusable act. The first source that sees it files the record (one record per act: the
-rulebook decides points per act, not per source). Sources also file false records at a
-rate that makes `false_record_rate` the expected share of their records that are false;
-false records fall on random members of a group, whatever they did.
+rulebook decides points per act, not per source). Sources also file false records, so
+that `false_record_rate` f is the expected share of their records that are false,
+whatever the level of deterrence: each day, for each (behaviour, source, group), a
+Poisson number of false records with mean (true records filed today) x f / (1 - f).
+False records fall on random members of the group, whatever they did.
 """
 
 from __future__ import annotations
@@ -54,10 +56,15 @@ def observe(st: ShardState, crb: CompiledRulebook, tb: Tables, acts: Acts, false
     parts_s = [source[rec]]
     parts_f = [np.zeros(int(rec.sum()), bool)]
     parts_e = [acts.excused[rec]]
-    # False records: Poisson counts per (behaviour, source, group), uniform over the group.
+    # False records: per (behaviour, source, group), a Poisson count with mean today's true
+    # records of that cell x f / (1 - f), on members of the group drawn uniformly.
     fr = false_records
-    if fr.rate.size:
-        m = rng.poisson(fr.rate)
+    if fr.factor.size:
+        true_cells = fr.cell_of[(parts_b[0].astype(np.int64) * S + parts_s[0]) * fr.n_groups
+                                + st.group[parts_c[0]]]
+        true_cells = true_cells[true_cells >= 0]
+        mean = np.bincount(true_cells, minlength=fr.factor.size) * fr.factor
+        m = rng.poisson(mean)
         hit = np.flatnonzero(m)
         if hit.size:
             counts = m[hit]
@@ -76,13 +83,16 @@ def observe(st: ShardState, crb: CompiledRulebook, tb: Tables, acts: Acts, false
 
 @dataclass(frozen=True)
 class FalseRecordTable:
-    """Constant per shard: expected false records per day for each (behaviour, source,
-    group) with a false rate, and the group members to put them on."""
+    """Constant per shard: the (behaviour, source, group) cells whose source files false
+    records, the factor f / (1 - f) that turns a cell's true records into the mean of its
+    false ones (f: the source's false share), and the group members to put them on."""
 
-    rate: np.ndarray  # group size x base rate x coverage x f / (1 - f): f is the false share
+    factor: np.ndarray  # f / (1 - f) per cell
     behaviour: np.ndarray
     source: np.ndarray
     group: np.ndarray
+    cell_of: np.ndarray  # (b * S + s) * G + g -> cell index, -1 for no false records
+    n_groups: int
     members: np.ndarray  # local ids, group by group
     starts: np.ndarray  # where each group starts in `members`
     sizes: np.ndarray
@@ -90,21 +100,25 @@ class FalseRecordTable:
 
 def false_record_table(crb: CompiledRulebook, tb: Tables, group: np.ndarray) -> FalseRecordTable:
     G = tb.cov_eff.shape[1]
+    B, S = crb.records.shape
     members = np.argsort(group, kind="stable")
     sizes = np.bincount(group, minlength=G)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    rate, bs, ss, gs = [], [], [], []
-    for s in range(crb.records.shape[1]):
+    cell_of = np.full(B * S * G, -1, np.int64)
+    factor, bs, ss, gs = [], [], [], []
+    for s in range(S):
         f = crb.false_rate[s]
         if f <= 0:
             continue
         for b in np.flatnonzero(crb.records[:, s] & crb.observable & (crb.base_rate > 0)):
             for g in range(G):
-                r = sizes[g] * crb.base_rate[b] * tb.cov_eff[s, g, 0] * f / (1.0 - f)
-                if r > 0:
-                    rate.append(r)
-                    bs.append(b)
-                    ss.append(s)
-                    gs.append(g)
-    return FalseRecordTable(np.array(rate), np.array(bs, np.int64), np.array(ss, np.int64),
-                            np.array(gs, np.int64), members, starts.astype(np.int64), sizes.astype(np.int64))
+                if sizes[g] == 0 or tb.cov_eff[s, g].max() <= 0:
+                    continue  # nobody to put a record on, or the source never sees the group
+                cell_of[(b * S + s) * G + g] = len(factor)
+                factor.append(f / (1.0 - f))
+                bs.append(b)
+                ss.append(s)
+                gs.append(g)
+    return FalseRecordTable(np.array(factor, np.float64), np.array(bs, np.int64), np.array(ss, np.int64),
+                            np.array(gs, np.int64), cell_of, G, members, starts.astype(np.int64),
+                            sizes.astype(np.int64))
