@@ -61,7 +61,9 @@ def slow_appeal(rb, ctx):
     code="SCS233", name="short-appeal-window", severity="low", principle="due-process",
     legal_reference="EU Charter Art. 47 (effective remedy); by analogy Regulation B s.1002.9 (30-day periods)",
     summary=f"People have less than {MIN_APPEAL_WINDOW_DAYS} days to lodge an appeal.",
-    what=f"Flags `appeals.deadline_days` below {MIN_APPEAL_WINDOW_DAYS} when appeals exist.",
+    what=f"""Flags `appeals.deadline_days` from 1 to {MIN_APPEAL_WINDOW_DAYS - 1} when appeals exist. `0`
+    means no deadline (an appeal may be lodged at any time while listed), as the engine reads
+    it, and passes.""",
     why="""A short window turns the right to appeal into a race: people who are ill, away,
     or simply learn of the listing late lose it.""",
     bad="""
@@ -73,7 +75,7 @@ def slow_appeal(rb, ctx):
 )
 def short_appeal_window(rb, ctx):
     a = rb.appeals
-    if a.available and a.deadline_days < MIN_APPEAL_WINDOW_DAYS:
+    if a.available and 0 < a.deadline_days < MIN_APPEAL_WINDOW_DAYS:  # 0: no deadline
         yield Finding.at(("appeals", "deadline_days"),
                          f"people have {a.deadline_days} days to lodge an appeal",
                          f"allow at least {MIN_APPEAL_WINDOW_DAYS} days from notice")

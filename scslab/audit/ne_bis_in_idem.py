@@ -47,7 +47,51 @@ def one_act_many_sectors(rb, ctx):
 
 _WORD = re.compile(r"[a-z]+")
 _FILLER = {"a", "an", "the", "of", "on", "in", "for", "to", "and", "or", "by", "with", "per", "as", "at",
-           "found", "court", "judged", "sued", "being", "not", "late", "other"}
+           "from", "into", "its", "their", "his", "her", "any", "some", "being", "been", "not", "other",
+           "than", "more", "after", "before", "within", "over", "under", "above"}
+# Words that say how or by whom an act was recorded, not what the act was: "found by a
+# court", "caught on camera", "reported by the bank", "per monthly cycle".
+_PROCEDURE = {"court", "courts", "found", "finding", "findings", "judged", "judgment", "judgement", "judgments",
+              "ruled", "ruling", "ordered", "order", "orders", "decided", "decision", "convicted", "conviction",
+              "sued", "suit", "lawsuit", "recorded", "record", "records", "reported", "report", "reports",
+              "caught", "detected", "camera", "cameras", "verdict", "established", "confirmed", "effective",
+              "final", "monthly", "cycle", "month", "repeated", "repeatedly", "persistent", "responsible",
+              "liable", "held", "enforcement", "enforced", "proceedings", "case", "cases", "registered",
+              "flagged", "noted", "logged", "listed", "entered", "filed", "upheld", "confirmed", "officially"}
+# Phrases rewritten to one concept before words are split.
+_PHRASES = [
+    (re.compile(r"\b(not|never|failing|failure|fails|failed|refus\w*|omitting|omission)\s+(to\s+)?"
+                r"(pay\w*|repay\w*|settl\w*|honou?r\w*|perform\w*|meet\w*|fulfil\w*|discharg\w*|return\w*)\b"), " nonpay "),
+    (re.compile(r"\bnon\s*(payment|repayment|performance)\b"), " nonpay "),
+    (re.compile(r"\bpublic\s+services?\b"), " utility "),
+    (re.compile(r"\bspeed\s+limits?\b"), " speed "),
+    (re.compile(r"\bred\s+lights?\b"), " redlight "),
+    (re.compile(r"\bunder\s+the\s+influence\b"), " intox "),
+]
+# Words of the same meaning, mapped to one concept: "unpaid", "arrears" and "overdue" all
+# name a failure to pay; "electricity", "power" and "public-service" a utility.
+_CONCEPTS = {
+    "nonpay": "fail fails failing failed failure unpaid arrears arrear default defaults defaulting defaulted overdue late lateness owing owed "
+              "outstanding delinquent delinquency missed unsettled evasion evading evade dodging dodge skipping "
+              "skip nonpayment unpaid",
+    "utility": "utility utilities electricity electric power water gas heating energy",
+    "charge": "fee fees bill bills charge charges invoice invoices tariff tariffs dues payment payments",
+    "debt": "debt debts loan loans credit borrowing lending mortgage mortgages repayment repayments instalment "
+            "instalments installment installments",
+    "contract": "contract contracts contractual agreement agreements obligation obligations breach breaches breaching",
+    "rent": "rent rents rental rentals lease leases leasing tenancy",
+    "fraud": "fraud frauds fraudulent scam scams swindle swindling cheating",
+    "tax": "tax taxes taxation levy levies vat",
+    "fare": "fare fares ticket tickets ticketless",
+    "transit": "train trains rail railway railways metro subway bus buses tram trams transit",
+    "theft": "stealing steal steals theft thefts stolen shoplifting",
+    "drive": "driving drive drives driver drivers motoring motorist vehicle vehicles car cars",
+    "speed": "speeding speed speeds",
+    "intox": "drunk drink drinking drunken intoxicated intoxication alcohol dui dwi",
+}
+_CONCEPT = {w: c for c, words in _CONCEPTS.items() for w in words.split()}
+# Concepts too general to tie two behaviours of different domains to one act on their own.
+_GENERIC = {"nonpay", "charge", "contract"}
 
 
 def _stem(w: str) -> str:
@@ -58,17 +102,45 @@ def _stem(w: str) -> str:
 
 
 def content_words(label: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(label.lower()) if w not in _FILLER and len(w) > 2}
+    """What a label says the act is: its words, synonyms as one concept, procedure left out."""
+    text = label.lower().replace("-", " ").replace("_", " ")
+    for pattern, concept in _PHRASES:
+        text = pattern.sub(concept, text)
+    out = set()
+    for w in _WORD.findall(text):
+        if w in _FILLER or w in _PROCEDURE or len(w) <= 2:
+            continue
+        out.add(_CONCEPT.get(w) or _CONCEPT.get(_stem(w)) or _stem(w))
+    return out
+
+
+def act_key(act: str) -> str:
+    """A declared act as compared: case, spaces and punctuation ignored."""
+    return "_".join(re.findall(r"[0-9a-z]+", act.lower()))
+
+
+def same_act(wi: set[str], wj: set[str], same_domain: bool) -> bool:
+    """Whether two labels' concepts name one act (see `content_words`)."""
+    shared = wi & wj
+    if not shared:
+        return False
+    if min(len(wi), len(wj)) == 1:  # "speeding" and "driving above the speed limit"
+        return same_domain
+    if len(shared) < 2 or len(shared) < 0.6 * min(len(wi), len(wj)):
+        return False
+    return same_domain or bool(shared - _GENERIC)
 
 
 @rule(
     code="SCS212", name="same-act-counted-twice", severity="medium", principle="ne-bis-in-idem",
     legal_reference="EU Charter Art. 50 (ne bis in idem)",
     summary="The same act is penalised again through another list or another data source.",
-    what="""Flags a behaviour that triggers more than one blacklist, and pairs of penalised
-    behaviours in the same domain, recorded by different data sources, whose labels name the
-    same conduct (most of the shorter label's content words recur in the other; e.g. 'late
-    fees' recorded by the utility and 'court-found arrears on fees' recorded by a court).""",
+    what="""Flags a behaviour that triggers more than one blacklist; penalised behaviours that
+    declare the same `act`; and pairs of penalised behaviours, recorded by different data
+    sources, whose labels name the same act once the words that only say how it was recorded
+    ('found by a court', 'caught on camera') are set aside and synonyms are read as one
+    ('unpaid', 'arrears' and 'overdue'; 'electricity', 'power' and 'utility'). Behaviours that
+    declare different acts are never paired.""",
     why="""When the same conduct is recorded first by one body and then again by another (the
     unpaid bill, then the judgment about it), each record deducts points: the person pays
     twice for one act. Two lists triggered by one act punish it twice by design.""",
@@ -99,19 +171,37 @@ def same_act_counted_twice(rb, ctx):
             yield Finding.at(("behaviours", i, "id"),
                              f"behaviour '{b.id}' puts people on {len(set(lists_of[b.id]))} blacklists at once: {names(sorted(set(lists_of[b.id])))}",
                              "let one act lead to one listing")
-    by_domain = defaultdict(list)
-    for i in ctx.penalised:
+    flagged: set[int] = set()
+    first_of_act: dict[str, int] = {}
+    for i in ctx.penalised:  # declared acts
         b = rb.behaviours[i]
-        by_domain[b.domain].append((i, b, content_words(b.label or b.id.replace("_", " ")), set(b.sources)))
-    for items in by_domain.values():
-        if len(items) > 200:  # pairwise comparison; huge domains are left to a closer review
-            items = items[:200]
-        for k, (i, b, wi, si) in enumerate(items):
-            for _j, o, wj, sj in items[:k]:
-                shared = wi & wj
-                if si != sj and len(shared) >= 2 and len(shared) >= 0.6 * min(len(wi), len(wj)):
-                    yield Finding.at(("behaviours", i, "label"),
-                                     f"behaviour '{b.id}' ({b.label or b.id}) seems to record the same act as '{o.id}' "
-                                     f"({o.label or o.id}) through another source ({names(sorted(si))} vs {names(sorted(sj))}); both deduct points",
-                                     "keep one behaviour per act and list every source that can record it")
-                    break
+        if b.act is None:
+            continue
+        k = act_key(b.act)
+        if k in first_of_act:
+            o = rb.behaviours[first_of_act[k]]
+            flagged.add(i)
+            yield Finding.at(("behaviours", i, "act"),
+                             f"behaviour '{b.id}' records the same act as '{o.id}' (act: {b.act}), and both are penalised: "
+                             "one act is punished twice",
+                             "keep one behaviour per act and list every source that can record it")
+        elif k:
+            first_of_act[k] = i
+    items = []
+    for i in ctx.penalised[:400]:  # pairwise comparison; huge rulebooks are left to a closer review
+        b = rb.behaviours[i]
+        items.append((i, b, content_words(b.label or b.id), set(b.sources), act_key(b.act) if b.act else None))
+    for k, (i, b, wi, si, ai) in enumerate(items):
+        if i in flagged:
+            continue
+        for _j, o, wj, sj, aj in items[:k]:
+            if ai is not None and aj is not None:  # both declare their act: the declaration decides
+                continue
+            if si != sj and same_act(wi, wj, b.domain == o.domain):
+                yield Finding.at(("behaviours", i, "label" if b.label else "id"),
+                                 f"behaviour '{b.id}' ({b.label or b.id}) seems to record the same act as '{o.id}' "
+                                 f"({o.label or o.id}) through another source ({names(sorted(si))} vs {names(sorted(sj))}), "
+                                 "and both are penalised",
+                                 "keep one behaviour per act and list every source that can record it, or declare "
+                                 "what each records (`act`)")
+                break

@@ -104,6 +104,12 @@ class Grade(Sourced):
 class Behaviour(Sourced):
     id: Identifier = Field(description="unique id")
     label: str | None = Field(None, description="the conduct in the rulebook's own words")
+    act: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        None,
+        description="the act this behaviour records, in a few words; behaviours naming the same act "
+        "(compared ignoring case, spaces and punctuation) are one act recorded by several sources, "
+        "e.g. the unpaid bill and the judgment on it",
+    )
     domain: Domain = Field(description="area of life the conduct belongs to")
     legal_status: Literal[LEGAL_STATUSES] = Field(  # type: ignore[valid-type]
         description="what the law says of the conduct: criminal, administrative, contractual or lawful"
@@ -143,6 +149,12 @@ class DataSource(Sourced):
     )
     false_record_rate: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
         0.0, description="share of this source's records that are false (no act happened)"
+    )
+    files_excusable: Probability | None = Field(
+        None,
+        description="share of the excusable acts it sees (done in a context such as inability to pay, "
+        "illness or error) that the source still files, as plain offences; none means 1 for a source "
+        "that is not adjudicated (it cannot see the context) and 0 for an adjudicated one (it hears it)",
     )
 
 
@@ -218,7 +230,10 @@ class Network(Sourced):
 class Appeals(Sourced):
     available: bool = Field(False, description="listed citizens may appeal")
     cost: Annotated[float, Field(ge=0.0, le=1e6)] = Field(0.0, description="cost of lodging an appeal, wealth units")
-    deadline_days: Days = Field(0, description="days after notice within which an appeal may be lodged")
+    deadline_days: Days = Field(
+        0, description="days after notice within which an appeal may be lodged; 0 means no deadline "
+        "(an appeal may be lodged at any time while listed)"
+    )
     latency_days: Days = Field(0, description="days until an appeal is decided")
     review_accuracy: Probability = Field(0.5, description="probability the review reaches the right outcome")
     independent_reviewer: bool = Field(False, description="decided by someone other than the list keeper")
