@@ -49,5 +49,10 @@ def test_demo_end_to_end(tmp_path):
     assert data["config"]["levers"] == ["rongcheng"]
     for claim in data["claims"]:
         assert set(claim["cells"]) == set(PILOTS)
-        assert all(c["verdict"] in {"supported", "not supported", "mixed", "n/a", "not run", "baseline"}
+        assert all(c["verdict"] in {"supported", "not supported", "mixed", "not tested", "not run", "baseline"}
                    for c in claim["cells"].values())
+        # every cell says what it was compared against, and a "not tested" cell says why
+        assert all(c["against"] for c in claim["cells"].values())
+        assert all(c["reason"] for c in claim["cells"].values() if c["verdict"] == "not tested")
+    assert data["mechanisms"]["sesame"]["tie_terms"]["present"] is True
+    assert data["mechanisms"]["none"]["code"]["present"] is False

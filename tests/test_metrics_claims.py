@@ -245,10 +245,19 @@ def test_c10_second_half_of_the_run():
 
 
 def test_registry_is_complete_and_consistent():
+    from scslab.metrics.mechanisms import MECHANISMS
+
     assert list(CLAIMS) == [f"C{i}" for i in range(1, 12)]
     for cid, cl in CLAIMS.items():
         assert cl.test.metric in {m.key for m in cl.metrics}, cid
         assert cl.test.direction in (-1, 0, 1) and cl.test.margin >= 0
+        assert set(cl.requires) <= set(MECHANISMS), cid
+        if cl.test.against == "counterfactual":  # the paired run exists and can be switched off
+            assert MECHANISMS[cl.counterfactual].disable is not None, cid
+            tested = cl.metric(cl.test.metric)
+            assert tested.paired or tested.vs_off == cl.counterfactual, cid
+        else:
+            assert cl.against, cid  # a null test says why the null is the mechanism-off value
         assert all(m.definition and m.formula for m in cl.metrics)
     assert RUN_CLAIMS == tuple(f"C{i}" for i in range(1, 11))
 
@@ -260,7 +269,7 @@ def test_run_metrics_on_a_real_run_has_every_metric():
     m = run_metrics(r)
     for cid in RUN_CLAIMS:
         for metric in CLAIMS[cid].metrics:
-            assert metric.key in m, metric.key
+            assert metric.paired or metric.key in m, metric.key
     assert all(isinstance(v, float) for v in m.values())
     assert 0.0 <= m["mean_trust"] <= 1.0
 

@@ -36,6 +36,11 @@ def resolve_pilots(names) -> list[str]:
     return list(names)
 
 
+def _group(spec) -> str:
+    """The progress bar a run belongs to."""
+    return {"levers": f"{spec.pilot} levers", "counterfactual": f"{spec.pilot} switched off"}.get(spec.role, spec.pilot)
+
+
 def run_with_progress(config, title: str):
     """Run a comparison with one progress bar per pilot (and per lever decomposition)."""
     import time
@@ -47,7 +52,7 @@ def run_with_progress(config, title: str):
     specs = plan(config)
     groups: dict[str, int] = {}
     for s in specs:
-        key = f"{s.pilot} levers" if s.role == "levers" else s.pilot
+        key = _group(s)
         groups[key] = groups.get(key, 0) + 1
     console.print(f"[bold]{title}[/bold]: {len(specs)} runs of {config.population:,} citizens x {config.steps} days "
                   f"on {config.workers} worker{'s' if config.workers != 1 else ''}")
@@ -57,8 +62,7 @@ def run_with_progress(config, title: str):
         tasks = {k: bar.add_task(k, total=n) for k, n in groups.items()}
 
         def tick(spec, outcome) -> None:
-            key = f"{spec.pilot} levers" if spec.role == "levers" else spec.pilot
-            bar.advance(tasks[key])
+            bar.advance(tasks[_group(spec)])
 
         cmp = compare(config, progress=tick)
     cmp.manifest["wall_seconds"] = round(time.perf_counter() - t0, 2)
@@ -66,7 +70,7 @@ def run_with_progress(config, title: str):
 
 
 SYMBOLS = {"supported": ("✓", "green"), "not supported": ("✗", "red"), "mixed": ("~", "yellow"),
-           "n/a": ("·", "dim"), "not run": ("", "dim"), "baseline": ("base", "dim")}
+           "n/a": ("·", "dim"), "not tested": ("–", "dim"), "not run": ("", "dim"), "baseline": ("base", "dim")}
 
 
 def print_claims(cmp) -> None:
@@ -88,7 +92,8 @@ def print_claims(cmp) -> None:
         t.add_row(label + ("*" if cmp.roles[c] == "reference" else ""), *cells)
     console.print(t)
     console.print("[green]✓[/green] supported  [red]✗[/red] not supported  [yellow]~[/yellow] mixed  "
-                  "· n/a (too little data)  blank: not run  * reference")
+                  "– not tested (the rulebook lacks the mechanism, or nothing to compare; reasons in the "
+                  "report)  blank: not run  * reference")
     console.print("[dim]" + "; ".join(f"{r['id']} {r['claim']}" for r in cmp.claims_table()) + "[/dim]")
 
 

@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..metrics.claims import NA, verdict
+from ..metrics.claims import NA, NOT_TESTED, c4_licence_did, verdict
+from ..metrics.mechanisms import MECHANISMS, Presence, inventory
 from ..metrics.registry import CLAIMS, RUN_CLAIMS
 from ..metrics.stats import Interval, t_interval
 from . import levers as lev
@@ -91,6 +92,9 @@ class Comparison:
     summary: dict[str, dict[str, Interval]]  # column -> metric -> interval over seeds
     tested: dict[str, dict[str, Interval]]  # column -> claim -> interval of the tested quantity
     verdicts: dict[str, dict[str, str]]  # column -> claim -> verdict
+    reasons: dict[str, dict[str, str]]  # column -> claim -> why "not tested" (only where it applies)
+    against: dict[str, dict[str, str]]  # column -> claim -> what the tested quantity is compared against
+    mechanisms: dict[str, dict[str, Presence]]  # column -> mechanism inventory of its rulebook
     levers: dict[str, dict]  # pilot -> C11 summary (see levers.summarise)
     series: dict[str, dict[str, np.ndarray]]  # column -> per-step series, mean over seeds
     detail: dict[str, dict]  # column -> report data from the first seed
@@ -108,7 +112,9 @@ class Comparison:
                    "test": cl.test.describe(), "cells": {}}
             for col in self.columns:
                 row["cells"][col] = {"interval": self.tested.get(col, {}).get(cid),
-                                     "verdict": self.verdicts.get(col, {}).get(cid, NA)}
+                                     "verdict": self.verdicts.get(col, {}).get(cid, NA),
+                                     "against": self.against.get(col, {}).get(cid, ""),
+                                     "reason": self.reasons.get(col, {}).get(cid, "")}
             rows.append(row)
         return rows
 
@@ -128,8 +134,11 @@ class Comparison:
             "values": {c: {k: _clean(v) for k, v in m.items()} for c, m in self.values.items()},
             "summary": {c: {k: iv(v) for k, v in m.items()} for c, m in self.summary.items()},
             "claims": [{"id": r["id"], "claim": r["claim"], "metric": r["metric"], "test": r["test"],
-                        "cells": {c: {"interval": iv(x["interval"]), "verdict": x["verdict"]}
+                        "cells": {c: {"interval": iv(x["interval"]), "verdict": x["verdict"],
+                                      "against": x["against"], "reason": x["reason"]}
                                   for c, x in r["cells"].items()}} for r in self.claims_table()],
+            "mechanisms": {c: {k: {"present": v.present, "detail": v.detail} for k, v in inv.items()}
+                           for c, inv in self.mechanisms.items()},
             "levers": {p: {"summary": {k: iv(v) for k, v in d["summary"].items()},
                            "harm": {k: iv(v) for k, v in d["harm"].items()}} for p, d in self.levers.items()},
             "manifest": self.manifest,
@@ -149,16 +158,49 @@ def _clean(x):
     return x
 
 
-def plan(config: CompareConfig) -> list[RunSpec]:
-    """Every run of a comparison, in a fixed order (pilots and references first, then levers)."""
+def _params(config: CompareConfig):
+    from ..engine import EngineParams
+
+    return EngineParams.model_validate(config.params) if config.params else EngineParams()
+
+
+def inventories(config: CompareConfig) -> dict[str, dict[str, Presence]]:
+    """The mechanism inventory of every column's rulebook (under the comparison's engine params)."""
+    from ..pilots import resolve_rulebook
+
+    p = _params(config)
+    return {c: inventory(resolve_rulebook(c), p) for c in config.columns}
+
+
+def counterfactuals(inv: dict[str, Presence]) -> tuple[str, ...]:
+    """The mechanisms to switch off, one paired run each, for a rulebook with this inventory.
+
+    Only mechanisms the rulebook has: switching off what is absent would change nothing.
+    """
+    wanted = {cl.counterfactual for cl in CLAIMS.values()} | {
+        m.vs_off for cl in CLAIMS.values() for m in cl.metrics}
+    return tuple(k for k in MECHANISMS if k in wanted and inv[k].present)
+
+
+def plan(config: CompareConfig, inv: dict[str, dict[str, Presence]] | None = None) -> list[RunSpec]:
+    """Every run of a comparison, in a fixed order: pilots and references, then each one's
+    paired counterfactuals (the same seeds with one mechanism switched off), then levers."""
     specs = []
     first = config.seed_list[0]
+    inv = inv if inv is not None else inventories(config)
     for col in config.columns:
         role = "pilot" if col in config.pilots else "reference"
         lv = BASELINE_LEVERS if col == BASELINE else None
         for s in config.seed_list:
             specs.append(RunSpec(col, s, config.population, config.steps, levers=lv, role=role,
                                  detail=(s == first), params=config.params))
+    for col in config.columns:
+        if col == BASELINE:
+            continue
+        for mech in counterfactuals(inv[col]):
+            for s in config.seed_list:
+                specs.append(RunSpec(col, s, config.population, config.steps, role="counterfactual",
+                                     params=config.params, off=(mech,)))
     for p in dict.fromkeys(config.levers):
         specs += lev.lever_specs(p, config.seed_list, config.population, config.steps, config.params)
     return specs
@@ -175,59 +217,69 @@ def _mean_series(outs: Sequence[RunOutcome]) -> dict[str, np.ndarray]:
 
 
 def compare(config: CompareConfig, progress: Callable[[RunSpec, RunOutcome], None] | None = None,
-            outcomes: Sequence[RunOutcome] | None = None) -> Comparison:
-    """Run (or take already run `outcomes` of `plan(config)`) and summarise the comparison."""
+            outcomes: Sequence[RunOutcome] | None = None,
+            mechanisms: dict[str, dict[str, Presence]] | None = None) -> Comparison:
+    """Run (or take already run `outcomes` of `plan(config, mechanisms)`) and summarise the comparison.
+
+    `mechanisms` is each column's inventory (default: read from its rulebook).
+    """
     t0 = time.perf_counter()
-    specs = plan(config)
+    inv = mechanisms if mechanisms is not None else inventories(config)
+    specs = plan(config, inv)
     if outcomes is None:
         outcomes = run_all(specs, workers=config.workers,
                            on_done=(lambda i, o: progress(specs[i], o)) if progress else None)
     by_col: dict[str, list[RunOutcome]] = {}
     lever_runs: dict[str, list[RunOutcome]] = {}
+    cf_runs: dict[tuple[str, str], list[RunOutcome]] = {}
     for o in outcomes:
         if o.spec.role == "levers":
             lever_runs.setdefault(o.spec.pilot, []).append(o)
+        elif o.spec.role == "counterfactual":
+            cf_runs.setdefault((o.spec.pilot, o.spec.off[0]), []).append(o)
         else:
             by_col.setdefault(o.spec.pilot, []).append(o)
     cols = config.columns
     conf = config.confidence
     values = {c: _collect(by_col[c]) for c in cols}
     base = values.get(BASELINE) if BASELINE in cols else None
-    # Seed-paired differences against the baseline, for metrics that are read that way.
     for c in cols:
-        if base is None:
-            break
-        for cl in CLAIMS.values():
-            for m in cl.metrics:
-                if m.vs_baseline and m.key in values[c]:
-                    values[c][f"{m.key}_vs_none"] = [a - b for a, b in zip(values[c][m.key], base[m.key], strict=True)]
+        _paired_differences(c, values[c], base, {m: _collect(r) for (col, m), r in cf_runs.items() if col == c})
     summary = {c: {k: t_interval(v, conf) for k, v in values[c].items()} for c in cols}
     lever_summary = {p: lev.summarise(runs, conf) for p, runs in lever_runs.items()}
-    tested: dict[str, dict[str, Interval]] = {}
-    verdicts: dict[str, dict[str, str]] = {}
+    tested: dict[str, dict[str, Interval]] = {c: {} for c in cols}
+    verdicts: dict[str, dict[str, str]] = {c: {} for c in cols}
+    reasons: dict[str, dict[str, str]] = {c: {} for c in cols}
+    against: dict[str, dict[str, str]] = {c: {} for c in cols}
     for c in cols:
-        tested[c], verdicts[c] = {}, {}
         for cid, cl in CLAIMS.items():
+            against[c][cid] = _against(cl, c)
+            if cid == "C10" and c == BASELINE:
+                verdicts[c][cid] = BASE
+                continue
+            missing = [r for r in cl.requires if not inv[c][r].present]
+            if missing:
+                verdicts[c][cid] = NOT_TESTED
+                reasons[c][cid] = inv[c][missing[0]].detail
+                continue
             t = cl.test
             if cid not in RUN_CLAIMS:
                 if c in lever_summary and t.metric in lever_summary[c]["summary"]:
-                    tested[c][cid] = lever_summary[c]["summary"][t.metric]
-                    verdicts[c][cid] = verdict(tested[c][cid], t)
+                    iv = lever_summary[c]["summary"][t.metric]
                 else:
                     verdicts[c][cid] = NOT_RUN
-                continue
-            if t.against == "baseline":
-                if c == BASELINE:
-                    verdicts[c][cid] = BASE
                     continue
-                key = f"{t.metric}_vs_none"
             else:
-                key = t.metric
-            if key not in summary[c]:  # not measured (e.g. no baseline to compare with)
-                verdicts[c][cid] = NA
+                paired = any(m.paired and m.key == t.metric for m in cl.metrics)
+                iv = summary[c].get(t.key(paired))
+            if iv is None or iv.n < 2 or not np.isfinite(iv.mean):
+                verdicts[c][cid] = NOT_TESTED
+                reasons[c][cid] = cl.undefined
+                if iv is not None:
+                    tested[c][cid] = iv
                 continue
-            tested[c][cid] = summary[c][key]
-            verdicts[c][cid] = verdict(summary[c][key], t)
+            tested[c][cid] = iv
+            verdicts[c][cid] = verdict(iv, t)
     first = {c: by_col[c][0] for c in cols}
     manifest = {
         "created_by": "scslab compare",
@@ -244,11 +296,43 @@ def compare(config: CompareConfig, progress: Callable[[RunSpec, RunOutcome], Non
         roles={c: ("pilot" if c in config.pilots else "reference") for c in cols},
         titles={c: first[c].extra.get("title", c) for c in cols},
         hashes={c: first[c].manifest["rulebook_hash"] for c in cols},
-        values=values, summary=summary, tested=tested, verdicts=verdicts, levers=lever_summary,
+        values=values, summary=summary, tested=tested, verdicts=verdicts, reasons=reasons, against=against,
+        mechanisms=inv, levers=lever_summary,
         series={c: _mean_series(by_col[c]) for c in cols},
         detail={c: first[c].detail for c in cols if first[c].detail is not None},
         manifest=manifest, command=config.command(),
     )
+
+
+def _against(cl, column: str) -> str:
+    """What a claim's tested quantity is compared against, in words, for one column."""
+    t = cl.test
+    if t.against == "counterfactual":
+        return f"the same rulebook with {MECHANISMS[cl.counterfactual].off}, paired by seed"
+    if t.against == "baseline":
+        return "the no-SCS baseline (none), paired by seed"
+    return cl.against
+
+
+def _paired_differences(column: str, values: dict[str, list[float]], base: dict[str, list[float]] | None,
+                        off: dict[str, dict[str, list[float]]]) -> None:
+    """Add seed-paired differences to one column's values, in place: `<key>_vs_off` against the
+    metric's counterfactual run, `<key>_vs_none` against the baseline, and paired quantities
+    (C4's difference in differences)."""
+    for cl in CLAIMS.values():
+        for m in cl.metrics:
+            if m.vs_baseline and base is not None and m.key in values:
+                values[f"{m.key}_vs_none"] = [a - b for a, b in zip(values[m.key], base[m.key], strict=True)]
+            if m.vs_off and m.vs_off in off and m.key in values and m.key in off[m.vs_off]:
+                values[f"{m.key}_vs_off"] = [a - b for a, b in zip(values[m.key], off[m.vs_off][m.key], strict=True)]
+    if "strategic_response" in off:
+        o = off["strategic_response"]
+        keys = ("licence_gap", "harm_rate_deciles")
+        n = len(next(iter(values.values()), []))
+        on_ = {k: values.get(k, [float("nan")] * n) for k in keys}
+        off_ = {k: o.get(k, [float("nan")] * n) for k in keys}
+        values["licence_did_relative"] = [c4_licence_did({k: on_[k][i] for k in keys}, {k: off_[k][i] for k in keys})
+                                          for i in range(n)]
 
 
 def _collect(outs: Sequence[RunOutcome]) -> dict[str, list[float]]:

@@ -33,6 +33,8 @@ class RunSpec:
     role: str = "pilot"  # "pilot", "reference" or "levers"
     detail: bool = False  # keep what the report draws (first seed of each pilot)
     params: dict | None = None  # EngineParams overrides (JSON-able)
+    # Mechanisms switched off (scslab.metrics.mechanisms): a paired counterfactual of `pilot`.
+    off: tuple[str, ...] = ()
 
 
 @dataclass
@@ -145,6 +147,12 @@ def execute(spec: RunSpec) -> RunOutcome:
     rb = load_rulebook_cached(spec.pilot)
     params = EngineParams.model_validate(spec.params) if spec.params else None
     levers = Levers(**dict(zip(LEVERS, spec.levers, strict=True))) if spec.levers is not None else None
+    if spec.off:
+        from ..metrics.mechanisms import switch_off
+
+        rb, params = switch_off(rb, params, spec.off)
+        if levers is None:
+            levers = params.levers
     full = spec.role != "levers"
     ledger = (1.0 if spec.population <= LEDGER_CITIZENS else LEDGER_CITIZENS / spec.population) if full else False
     r = simulate(rb, population=spec.population, steps=spec.steps, seed=spec.seed, params=params,

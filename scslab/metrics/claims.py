@@ -37,18 +37,27 @@ class Metric:
     formula: str
     unit: str = ""
     vs_baseline: bool = False  # the comparison also reports pilot minus the no-SCS baseline
+    # Also reported as the seed-paired difference from the same pilot with this mechanism
+    # switched off (`<key>_vs_off`; scslab.metrics.mechanisms).
+    vs_off: str | None = None
+    paired: bool = False  # computed by the comparison from the paired runs, not from one run
 
 
 @dataclass(frozen=True)
 class Test:
     """How a claim's verdict is read off the seeds.
 
-    The tested quantity is `metric` (against a fixed `null`), or with against="baseline" the
-    seed-paired difference pilot minus the no-SCS baseline (null 0). `direction` is the sign
-    of an effect that supports the claim (+1 or -1; 0 = any difference supports it).
-    `margin` is the size of effect too small to matter: an interval within null ± margin
-    reads as "not supported" (negligible), and "supported" needs the whole interval beyond
-    the margin on the claimed side (see `verdict`).
+    The tested quantity is, by `against`:
+    - "null": `metric` itself, against the fixed `null` (used where switching the mechanism
+      off gives the null by definition, e.g. no lawful conduct scored -> a lawful share of 0);
+    - "counterfactual": the seed-paired difference between the pilot and the same pilot with
+      the claim's mechanism switched off (`Claim.counterfactual`), null 0; `metric` names the
+      paired quantity (`<key>_vs_off`, or a metric with `paired=True` the comparison computes);
+    - "baseline": the seed-paired difference pilot minus the no-SCS baseline, null 0.
+    `direction` is the sign of an effect that supports the claim (+1 or -1; 0 = any
+    difference supports it). `margin` is the size of effect too small to matter: an
+    interval within null ± margin reads as "not supported" (negligible), and "supported"
+    needs the whole interval beyond the margin on the claimed side (see `verdict`).
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -57,12 +66,26 @@ class Test:
     direction: int
     margin: float
     null: float = 0.0
-    against: str = "null"  # or "baseline"
+    against: str = "null"  # "null", "counterfactual" or "baseline"
+
+    @property
+    def zero_null(self) -> bool:
+        return self.against in ("baseline", "counterfactual")
+
+    def key(self, paired: bool = False) -> str:
+        """The name of the tested quantity in a comparison's values."""
+        if self.against == "baseline":
+            return f"{self.metric}_vs_none"
+        if self.against == "counterfactual" and not paired:
+            return f"{self.metric}_vs_off"
+        return self.metric
 
     def describe(self) -> str:
-        what = f"{self.metric} minus the no-SCS baseline" if self.against == "baseline" else self.metric
+        what = {"baseline": f"{self.metric} minus the no-SCS baseline",
+                "counterfactual": f"{self.metric} minus the same pilot with the mechanism off"
+                }.get(self.against, self.metric)
         sign = {1: "above", -1: "below", 0: "away from"}[self.direction]
-        ref = 0.0 if self.against == "baseline" else self.null
+        ref = 0.0 if self.zero_null else self.null
         return f"{what} clearly {sign} {ref:g}, by more than {self.margin:g}"
 
 
@@ -74,12 +97,23 @@ class Claim:
     metrics: tuple[Metric, ...]
     test: Test
     compute: Callable | None  # (result, ctx) -> dict; None for C11 (see `c11`)
+    # Mechanisms (scslab.metrics.mechanisms) the rulebook must have for the claim to be
+    # tested at all; a claim about an absent mechanism reads "not tested", with the reason.
+    requires: tuple[str, ...] = ()
+    # The mechanism switched off in the paired run that Test(against="counterfactual") reads.
+    counterfactual: str | None = None
+    # What the claim is compared against, in words (for a null test: why the null is what
+    # the rulebook without the mechanism would give).
+    against: str = ""
+    # Why the tested quantity can be undefined in a run (the "not tested" reason then).
+    undefined: str = "fewer than two seeds gave the tested quantity a value"
 
     def metric(self, key: str) -> Metric:
         return next(m for m in self.metrics if m.key == key)
 
 
 SUPPORTED, NOT_SUPPORTED, MIXED, NA = "supported", "not supported", "mixed", "n/a"
+NOT_TESTED = "not tested"  # the rulebook lacks the mechanism, or the comparison is undefined
 
 
 def verdict(ci: Interval, test: Test) -> str:
@@ -95,7 +129,7 @@ def verdict(ci: Interval, test: Test) -> str:
     """
     if ci.n < 2 or not np.isfinite(ci.mean):
         return NA
-    null = 0.0 if test.against == "baseline" else test.null
+    null = 0.0 if test.zero_null else test.null
     lo, hi, m = ci.lo - null, ci.hi - null, test.margin
     if -m <= lo and hi <= m:
         return NOT_SUPPORTED
@@ -208,24 +242,42 @@ def c4(r, ctx: RunContext | None = None) -> dict[str, float]:
         alls.append(cells["harmful_acts"].sum() / cells["citizen_days"].sum() * 1000.0)
     if not highs:
         return {"harm_rate_high_buffer": NAN, "harm_rate_low_buffer": NAN, "licence_gap": NAN,
-                "licence_gap_relative": NAN}
+                "licence_gap_relative": NAN, "harm_rate_deciles": NAN}
     gap = float(np.mean(np.subtract(highs, lows)))
     return {
         "harm_rate_high_buffer": float(np.mean(highs)),
         "harm_rate_low_buffer": float(np.mean(lows)),
         "licence_gap": gap,
         "licence_gap_relative": ratio(gap, float(np.mean(alls))),
+        "harm_rate_deciles": float(np.mean(alls)),
     }
 
 
+def c4_licence_did(on: Mapping[str, float], off: Mapping[str, float]) -> float:
+    """C4's tested quantity for one seed: the licence gap with the strategic response on minus
+    off (a difference in differences), over the mean harm rate with it on.
+
+    The gap alone mixes licensing with selection (citizens who did harm have lost points,
+    so sit in the low-buffer quartile); selection is there with the response off too, so
+    the difference keeps only what the response to points adds.
+    """
+    rate = on.get("harm_rate_deciles", NAN)
+    if not (np.isfinite(rate) and rate > 0):
+        return NAN
+    return (on.get("licence_gap", NAN) - off.get("licence_gap", NAN)) / rate
+
+
 # --- C5 ---------------------------------------------------------------------------------
+
+TIE_LOSS_MIN = 1.0  # points lost through ties over the run for a loss to count (C5)
+
 
 def c5(r, ctx: RunContext | None = None) -> dict[str, float]:
     c = r.citizens
     innocent = c["offences"] == 0
     n_inn = int(innocent.sum())
     return {
-        "innocent_assoc_share": ratio(((c["points_lost_assoc"] > 0) & innocent).sum(), n_inn),
+        "innocent_assoc_share": ratio(((c["points_lost_assoc"] >= TIE_LOSS_MIN) & innocent).sum(), n_inn),
         "innocent_assoc_points_per_1000": _per_1000_per_day(r, "assoc_points_lost_innocent"),
         "assoc_share_of_points_lost": ratio(c["points_lost_assoc"].sum(), c["points_lost"].sum()),
         "isolation_listed": network.isolation(c["degree_initial"], c["degree_final"], c["listings"] > 0),
@@ -342,9 +394,13 @@ def c9(r, ctx: RunContext | None = None) -> dict[str, float]:
 def c10(r, ctx: RunContext | None = None) -> dict[str, float]:
     h = _second_half(r)
     pop_days = _population(r) * h["step"].nunique()
+    harm = _per_1000_per_day(r, "harm", h)
+    blind = _per_1000_per_day(r, "unobserved_harm", h)
     return {
         "mean_trust": ratio(h["trust_sum"].sum(), pop_days),
-        "harm_per_1000": _per_1000_per_day(r, "harm", h),
+        "harm_per_1000": harm,
+        "harm_seen_per_1000": harm - blind,
+        "harm_blind_per_1000": blind,
         "cheated_per_1000": _per_1000_per_day(r, "cheated", h),
     }
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from .mechanisms import MECHANISMS
 from .punishments import WINDOW
 from .registry import CLAIMS
 
@@ -19,13 +20,23 @@ registry `CLAIMS`); the comparison over seeds is `scslab/experiments/compare.py`
 
 ## How a verdict is read
 
-- A comparison runs every pilot on the same seeds. A seed fixes the synthetic society and
-  every random draw, so a pilot and the no-SCS baseline are compared **seed by seed**
-  (paired differences).
+- **A verdict must be able to come out either way.** Each claim is about a mechanism (a
+  penalty on ties, a penalty on privacy, points that buy something, ...). The tested
+  quantity is the claim's effect **against the same rulebook with that mechanism switched
+  off**: the same behaviours, the same synthetic society, the same seeds, so differences
+  are **paired by seed**. Where switching the mechanism off gives the null by definition
+  (no lawful conduct scored gives a lawful share of 0), the metric is read against that
+  null and the report says so; where it does not (trust, the licence gap, assortativity,
+  the privacy gap), the comparison runs the switched-off rulebook and reads the paired
+  difference. The claims table says, per cell, what it was compared against.
+- **Not tested.** A claim about a mechanism the rulebook lacks reads **not tested**, with
+  the reason ("no rule makes a citizen's ties cost points"), never "not supported". So
+  does a claim whose tested quantity is undefined in the runs (C3 when nobody was listed,
+  C9 when every group is covered alike). Each pilot's **mechanism inventory** (below, and
+  in the report) lists which mechanisms its rules switch on.
 - Every metric is reported as its **mean over seeds with a t-interval** (95% unless
-  `--confidence` says otherwise). A seed where a metric is undefined (a share of nothing,
-  e.g. the wrongful share of listings when nobody was listed) is left out; the interval
-  says over how many seeds it was computed.
+  `--confidence` says otherwise). A seed where a metric is undefined (a share of nothing)
+  is left out; the interval says over how many seeds it was computed.
 - Each claim has one **tested quantity**, a **null** value (no effect), the **direction**
   that supports the claim, and a **margin**: the size of effect too small to matter.
   With the interval [lo, hi] of the tested quantity minus the null, and m the margin:
@@ -36,18 +47,34 @@ registry `CLAIMS`); the comparison over seeds is `scslab/experiments/compare.py`
   - the whole interval on the side opposite to the claim: **not supported**;
   - anything else: **mixed** (the interval straddles zero, or is clear of zero but
     reaches into the negligible band);
-  - fewer than two seeds with a value: **n/a**.
+  - fewer than two seeds with a value: **not tested**, with the claim's reason.
 - The margins were fixed with the definitions, before looking at results, and are not
   tuned: 1 percentage point for shares, 0.1 for counts of sectors, 5% relative for the
   harm-rate gap, 10% relative for the group gap, 0.05 for correlations and Shapley shares,
   0.005 for mean trust (on its 0..1 scale).
 - A claim the runs do not support is reported as not supported, whatever the essay says.
+- **Validity.** For every claim, `tests/test_claims_either_way.py` builds a pair of small
+  rulebooks that differ only in the claim's mechanism, one where the claim must hold and one
+  where it must not, and checks that the verdicts differ as they must. Those tests are the
+  definition of each metric's validity.
+
+## The mechanisms
+
+`scslab.metrics.mechanisms` reads a rulebook (and the engine's behavioural parameters)
+and says which mechanisms it switches on, and what in it does so; `switch_off` gives the
+same rulebook with one mechanism disabled and nothing else changed.
+
+{{MECHANISM_TABLE}}
 
 ## References
 
+- **The paired counterfactual** (above) is the primary reference of every claim.
 - **none**: the no-SCS baseline, the empty rulebook run with the code lever off (law,
-  market and norms still act). Claims read "against the baseline" use pilot minus none,
-  paired by seed. The baseline's own cell reads `baseline`.
+  market and norms still act). Its behaviour list is not the pilots' (it has only the
+  conduct common to all of them), so "pilot minus none" mixes the effect of the code with
+  the effect of a different list of conduct; it is reported as a second, labelled
+  reference (`<metric>_vs_none`), never as the test. The baseline's own C10 cell reads
+  `baseline`.
 - **rule-of-law**: a counterfactual rulebook that only acts on adjudicated, unlawful
   conduct, in the related sector. It is run and reported like a pilot, as a yardstick.
 
@@ -70,7 +97,10 @@ registry `CLAIMS`); the comparison over seeds is `scslab/experiments/compare.py`
   that day's acts are scored. Quartiles are taken within the municipality on each sample
   day; citizens tied at a quartile go to the lower one, and the top quartile is only those
   strictly above the third quartile. Virtue deciles come from the population.
-- **Blameless** (C5): a citizen with no offence over the whole run.
+- **Blameless** (C5): a citizen with no offence over the whole run. **Lost points through
+  ties**: every tie term counts (the association penalty for blacklisted ties, and the
+  downward part of the peer pull toward ties' mean score), and a citizen counts when the
+  loss over the run is at least 1 point, so that rounding-sized pulls do not count.
 - **Ranks** (C6, C8): ties share their average rank; a citizen's percentile is
   (rank − 0.5) / n. The top decile is percentile > 0.9 and the bottom quintile ≤ 0.2, so a
   flat score has neither.
@@ -86,7 +116,13 @@ registry `CLAIMS`); the comparison over seeds is `scslab/experiments/compare.py`
 - **Windows**: trust, harm and unobservable harm use the second half of the run (days
   T/2 .. T−1), after the system has had time to act; counters over the run use all of it.
 - **Harm** (C10, C11): the sum of −social value over harmful acts, seen or not, per 1,000
-  citizens per day.
+  citizens per day. C10 splits it into harm the system **can see** (acts some data source
+  of the rulebook can record) and harm it is **blind** to (acts no source records, such as
+  deceiving one's peers), so a reader sees where scoring can act at all.
+- **Licence gap, difference in differences** (C4): the high-minus-low-buffer harm gap is
+  measured with the strategic response on and off (w_strategic = 0) on the same seeds;
+  the gap with it off is what selection alone makes (citizens who did harm lost points),
+  so the difference is what responding to points adds.
 - **Levers** (C11): one pilot (by default the first named) runs with each of the 16
   on/off combinations of law, market, norms and code on the same seeds. With
   v(S) = harm(no lever) − harm(levers S on), each lever's Shapley value is its average
@@ -98,25 +134,59 @@ registry `CLAIMS`); the comparison over seeds is `scslab/experiments/compare.py`
 """
 
 
+def _mechanism_table() -> str:
+    users: dict[str, list[str]] = {}
+    for cid, cl in CLAIMS.items():
+        for r in cl.requires:
+            users.setdefault(r, []).append(f"{cid} needs it")
+        if cl.counterfactual:
+            users.setdefault(cl.counterfactual, []).append(f"{cid} switches it off")
+        for m in cl.metrics:
+            if m.vs_off and m.vs_off != cl.counterfactual:
+                users.setdefault(m.vs_off, []).append(f"{cid} reports `{m.key}` against it off")
+    rows = ["| mechanism | what it does | switched off | used by |", "|---|---|---|---|"]
+    for m in MECHANISMS.values():
+        off = m.off if m.disable is not None else "(read only)"
+        rows.append(f"| `{m.id}` | {m.label} | {off} | {'; '.join(dict.fromkeys(users.get(m.id, []))) or '—'} |")
+    return "\n".join(rows)
+
+
 def _claim(cid: str) -> str:
     cl = CLAIMS[cid]
     t = cl.test
     direction = {1: "above", -1: "below", 0: "away from (either side)"}[t.direction]
-    ref = "pilot minus the no-SCS baseline, paired by seed" if t.against == "baseline" else "its value"
-    null = 0.0 if t.against == "baseline" else t.null
+    if t.against == "counterfactual":
+        ref = f"{cl.metric(t.metric).label}; pilot minus the same pilot with {MECHANISMS[cl.counterfactual].off}, " \
+              "paired by seed"
+    elif t.against == "baseline":
+        ref = "pilot minus the no-SCS baseline, paired by seed"
+    else:
+        ref = "its value"
+    null = 0.0 if t.zero_null else t.null
+    against = (f"the same rulebook with {MECHANISMS[cl.counterfactual].off} (`{cl.counterfactual}`), run on "
+               "the same seeds" if t.against == "counterfactual" else cl.against)
+    needs = ", ".join(f"`{r}` ({MECHANISMS[r].label})" for r in cl.requires) or "nothing"
     lines = [f"### {cid}: {cl.short}", "", cl.claim, "",
              f"**Verdict**: `{t.metric}` ({ref}) {direction} {null:g} by more than the margin "
              f"{t.margin:g}; negligible within ±{t.margin:g}.", "",
+             f"**Compared against**: {against}.", "",
+             f"**Not tested** when the rulebook lacks {needs}, or when {cl.undefined}.", "",
              "| metric | definition | formula | unit |", "|---|---|---|---|"]
     for m in cl.metrics:
         extra = " Also reported minus the baseline (`" + m.key + "_vs_none`)." if m.vs_baseline else ""
+        if m.vs_off:
+            extra += (f" Also reported minus the same pilot with {MECHANISMS[m.vs_off].off} "
+                      f"(`{m.key}_vs_off`).")
+        if m.paired:
+            extra += " Computed by the comparison from the paired runs."
         cells = (m.definition + extra, m.formula, m.unit)
         lines.append(f"| `{m.key}` | " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def render() -> str:
-    return INTRO + "\n" + "\n".join(_claim(c) for c in CLAIMS)
+    intro = INTRO.replace("{MECHANISM_TABLE}", _mechanism_table())
+    return intro + "\n" + "\n".join(_claim(c) for c in CLAIMS)
 
 
 if __name__ == "__main__":
