@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..metrics.claims import MIXED, NA, NOT_SUPPORTED, SUPPORTED
+from ..metrics.claims import MIXED, NA, NOT_SUPPORTED, NOT_TESTED, SUPPORTED
 from ..metrics.registry import CLAIMS
 from ..metrics.stats import Interval
 from . import plots
@@ -67,7 +67,8 @@ def fmt_interval(iv: Interval | None) -> str:
 
 
 def badge(v: str) -> str:
-    cls = {SUPPORTED: "supported", NOT_SUPPORTED: "not-supported", MIXED: "mixed", NA: "na"}.get(v, "other")
+    cls = {SUPPORTED: "supported", NOT_SUPPORTED: "not-supported", MIXED: "mixed", NA: "na",
+           NOT_TESTED: "na"}.get(v, "other")
     return f'<span class="v v-{cls}">{html.escape(v)}</span>'
 
 
@@ -75,13 +76,42 @@ def _e(s) -> str:
     return html.escape(str(s))
 
 
+def _claim_cell(x: dict) -> str:
+    """One pilot x claim cell: interval and verdict, what it was compared against, and why a
+    claim was not tested."""
+    if x["verdict"] == NOT_TESTED:
+        return (f'<td>{badge(x["verdict"])}<br><span class="small">{_e(x.get("reason", ""))}</span></td>')
+    vs = x.get("against", "")
+    return (f'<td class="num">{fmt_interval(x["interval"])}<br>{badge(x["verdict"])}'
+            + (f'<br><span class="small vs">vs {_e(vs)}</span>' if vs and x["verdict"] != "not run" else "")
+            + "</td>")
+
+
+def mechanisms_table(cmp) -> str:
+    """Which mechanisms each column's rulebook switches on (the claims need them to be tested)."""
+    from ..metrics.mechanisms import MECHANISMS
+
+    inv = getattr(cmp, "mechanisms", None) or {}
+    if not inv:
+        return "<p>No mechanism inventory.</p>"
+    cols = [c for c in cmp.columns if c in inv]
+    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    rows = []
+    for mid, m in MECHANISMS.items():
+        cells = "".join(
+            f'<td title="{_e(inv[c][mid].detail)}">{"✓" if inv[c][mid].present else "·"} '
+            f'<span class="small">{_e(inv[c][mid].detail)}</span></td>' for c in cols)
+        rows.append(f"<tr><td><code>{_e(mid)}</code><br><span class=small>{_e(m.label)}</span></td>{cells}</tr>")
+    return (f'<table class="mechanisms"><thead><tr><th>mechanism</th>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
 def claims_table(cmp) -> str:
     head = "".join(f"<th>{_e(c)}{' <span class=small>(reference)</span>' if cmp.roles[c] == 'reference' else ''}</th>"
                    for c in cmp.columns)
     rows = []
     for r in cmp.claims_table():
-        cells = "".join(
-            f'<td class="num">{fmt_interval(x["interval"])}<br>{badge(x["verdict"])}</td>' for x in r["cells"].values())
+        cells = "".join(_claim_cell(x) for x in r["cells"].values())
         rows.append(f'<tr id="claim-{_e(r["id"])}"><td><b>{_e(r["id"])}</b></td><td>{_e(r["claim"])}</td>'
                     f'<td>{_e(r["metric"])}<br><span class="small">supported if {_e(r["test"])}</span></td>{cells}</tr>')
     return (f'<table class="claims"><thead><tr><th>id</th><th>claim</th><th>metric tested</th>{head}</tr></thead>'
@@ -97,8 +127,12 @@ def metrics_table(cmp) -> str:
             continue
         for m in cl.metrics:
             keys = [(m.key, "")]
+            if m.vs_off:
+                from ..metrics.mechanisms import MECHANISMS
+
+                keys.append((f"{m.key}_vs_off", f" − same pilot with {MECHANISMS[m.vs_off].off}"))
             if m.vs_baseline and BASELINE in cmp.columns:
-                keys.append((f"{m.key}_vs_none", " − baseline"))
+                keys.append((f"{m.key}_vs_none", " − baseline (none)"))
             for key, suffix in keys:
                 cells = "".join(f'<td class="num">{fmt_interval(cmp.summary[c].get(key))}</td>' for c in cmp.columns)
                 rows.append(f"<tr><td>{_e(cid)}</td><td title=\"{_e(m.definition)}\">{_e(m.label + suffix)}"
@@ -177,9 +211,15 @@ The populations are synthetic: no real person is scored here.</p>
 <p class="small">Each cell gives the tested quantity's mean over seeds and its {cfg.confidence:.0%} interval, and the
 verdict read from that interval: <b>supported</b> when it lies on the claimed side of the null, beyond
 the margin of a negligible effect; <b>not supported</b> when it lies inside that margin or on the other side;
-<b>mixed</b> otherwise; <b>n/a</b> when fewer than two seeds gave a value (e.g. nobody was listed). The runs report
-what they show, whatever the direction. Definitions: docs/metrics.md.</p>
+<b>mixed</b> otherwise. Each claim is measured against the same rulebook with the claim's mechanism switched off
+(same society, same seeds, paired by seed), or against the null that switching it off gives by definition; the cell
+says which. <b>not tested</b> means the rulebook lacks what the claim is about, or the comparison was undefined in
+the runs (e.g. nobody was listed); the reason is given. The runs report what they show, whatever the direction.
+Definitions: docs/metrics.md.</p>
 <section id="claims"><h2>The claims</h2>{claims_table(cmp)}</section>
+<section id="mechanisms"><h2>What each rulebook switches on</h2>
+<p class="small">The critics' mechanisms, read from each rulebook (scslab.metrics.mechanisms). A claim about a
+mechanism a rulebook lacks is not tested on it.</p>{mechanisms_table(cmp)}</section>
 <section id="plots"><h2>Figures</h2>{''.join(figs)}</section>
 <section id="levers-detail"><h2>The four levers (C11)</h2>{levers_table(cmp)}</section>
 <!-- extra sections (e.g. the audit's verdict) go here, after what the runs show:
