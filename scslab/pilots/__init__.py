@@ -8,8 +8,9 @@ from pathlib import Path
 from ..rulebook import Rulebook, RulebookError, load_rulebook, parse_rulebook
 from ..rulebook.errors import Problem
 
-# Order of presentation: real systems first, then the two references.
-PILOTS = ("rongcheng", "suining", "sesame", "court-blacklist", "rule-of-law", "none")
+# Order of presentation: real systems first, then variants, then the two references.
+# guilt-by-association is a constructed variant (of suining), bundled so that C5 is measured on purpose.
+PILOTS = ("rongcheng", "suining", "sesame", "court-blacklist", "guilt-by-association", "rule-of-law", "none")
 
 
 def pilot_text(name: str) -> str:
