@@ -76,7 +76,7 @@ def main() -> int:
                     break
                 if target is not None and latest.exists():
                     try:
-                        if json.loads(latest.read_text())["step"] >= target:
+                        if json.loads(latest.read_text())["payload"]["step"] >= target:
                             break
                     except (ValueError, OSError):  # being replaced
                         pass
@@ -85,7 +85,7 @@ def main() -> int:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
             proc.wait()
-            steps_at_kill.append(json.loads(latest.read_text())["step"] if latest.exists() else "-")
+            steps_at_kill.append(json.loads(latest.read_text())["payload"]["step"] if latest.exists() else "-")
             cmd = ["run", "--resume", str(folder)]
         note = ""
         if not (folder / "COMPLETE").exists():

@@ -46,7 +46,7 @@ def _kill_when(folder: Path, min_step: int, timeout: float = 120.0) -> int:
         while time.monotonic() < deadline and proc.poll() is None:
             if latest.exists():
                 try:
-                    step = json.loads(latest.read_text())["step"]
+                    step = json.loads(latest.read_text())["payload"]["step"]
                 except (ValueError, OSError):
                     step = -1
                 if step >= min_step:

@@ -140,7 +140,9 @@ def test_a_crashed_run_is_restarted_afresh(tmp_path):
     folder = tmp_path / "r"
     w = RunWriter(folder)
     w.write_table("stale", {"x": [1]})
-    (folder / ".steps.parquet.abc123.tmp").write_bytes(b"half")  # as left by a kill -9
+    w.claim("steps.parquet")  # as write_table does before writing
+    (folder / ".steps.parquet.0123456789ab.tmp").write_bytes(b"half")  # as left by a kill -9
+    w.close()
     run = write_run(folder)  # no overwrite needed: nothing complete is lost
     assert run.tables() == ["citizens", "steps"]
     assert run.verify() == []
@@ -148,7 +150,7 @@ def test_a_crashed_run_is_restarted_afresh(tmp_path):
 
 def test_never_deletes_files_it_did_not_write(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(RunExistsError, match="not part of a run.*notes.txt"):
+    with pytest.raises(RunExistsError, match="did not write.*notes.txt"):
         RunWriter(tmp_path, overwrite=True)
     assert (tmp_path / "notes.txt").read_text() == "mine"
     assert not (tmp_path / INCOMPLETE).exists()

@@ -6,9 +6,10 @@ from collections import Counter
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from . import app
-from .common import console
+from .common import console, plain, safe
 
 
 @app.command()
@@ -30,7 +31,7 @@ def pilots(
         typer.echo("\n".join(PILOTS))
         return
     table = Table(title="Bundled pilots", show_lines=False)
-    table.add_column("name", style="bold")
+    table.add_column("name", style="bold", no_wrap=True, overflow="fold")
     table.add_column("jurisdiction")
     table.add_column("behaviours", justify="right")
     table.add_column("lists", justify="right")
@@ -39,10 +40,10 @@ def pilots(
         rb = load_pilot(name)
         table.add_row(
             name,
-            rb.metadata.jurisdiction,
+            plain(rb.metadata.jurisdiction),
             str(len(rb.behaviours)),
             str(len(rb.lists)),
-            rb.metadata.title,
+            plain(rb.metadata.title),
         )
     console.print(table)
 
@@ -55,25 +56,33 @@ def validate(
     from ..pilots import resolve_rulebook
 
     rb = resolve_rulebook(rulebook)  # RulebookError -> located messages, exit 2 (see main)
-    console.print(f"[green]ok[/green] {rulebook}: {rb.metadata.title} ({rb.metadata.jurisdiction}, version {rb.metadata.version})")
+    # Everything shown comes from the user's file: escaped (no raw control characters
+    # reach the terminal), never read as markup, and cut when very long.
+    md = rb.metadata
+    console.print(Text.assemble(("ok", "green"), f" {safe(rulebook)}: {safe(md.title)} "
+                                f"({safe(md.jurisdiction)}, version {safe(md.version)})"))
     t = Table(show_header=False, box=None, pad_edge=False)
     t.add_column(style="bold")
     t.add_column()
     status = Counter(b.legal_status for b in rb.behaviours)
-    t.add_row("scale", f"{rb.scale.min:g}..{rb.scale.max:g}, base {rb.scale.base:g}")
-    t.add_row("grades", ", ".join(f"{g.name} [{g.min:g},{g.max:g})" for g in rb.grades))
-    t.add_row(
+
+    def row(label: str, text: str) -> None:
+        t.add_row(label, plain(text, limit=2_000))
+
+    row("scale", f"{rb.scale.min:g}..{rb.scale.max:g}, base {rb.scale.base:g}")
+    row("grades", ", ".join(f"{safe(g.name)} [{g.min:g},{g.max:g})" for g in rb.grades))
+    row(
         "behaviours",
         f"{len(rb.behaviours)}: " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())) if rb.behaviours else "none",
     )
-    t.add_row("data sources", ", ".join(d.id for d in rb.data_sources) or "none")
-    t.add_row(
+    row("data sources", ", ".join(safe(d.id) for d in rb.data_sources) or "none")
+    row(
         "lists",
-        ", ".join(f"{x.id} ({x.kind}, {x.scope}, {x.duration_days or 'indefinite'} days)" for x in rb.lists) or "none",
+        ", ".join(f"{safe(x.id)} ({x.kind}, {x.scope}, {x.duration_days or 'indefinite'} days)" for x in rb.lists) or "none",
     )
     sectors = sorted({m.sector for m in rb.sanctions})
-    t.add_row("sanctioned sectors", f"{len(sectors)}: {', '.join(sectors)}" if sectors else "none")
+    row("sanctioned sectors", f"{len(sectors)}: {', '.join(map(safe, sectors))}" if sectors else "none")
     psectors = sorted({m.sector for m in rb.privileges})
-    t.add_row("privileged sectors", f"{len(psectors)}: {', '.join(psectors)}" if psectors else "none")
-    t.add_row("appeals", "available" if rb.appeals.available else "none")
+    row("privileged sectors", f"{len(psectors)}: {', '.join(map(safe, psectors))}" if psectors else "none")
+    row("appeals", "available" if rb.appeals.available else "none")
     console.print(t)

@@ -196,6 +196,24 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
     if levers is not None:
         lv = levers if isinstance(levers, Levers) else Levers(**levers)
         params = params.model_copy(update={"levers": lv})
+    writer = None
+    if out is not None:
+        from ..store import RunWriter
+
+        # Claims the folder (or refuses it: a finished run, a user's files, another process
+        # writing it) before any work, marks it INCOMPLETE, and holds its lock until the run
+        # is written: the tables are written under the same lock.
+        writer = RunWriter(out, overwrite=overwrite)
+    try:
+        return _claimed_run(rbs, nat, params, society, population, seed, steps, ledger, save_ties, progress,
+                            out, checkpoint_every)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _claimed_run(rbs, nat, params, society, population, seed, steps, ledger, save_ties, progress, out,
+                 checkpoint_every) -> RunResult:
     t0 = time.perf_counter()
     soc = _society(society, population, len(rbs) if len(rbs) > 1 else 1, seed)
     owned = soc is not society  # made here: the run may use its arrays in place
@@ -212,12 +230,8 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
         "seed": int(seed), "steps": int(steps), "params": params.model_dump_json(),
         "ledger": fraction, "save_ties": bool(save_ties), "checkpoint_every": checkpoint_every,
     }
-    if out is not None:
-        from ..store import RunWriter
-
-        RunWriter(out, overwrite=overwrite)  # refuses a finished run; marks the folder INCOMPLETE at once
-        if checkpoint_every:
-            checkpoint.write_config(Path(out), config)
+    if out is not None and checkpoint_every:
+        checkpoint.write_config(Path(out), config)
     return _execute(config, rbs, nat, soc, params, t_soc, progress, out, owned=owned)
 
 
@@ -228,22 +242,32 @@ def resume(out: str | Path, progress: Callable[[int, int], None] | None = None) 
     """
     from ..rulebook import parse_rulebook
     from ..society import SocietySpec, make_society
-    from ..store import open_run
+    from ..store import RunWriter, open_run
+    from ..store.run_folder import tidy_finished
 
     folder = Path(out)
     if (folder / "COMPLETE").is_file():
-        return _result_from_folder(open_run(folder))
-    config = checkpoint.read_config(folder)
-    if config is None:
-        raise FileNotFoundError(f"{folder}: no checkpoint to resume from (was the run started with checkpoints?)")
-    where = f"{folder}/checkpoint/config.json"
-    rbs = [parse_rulebook(text, where) for text in config["rulebooks"]]
-    nat = parse_rulebook(config["national"], where) if config["national"] else None
-    params = EngineParams.model_validate_json(config["params"])
-    t0 = time.perf_counter()
-    soc = make_society(SocietySpec.model_validate_json(config["society"]), seed=config["seed"])
-    return _execute(config, rbs, nat, soc, params, time.perf_counter() - t0, progress, folder, resuming=True,
-                    owned=True)
+        run = open_run(folder, verify=True)  # every file against its sha256 before it is read back
+        tidy_finished(folder)  # what a kill at the very end of the write left behind
+        return _result_from_folder(run)
+    # Locks the folder (a second process is refused), refuses one that is not an incomplete
+    # run of scslab's, and removes the temporary files a kill left.
+    writer = RunWriter(folder, resume=True)
+    try:
+        config = checkpoint.read_config(folder)  # checked against its sha256
+        if config is None:
+            raise FileNotFoundError(f"{folder}: no checkpoint to resume from (was the run started with "
+                                    "--checkpoint-every?)")
+        where = f"{folder}/checkpoint/config.json"
+        rbs = [parse_rulebook(text, where) for text in config["rulebooks"]]
+        nat = parse_rulebook(config["national"], where) if config["national"] else None
+        params = EngineParams.model_validate_json(config["params"])
+        t0 = time.perf_counter()
+        soc = make_society(SocietySpec.model_validate_json(config["society"]), seed=config["seed"])
+        return _execute(config, rbs, nat, soc, params, time.perf_counter() - t0, progress, folder,
+                        resuming=True, owned=True)
+    finally:
+        writer.close()
 
 
 def _result_from_folder(run) -> RunResult:

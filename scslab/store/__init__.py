@@ -13,8 +13,8 @@ from .atomic import (
     atomic_write_parquet,
     atomic_write_text,
 )
-from .errors import IncompleteRunError, RunExistsError, RunFolderError
-from .run_folder import RunFolder, RunWriter, open_run, validate_table_name
+from .errors import IncompleteRunError, RunExistsError, RunFolderError, RunLockedError
+from .run_folder import RunFolder, RunWriter, check_writable, open_run, validate_table_name
 
 
 def __getattr__(name: str):
@@ -32,11 +32,13 @@ __all__ = [
     "RunExistsError",
     "RunFolder",
     "RunFolderError",
+    "RunLockedError",
     "RunWriter",
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_parquet",
     "atomic_write_text",
+    "check_writable",
     "open_run",
     "validate_table_name",
 ]

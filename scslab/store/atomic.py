@@ -15,22 +15,27 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import json
 import os
+import re
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 __all__ = [
     "PARQUET_OPTIONS",
     "atomic_path",
     "atomic_write_bytes",
+    "atomic_write_file",
     "atomic_write_json",
     "atomic_write_parquet",
     "atomic_write_text",
     "is_temp_name",
     "json_bytes",
+    "sha256_file",
+    "temp_target",
     "to_arrow",
 ]
 
@@ -53,6 +58,25 @@ PARQUET_OPTIONS: dict[str, Any] = {
 def is_temp_name(name: str) -> bool:
     """True for the names of our temporary files (``.<target>.<random>.tmp``)."""
     return name.startswith(".") and name.endswith(_TMP_SUFFIX)
+
+
+_TMP_NAME = re.compile(r"\.(.+)\.[0-9a-f]{12}\.tmp")
+
+
+def temp_target(name: str) -> str | None:
+    """The target a temporary file of ours was for (``.steps.parquet.0a1b2c3d4e5f.tmp`` ->
+    ``steps.parquet``), or None for any other name."""
+    m = _TMP_NAME.fullmatch(name)
+    return m.group(1) if m else None
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """The sha256 of a file's bytes, read in 1 MiB pieces."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def fsync_dir(directory: str | os.PathLike) -> None:
@@ -101,6 +125,14 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         f.write(data)
+        f.flush()
+
+
+def atomic_write_file(path: str | os.PathLike, write: Callable[[BinaryIO], Any]) -> None:
+    """Call ``write(f)`` on a binary file that replaces ``path`` atomically when it returns
+    (for writers that want a file object: ``numpy.savez``, ``json.dump`` on bytes...)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        write(f)
         f.flush()
 
 

@@ -13,3 +13,7 @@ class RunExistsError(RunFolderError, FileExistsError):
 
 class IncompleteRunError(RunFolderError):
     """The folder has no COMPLETE marker: the run was interrupted or is still being written."""
+
+
+class RunLockedError(RunFolderError):
+    """Another process is writing the folder (it holds the folder's lock)."""
