@@ -56,3 +56,75 @@ def test_the_false_share_of_a_source_is_its_configured_rate_at_any_deterrence():
             assert abs(false - mean) <= 4 * np.sqrt(mean) + 1, (w, s, true, false, false / (true + false), f)
     # The check means something only if deterrence moved the true acts a lot.
     assert acts[2] < 0.6 * acts[0], acts
+
+
+# A court list entered on one judgment; half of the defaults are by people who cannot pay.
+COURT_RULEBOOK = """
+metadata: {name: court-excusable, title: Court, jurisdiction: Testland, version: "1", effective: 2020-01-01}
+scale: {base: 100, min: 0, max: 100}
+grades:
+  - {name: recorded, min: 0, max: 50}
+  - {name: clear, min: 50, max: 100}
+data_sources:
+  - {id: court, kind: court, adjudicated: true, coverage: {default: 0.9}%s}
+behaviours:
+  - {id: judgment_default, domain: finance, legal_status: contractual, points: -100, social_value: -0.4, utility: 0.5, base_rate: 0.003, sources: [court], excusable: 0.5, evidence: final_decision}
+lists:
+  - {id: debtors, kind: blacklist, trigger: {behaviours: [judgment_default], min_records: 1}, duration_days: 60}
+sanctions:
+  - {id: no_air, sector: air, applies_to: {list: debtors}, magnitude: 1}
+"""
+
+
+def _court_run(files: str, seed: int = 2):
+    rb = parse_rulebook(COURT_RULEBOOK % files)
+    return simulate(rb, population=3_000, steps=90, seed=seed, ledger=1.0)
+
+
+def test_a_court_that_files_excusable_acts_lists_people_wrongfully():
+    run = _court_run(", files_excusable: 1.0")
+    ev, c = run.events, run.citizens
+    rec = ev[ev.kind == "record"]
+    assert (rec.truth == "excusable").sum() > 20
+    assert c.excused_records.sum() == (rec.truth == "excusable").sum()
+    # Wrongful listings, each on an excusable record of that day (the court keeps no false ones).
+    listed = ev[(ev.kind == "listed") & ev.wrongful]
+    assert len(listed) > 10
+    exc = rec[rec.truth == "excusable"][["step", "citizen"]]
+    assert len(listed.merge(exc, on=["step", "citizen"])) == len(listed)
+    # About the excusable share of the acts filed: a court filing everything is blind to context.
+    acts = ev[ev.kind == "act"]
+    assert 0.3 < (rec.truth == "excusable").mean() < 0.7
+    assert (acts.truth == "excusable").sum() > 0
+
+
+def test_a_court_that_hears_the_context_files_no_excusable_act():
+    run = _court_run(", files_excusable: 0.0")
+    ev = run.events
+    assert (ev[ev.kind == "act"].truth == "excusable").sum() > 20
+    assert (ev[ev.kind == "record"].truth != "true").sum() == 0
+    assert run.citizens.wrongful_listings.sum() == 0
+    assert run.citizens.listings.sum() > 10
+
+
+def test_files_excusable_defaults_to_what_adjudication_implies():
+    """Unset, an adjudicated source files no excusable act and any other files them all:
+    the tables are those of the explicit values (existing rulebooks run as before)."""
+    a, b = _court_run(""), _court_run(", files_excusable: 0.0")
+    assert a.citizens.equals(b.citizens) and a.steps.equals(b.steps) and a.events.equals(b.events)
+    bank = COURT_RULEBOOK.replace("kind: court, adjudicated: true", "kind: bank")
+    runs = [simulate(parse_rulebook(bank % x), population=2_000, steps=40, seed=3)
+            for x in ("", ", files_excusable: 1.0")]
+    assert runs[0].citizens.equals(runs[1].citizens) and runs[0].steps.equals(runs[1].steps)
+    assert runs[0].steps.excused_records.sum() > 0
+
+
+def test_files_excusable_in_between_files_that_share_of_excusable_acts():
+    run = _court_run(", files_excusable: 0.5", seed=4)
+    ev = run.events
+    rec = ev[ev.kind == "record"]
+    acts = ev[ev.kind == "act"]
+    # Excusable acts are filed at half the rate of the others (coverage alike).
+    p_true = (rec.truth == "true").sum() / (acts.truth == "true").sum()
+    p_exc = (rec.truth == "excusable").sum() / (acts.truth == "excusable").sum()
+    assert 0.35 < p_exc / p_true < 0.65, (p_true, p_exc)

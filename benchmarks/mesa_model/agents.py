@@ -150,15 +150,18 @@ class Citizen(mesa.Agent):
         """The first covering source that sees an act files one record (false records are
         added afterwards, by the model: ScsModel.file_false_records).
 
-        A court hears the context, so it never files an excusable act."""
+        A source that sees an excusable act files it with its files_excusable share (by
+        default a court hears the context and files none, other sources file all)."""
         r = self.model.rules
         d = 1 if self.disclosed else 0
         self.records = []
         for b, excused in self.acts:
             for s in r.sources_of[b]:
-                if excused and r.adjudicated[s]:
+                if excused and r.files_excusable[s] <= 0.0:
                     continue
                 if self.random.random() < r.cov[s][self.group][d]:
+                    if excused and r.files_excusable[s] < 1.0 and self.random.random() >= r.files_excusable[s]:
+                        continue  # seen, but the context is heard: not filed
                     self.records.append((b, s, False, excused))
                     break
 

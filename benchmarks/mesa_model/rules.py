@@ -57,7 +57,7 @@ class Rules:
     excusable: list[float]
     sources_of: list[list[int]]  # covering sources in rulebook order ([] if unobservable)
     cov: list[list[list[float]]]  # [source][group][disclosed]
-    adjudicated: list[bool]  # [source]: a court hears the context (files no excusable act)
+    files_excusable: list[float]  # [source]: share of the excusable acts seen that it files (0 for a court, by default)
     pobs: list[list[list[float]]]  # [behaviour][group][disclosed]
     false_specs: list[tuple[int, int, int, float]]  # (behaviour, source, group, f / (1 - f)): false records per true one
     thresholds: list[float]
@@ -179,7 +179,7 @@ def make_rules(crb: CompiledRulebook, p: EngineParams) -> Rules:
         points=[float(x) for x in crb.points],
         excusable=[float(x) for x in crb.excusable],
         sources_of=sources_of, cov=cov, pobs=pobs, false_specs=false_specs,
-        adjudicated=[bool(x) for x in crb.adjudicated],
+        files_excusable=[float(x) for x in crb.files_excusable],
         thresholds=sorted(float(x) for x in crb.scoring_thresholds),
         h=h, know=know,
         trig_any=[b in black_triggers for b in range(B)],

@@ -398,10 +398,12 @@ def act_accept_parallel(idx, beh, bar, logit0, social_value, points, trig_any, p
 
 
 @njit(cache=True)
-def first_source(beh, group, disclosed, excused, records, observable, adjudicated, cov_eff, u, source):
+def first_source(beh, group, disclosed, excused, records, observable, files_excusable, cov_eff, u, source):
     """Which source files each act: the first, in rulebook order, that covers the behaviour
-    and sees the act (u[s, k] < its coverage for the citizen's group and disclosure); a
-    court (adjudicated source) never files an excusable act. -1 if none does."""
+    and sees the act (u[s, k] < its coverage c for the citizen's group and disclosure). An
+    excusable act seen by a source is filed with the source's files_excusable share e (0 for
+    a court that hears the context, by default): u[s, k] < c * e, the same chance as seeing
+    it (c) and then filing it (e), from the same uniform. -1 if no source files the act."""
     S = records.shape[1]
     for k in range(beh.shape[0]):
         b = beh[k]
@@ -409,8 +411,11 @@ def first_source(beh, group, disclosed, excused, records, observable, adjudicate
         if not observable[b]:
             continue
         for s in range(S):
-            if records[b, s] and not (adjudicated[s] and excused[k]):
-                if u[s, k] < cov_eff[s, group[k], 1 if disclosed[k] else 0]:
+            if records[b, s]:
+                c = cov_eff[s, group[k], 1 if disclosed[k] else 0]
+                if excused[k]:
+                    c = c * files_excusable[s]
+                if u[s, k] < c:
                     source[k] = s
                     break
 

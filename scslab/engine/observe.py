@@ -1,11 +1,12 @@
 """Phase 2, observe: which acts the system records, and which records it invents.
 
 Each covering source sees an act with its coverage for the citizen's group (raised for
-disclosers); an adjudicated source (a court) also hears the context, so it never files an
-excusable act. The first source that sees it files the record (one record per act: the
-rulebook decides points per act, not per source). Sources also file false records, so
-that `false_record_rate` f is the expected share of their records that are false,
-whatever the level of deterrence: each day, for each (behaviour, source, group), a
+disclosers), and files an excusable act it sees with its `files_excusable` share: by
+default an adjudicated source (a court) hears the context and never files one, and any
+other source, which cannot see the context, files all of them. The first source that
+files the act makes the record (one record per act: the rulebook decides points per act,
+not per source). Sources also file false records, so that `false_record_rate` f is the
+expected share of their records that are false, whatever the level of deterrence: each day, for each (behaviour, source, group), a
 Poisson number of false records with mean (true records filed today) x f / (1 - f).
 False records fall on random members of the group, whatever they did.
 """
@@ -49,7 +50,7 @@ def observe(st: ShardState, crb: CompiledRulebook, tb: Tables, acts: Acts, false
         return Records(empty, empty.astype(np.int16), empty.astype(np.int16), empty.astype(bool), empty.astype(bool))
     source = np.empty(k, dtype=np.int16)
     kernels.first_source(acts.behaviour, st.group[acts.citizen], st.disclosed[acts.citizen], acts.excused,
-                         crb.records, crb.observable, crb.adjudicated, tb.cov_eff, rng.random((S, k)), source)
+                         crb.records, crb.observable, crb.files_excusable, tb.cov_eff, rng.random((S, k)), source)
     rec = source >= 0
     parts_c = [acts.citizen[rec]]
     parts_b = [acts.behaviour[rec]]

@@ -62,6 +62,7 @@ class CompiledRulebook:
     coverage: np.ndarray  # float64 (S, G)
     false_rate: np.ndarray  # float64 (S,) share of records that are false
     adjudicated: np.ndarray  # bool (S,)
+    files_excusable: np.ndarray  # float64 (S,) share of the excusable acts seen that the source files
     # lists (L,)
     list_ids: tuple[str, ...]
     list_black: np.ndarray  # bool: blacklist (else redlist)
@@ -151,6 +152,14 @@ def _half_life_to_rate(h: float | None) -> float:
     return 0.0 if h is None else float(1.0 - 0.5 ** (1.0 / h))
 
 
+def files_excusable(source) -> float:
+    """A data source's share of excusable acts filed: as given, else 0 for an adjudicated
+    source (a court hears the context) and 1 for the rest (the context is not in the data)."""
+    if source.files_excusable is not None:
+        return float(source.files_excusable)
+    return 0.0 if source.adjudicated else 1.0
+
+
 def rulebook_hash(rb: Rulebook) -> str:
     return hashlib.sha256(rb.model_dump_json().encode()).hexdigest()
 
@@ -210,6 +219,7 @@ def compile_rulebook(rb: Rulebook, groups: tuple[str, ...] = DEFAULT_GROUPS) -> 
         coverage=coverage,
         false_rate=np.array([s.false_record_rate for s in rb.data_sources], dtype=np.float64),
         adjudicated=np.array([s.adjudicated for s in rb.data_sources], dtype=bool),
+        files_excusable=np.array([files_excusable(s) for s in rb.data_sources], dtype=np.float64),
         list_ids=tuple(x.id for x in lists),
         list_black=np.array([x.kind == "blacklist" for x in lists], dtype=bool),
         list_national=np.array([x.scope == "national" for x in lists], dtype=bool),
