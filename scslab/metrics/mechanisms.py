@@ -178,11 +178,9 @@ def _elite(rb, p):
     red = [x.id for x in rb.lists if x.kind == "redlist"]
     if red:
         parts.append(f"redlist {_names(red)}")
-    if rb.network.peer_weight > 0:
-        parts.append("peer pull toward ties' scores")
     if parts:
         return True, "; ".join(parts)
-    return False, "no privilege, redlist or peer pull rewards high scorers"
+    return False, "no privilege or redlist rewards high scorers"
 
 
 def _elite_off(rb, p):
@@ -191,7 +189,27 @@ def _elite_off(rb, p):
     rb.privileges = []
     rb.lists = [x for x in rb.lists if x.id not in red]
     rb.sanctions = [m for m in rb.sanctions if m.applies_to.list not in red]
+    return rb, p
+
+
+def _score_ties(rb, p):
+    n = rb.network
+    parts = []
+    if n.peer_weight > 0:
+        parts.append(f"scores pulled toward ties' scores ({n.peer_weight:g}/day)")
+    if n.tie_drop_rate > 0 and _blacklists(rb):
+        parts.append(f"ties to the blacklisted dropped ({n.tie_drop_rate:g}/day)")
+    if parts:
+        return True, "; ".join(parts)
+    extra = (" (its privileges change wealth, and the model has no channel from wealth or privileges to "
+             "whom people tie to)") if rb.privileges else ""
+    return False, "no rule makes scores flow through ties or ties follow scores" + extra
+
+
+def _score_ties_off(rb, p):
+    rb = rb.model_copy(deep=True)
     rb.network.peer_weight = 0.0
+    rb.network.tie_drop_rate = 0.0
     return rb, p
 
 
@@ -251,10 +269,23 @@ def _coverage_gap(rb, p):
     return True, f"coverage {vals[best]:.2f} ({best}) to {vals[worst]:.2f} ({worst})"
 
 
+def seen_harm_share(rb: Rulebook) -> float:
+    """Share of the harm done at base rates (Σ rate × −social value) that some data source of
+    the rulebook can record: the most scoring could ever act on (NaN if nothing harms)."""
+    harm = {b.id: b.base_rate * -b.social_value for b in rb.behaviours if b.social_value < 0}
+    total = sum(harm.values())
+    if total <= 0:
+        return float("nan")
+    seen = {b.id for b in rb.behaviours if b.observable and b.sources}
+    return sum(v for k, v in harm.items() if k in seen) / total
+
+
 def _code(rb, p):
     scored = [b for b in _recorded(rb) if b.points != 0]
     if scored or rb.lists or rb.disclosure.penalty > 0 or rb.disclosure.reward > 0:
-        return True, f"{len(scored)} scored behaviours, {len(rb.lists)} lists, {len(rb.sanctions)} sanctions"
+        share = seen_harm_share(rb)
+        seen = f"; its sources can see {share:.0%} of the harm done at base rates" if np.isfinite(share) else ""
+        return True, f"{len(scored)} scored behaviours, {len(rb.lists)} lists, {len(rb.sanctions)} sanctions{seen}"
     return False, "the rulebook scores nothing"
 
 
@@ -273,7 +304,9 @@ MECHANISMS: dict[str, Mechanism] = {m.id: m for m in (
     Mechanism("strategic_response", "gives points a price citizens respond to",
               "citizens ignore points (w_strategic = 0)", _strategic, _strategic_off),
     Mechanism("tie_terms", "makes ties cost points", "association penalty and peer pull off", _ties, _ties_off),
-    Mechanism("elite_rewards", "rewards high scorers", "privileges, redlists and peer pull off", _elite, _elite_off),
+    Mechanism("elite_rewards", "rewards high scorers", "privileges and redlists off", _elite, _elite_off),
+    Mechanism("score_ties", "ties scores and ties together", "peer pull and tie dropping off",
+              _score_ties, _score_ties_off),
     Mechanism("disclosure_penalty", "penalises keeping data private", "no penalty for privacy",
               _disclosure_penalty, _disclosure_penalty_off),
     Mechanism("disclosure_reward", "rewards disclosing data", "no reward for disclosing", _disclosure_reward),
@@ -305,4 +338,4 @@ def switch_off(rb: Rulebook, params: EngineParams | None, ids: Iterable[str]) ->
     return rb, p
 
 
-__all__ = ["MECHANISMS", "Mechanism", "Presence", "inventory", "switch_off"]
+__all__ = ["MECHANISMS", "Mechanism", "Presence", "inventory", "seen_harm_share", "switch_off"]

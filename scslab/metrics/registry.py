@@ -114,14 +114,14 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
           "High scorers keep to themselves and pull away from the rest.",
           (_m("score_assortativity", "score assortativity over ties",
               "Pearson correlation of the scores at the two ends of active ties (each tie both ways).",
-              "corr(score_i, score_j) over ties (i,j) and (j,i)", "r", vs_off="elite_rewards"),
+              "corr(score_i, score_j) over ties (i,j) and (j,i)", "r", vs_off="score_ties"),
            _m("top_decile_closure", "top-decile closure",
               "Share of ties touching the top score decile that join two top-decile citizens "
               "(top: percentile rank > 0.9, ties share their average rank).",
               "#ties(top,top) / #ties touching top", "share"),
            _m("top_decile_closure_excess", "top-decile closure above random mixing",
               "Closure minus its value if tie ends mixed at random, p/(2−p), p = top's share of tie ends.",
-              "closure − p/(2−p)", "share"),
+              "closure − p/(2−p)", "share", vs_off="score_ties"),
            _m("score_gini", "score Gini", "Gini coefficient of final scores.",
               "Σ_i Σ_j |x_i − x_j| / (2 n² mean)", "Gini"),
            _m("wealth_gini", "wealth Gini", "Gini coefficient of final wealth (can exceed 1 if some "
@@ -131,7 +131,7 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
               "Of citizens in the bottom score quintile at mid-run (percentile rank ≤ 0.2), the share "
               "above it at the end.", "#(p_mid ≤ 0.2 ∧ p_end > 0.2) / #(p_mid ≤ 0.2)", "share")),
           Test("score_assortativity", +1, 0.05, against="counterfactual"), c6,
-          requires=("elite_rewards",), counterfactual="elite_rewards",
+          requires=("score_ties",), counterfactual="score_ties",
           undefined="fewer than two seeds had scores that varied over ties, with the mechanism on and off"),
     Claim("C7", "privacy becomes suspicion",
           "Keeping one's data private is read as a sign of bad character.",
