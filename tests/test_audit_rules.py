@@ -72,7 +72,7 @@ def test_finding_points_at_the_offending_line():
     # the reported line is the one holding petitioning's points, inside its behaviour
     assert "points" in lines[f.line - 1] or "-50" in lines[f.line - 1]
     assert "petitioning" in "\n".join(lines[max(0, f.line - 12): f.line])
-    assert f.message == "behaviour 'petitioning' (petitioning the authorities repeatedly) is lawful but costs 50 points"
+    assert f.message == "Behaviour 'petitioning' (petitioning the authorities repeatedly) is lawful but costs 50 points."
 
 
 def test_select_and_ignore():

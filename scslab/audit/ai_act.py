@@ -3,16 +3,32 @@ or to detriment unjustified or disproportionate to the behaviour or its gravity 
 
 from __future__ import annotations
 
+import re
+
 from .context import names
 from .findings import Finding
 from .registry import rule
 
 # Domains whose scoring evaluates "social behaviour" beyond a single specific purpose.
 SOCIAL_DOMAINS = frozenset({"civic", "family", "consumption", "online", "political", "health", "other"})
-# Annex III point 5: public assistance, creditworthiness, life and health insurance.
+# Annex III point 5: public assistance, creditworthiness, life and health insurance. The
+# schema's `insurance` sector covers every kind; only life and health insurance is listed,
+# so an insurance measure counts when its id, label or note says so.
 ANNEX_III_5_SECTORS = {"loans": "creditworthiness", "mortgages": "creditworthiness",
                        "insurance": "life and health insurance pricing", "welfare": "public assistance"}
+_LIFE_OR_HEALTH = re.compile(r"\b(life|health|medical|sickness|illness|hospital\w*|care)\b", re.I)
 TRIVIAL_HARM = -0.1  # social_value above this: conduct of negligible harm to others
+
+
+def annex_iii_use(m) -> str | None:
+    """The Annex III point 5 use a sanction or privilege bears on, or None."""
+    if m.sector not in ANNEX_III_5_SECTORS:
+        return None
+    if m.sector == "insurance":
+        words = " ".join(x for x in (m.id.replace("_", " "), m.label, m.note) if x)
+        if not _LIFE_OR_HEALTH.search(words):
+            return None
+    return ANNEX_III_5_SECTORS[m.sector]
 
 
 def classifications(rb) -> list[tuple[str, list[str]]]:
@@ -68,6 +84,7 @@ def unrelated_feeders(rb, ctx, si: int) -> dict[str, list[str]]:
     was originally generated or collected" is the first alternative condition of the ban. Credit
     history used for credit is one context; unpaid bills that bar someone from trains,
     schools or public jobs are not.""",
+    use_instead="Restrict a sector only for conduct recorded in that context, or drop the sanction.",
     bad="""
     sanctions:
       - {id: school_bar, sector: schools, applies_to: {list: disqualified_drivers},
@@ -98,6 +115,7 @@ def cross_context_detriment(rb, ctx):
     why="""Detriment that is "unjustified or disproportionate to their social behaviour or its
     gravity" is the second alternative condition of the ban. Losing access to loans
     or welfare because of late fees or lawful conduct is out of all proportion to it.""",
+    use_instead="Let only conduct of matching gravity lead to the sanction: keep lawful and trivial conduct out of its triggers.",
     bad="""
     behaviours:
       - {id: parking_fee_unpaid, label: "not paying a parking fee", domain: traffic,
@@ -153,6 +171,7 @@ def disproportionate_detriment(rb, ctx):
     why="""Evaluating people over time on their social behaviour, drawn from several sources, is
     what makes a score a social score in the Act's sense. Once such a score decides
     sanctions, detriment in unrelated contexts follows almost by construction.""",
+    use_instead="Keep separate, purpose-bound evaluations per context, each with its own consequences.",
     bad="""
     behaviours:
       - {id: volunteering, label: "volunteering at a registered charity", domain: civic,
@@ -181,30 +200,34 @@ def general_social_score(rb, ctx):
 
 @rule(
     code="SCS304", name="high-risk-use", severity="low", principle="ai-act",
-    legal_reference="AI Act Annex III point 5; Arts. 10, 14, 27, 86",
+    legal_reference="AI Act Annex III point 5; AI Act Arts. 10, 14, 27, 86",
     summary="A measure bears on credit, life and health insurance or public assistance: a high-risk use.",
-    what=f"""Flags sanctions and privileges in the sectors {', '.join(ANNEX_III_5_SECTORS)}
-    (Annex III point 5). Informational: such uses are allowed, under obligations.""",
+    what="""Flags sanctions and privileges in the sectors loans and mortgages
+    (creditworthiness), welfare (public assistance) and insurance when the measure's id,
+    label or note names life or health insurance (Annex III point 5 lists life and health
+    insurance only; motor or property insurance is not in it). Informational: such uses are
+    allowed, under obligations.""",
     why="""Creditworthiness, life and health insurance pricing and eligibility for public
     assistance are high-risk uses: they need representative, checked data (Art. 10), human
     oversight able to override (Art. 14), a fundamental-rights impact assessment (Art. 27)
     and a clear explanation to the person affected (Art. 86).""",
+    use_instead="Document data governance, human oversight, a fundamental-rights impact assessment and explanations (Arts. 10, 14, 27, 86), or keep the measure out of these decisions.",
     bad="""
     sanctions:
-      - {id: insurance_surcharge, sector: insurance, applies_to: {list: disqualified_drivers},
-         magnitude: 0.5, legal_basis: Motor Insurance Act s. 4}
+      - {id: health_insurance_surcharge, sector: insurance, applies_to: {list: disqualified_drivers},
+         magnitude: 0.5, label: "higher health insurance premiums", legal_basis: Health Insurance Act s. 4}
     """,
     good="""
     sanctions:
-      - {id: licence_suspension, sector: driving_licences, applies_to: {list: disqualified_drivers},
-         magnitude: 1.0, legal_basis: Road Traffic Act s. 35}
+      - {id: insurance_surcharge, sector: insurance, applies_to: {list: disqualified_drivers},
+         magnitude: 0.5, label: "higher motor insurance premiums", legal_basis: Motor Insurance Act s. 4}
     """,
 )
 def high_risk_use(rb, ctx):
     for kind in ("sanctions", "privileges"):
         for i, m in enumerate(getattr(rb, kind)):
-            if m.sector in ANNEX_III_5_SECTORS:
+            use = annex_iii_use(m)
+            if use:
                 yield Finding.at((kind, i, "sector"),
-                                 f"{kind[:-1]} '{m.id}' bears on {ANNEX_III_5_SECTORS[m.sector]} ({m.sector}): "
-                                 "a high-risk use under Annex III point 5",
+                                 f"{kind[:-1]} '{m.id}' bears on {use} ({m.sector}): a high-risk use under Annex III point 5",
                                  "document data governance, human oversight, an impact assessment and explanations (Arts. 10, 14, 27, 86)")

@@ -14,6 +14,7 @@ from .registry import rule
     why="""Guilt by association punishes people for what others did, and pushes everyone to cut
     ties with the listed: the listed lose their networks, and friends, colleagues and
     relatives pay for conduct that was not theirs.""",
+    use_instead="Drop the association penalty (`network.association_penalty: 0`).",
     bad="""
     network: {association_penalty: 0.5}
     """,
@@ -35,6 +36,7 @@ def association_penalty(rb, ctx):
     what="Flags `network.peer_weight` above 0 (a Sesame-style 'connections' dimension).",
     why="""When friends' scores lift or drag one's own, people are rated by whom they know, and
     have a reason to drop low-scoring friends: the score sorts society into closed circles.""",
+    use_instead="Score people on their own conduct only (`network.peer_weight: 0`).",
     bad="""
     network: {peer_weight: 0.05}
     """,

@@ -7,25 +7,68 @@ import re
 from .findings import Finding
 from .registry import rule
 
-# Words that name a judgement, not an act: whoever keeps the record decides what they cover.
+# Words that name a judgement, not an act: whoever keeps the record decides what they cover,
+# and a court applying them decides it case by case too ("picking quarrels and provoking
+# trouble", "fabricating and spreading false information" are the classic pocket offences).
 VAGUE_TERMS = (
-    "uncivil", "rumour", "rumor", "defam", "improper", "inappropriate", "immoral", "untrustworth",
-    "negative", "harmful", "disruptive", "misconduct", "bad behaviour", "bad behavior",
-    "social order", "trouble", "provocat", "quarrel", "vulgar", "disrespect", "unfilial",
-    "unpatriotic", "undesirable", "antisocial", "anti-social", "suspicious",
+    # speech judged by its content
+    "rumour", "rumor", "false information", "false news", "false content", "false statements online",
+    "falsehood", "fake news", "disinformation", "misinformation", "misleading information",
+    "untrue information", "harmful information", "negative information", "negative energy",
+    "inappropriate content", "harmful content", "inappropriate remarks", "improper remarks",
+    # order and stability
+    "picking quarrels", "quarrel", "provoking trouble", "provok", "provocat", "trouble", "stirring up",
+    "social order", "public order", "disturbing order", "disrupting order", "social stability",
+    "disturbing the peace", "nuisance", "disruptive",
+    # morality and attitude
+    "uncivil", "immoral", "social morality", "public morals", "indecorous", "vulgar", "disrespect",
+    "unfilial", "unpatriotic", "disloyal", "ungrateful", "untrustworth", "discredit",
+    # catch-words
+    "improper", "inappropriate", "negative", "harmful", "misconduct", "misbehav", "bad behaviour",
+    "bad behavior", "bad conduct", "undesirable", "antisocial", "anti-social", "suspicious",
 )
-_VAGUE = re.compile("|".join(re.escape(t) for t in VAGUE_TERMS), re.I)
+# Phrasings of the same judgements that a word list would miss ("false or misleading
+# statements", "spreading made-up stories").
+VAGUE_PATTERNS = (
+    r"\bfalse\b(?:\W+\w+){0,3}?\W+(?:information|news|content|statements?|stories|posts?|messages?|remarks?|speech)\b",
+    r"\b(?:unverified|fabricated|made[\s-]+up|untrue)\W+(?:\w+\W+){0,2}?(?:information|news|content|statements?|stories|posts?|facts?)\b",
+    r"\bcaus\w*\s+(?:a\s+)?disturbance",
+    r"\bunhealthy\s+(?:content|information|trends?|culture)",
+)
+# Terms of art: vague when a scorer applies them, but defined by law when a court does.
+TERMS_OF_ART = ("defam", "libel", "slander")
+_VAGUE = re.compile("|".join([r"\b" + re.escape(t).replace(r"\ ", r"\s+") for t in VAGUE_TERMS] + list(VAGUE_PATTERNS)),
+                    re.I)
+_TERM_OF_ART = re.compile("|".join(r"\b" + re.escape(t) for t in TERMS_OF_ART), re.I)
+
+
+def vague_term(text: str, decided: bool) -> str | None:
+    """The first term in `text` that names a judgement, not an act (see VAGUE_TERMS)."""
+    m = _VAGUE.search(text)
+    if m:
+        return m.group(0)
+    m = _TERM_OF_ART.search(text)
+    return m.group(0) if m and not decided else None
 
 
 @rule(
     code="SCS131", name="vague-behaviour", severity="medium", principle="clarity",
     legal_reference="Fuller (1964) ch. 2 (clarity); EU Charter Art. 49(1); ECHR Art. 7 (foreseeability)",
     summary="A behaviour is named by a judgement ('uncivilised', 'spreading rumours'), not an act.",
-    what=f"""Flags behaviours that cost or earn points and whose label uses a term outside a
-    measurable vocabulary: {', '.join(repr(t) for t in VAGUE_TERMS[:8])} and similar.""",
-    why="""What counts as 'uncivilised' or a 'rumour' is decided case by case by whoever keeps
-    the record, so the rule neither tells people what to avoid nor binds the scorer. Vague
-    offences are also the easiest to turn against speech and dissent.""",
+    what=f"""Flags behaviours that cost or earn points, or trigger a list, whose label (or id,
+    when there is no label) uses a term outside a measurable vocabulary:
+    {', '.join(repr(t) for t in VAGUE_TERMS[:6])}, 'picking quarrels', 'provoking trouble',
+    'social order', 'uncivil', 'improper' and similar. The finding stands whatever the
+    evidence: a vague offence does not become clear because a court applies it. Only terms
+    of art with a legal definition ({', '.join(repr(t) for t in TERMS_OF_ART)}) pass when a
+    court decided them (`evidence: final_decision`).""",
+    why="""What counts as 'uncivilised', a 'rumour' or 'false information' is decided case by
+    case by whoever keeps the record, so the rule neither tells people what to avoid nor
+    binds the scorer. Vague offences are also the easiest to turn against speech and dissent,
+    and a court does not cure them: 'picking quarrels and provoking trouble' is applied by
+    courts, and is the standard example of an offence nobody can foresee.""",
+    use_instead="""Name the act in observable terms (what was done, and what record shows it),
+    or leave it out of the score. A court applying a vague offence does not make it clear.""",
     bad="""
     data_sources:
       - {id: platform, kind: platform, coverage: {default: 0.6}}
@@ -42,15 +85,17 @@ _VAGUE = re.compile("|".join(re.escape(t) for t in VAGUE_TERMS), re.I)
     """,
 )
 def vague_behaviour(rb, ctx):
+    listed = {bid for x in rb.lists for bid in x.trigger.behaviours}
     for i, b in enumerate(rb.behaviours):
+        if b.points == 0 and b.id not in listed:
+            continue
         text = b.label or b.id.replace("_", " ")
-        m = _VAGUE.search(text)
-        # a court's finding ("found liable for defamation") names a decided act, not a judgement call
-        if m and b.points != 0 and b.evidence != "final_decision":
+        term = vague_term(text, b.evidence == "final_decision")
+        if term:
             yield Finding.at(
                 ("behaviours", i, "label" if b.label else "id"),
-                f"behaviour '{b.id}' ({text}) is named by a judgement ('{m.group(0)}...'), not by a measurable act",
-                "describe the act in observable terms, or rest it on a decision that defines it (evidence: final_decision)",
+                f"behaviour '{b.id}' ({text}) is named by a judgement ('{term}'), not by a measurable act",
+                "describe the act in observable terms; a court applying a vague term does not make it clear",
             )
 
 
@@ -61,6 +106,7 @@ def vague_behaviour(rb, ctx):
     what="Flags behaviours with a `points_range` whose ends differ.",
     why="""A range leaves the actual deduction to the scorer's discretion: two people who did
     the same thing can lose 5 or 50 points, and neither can tell in advance which.""",
+    use_instead="Give one value per behaviour; if the conduct varies, split it into graded behaviours, each with its own value.",
     bad="""
     behaviours:
       - {id: speeding, label: "driving above the speed limit, as found by a court", domain: traffic,
@@ -92,6 +138,7 @@ def points_range(rb, ctx):
     what="Flags blacklists with no `duration_days` (listed indefinitely).",
     why="""A sanction whose length is not stated cannot be foreseen or checked: the listed
     person does not know when it ends, and nothing in the rules obliges anyone to end it.""",
+    use_instead="State how long a listing lasts (`duration_days`), with a bounded renewal if any.",
     bad="""
     lists:
       - id: disqualified_drivers

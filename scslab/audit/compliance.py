@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from .context import BARRIER_DAYS, fee_burden, fee_message
 from .findings import Finding
-from .registry import rule
+from .registry import NEXT_VERSION, rule
 
 
 @rule(
@@ -14,6 +15,7 @@ from .registry import rule
     why="""Nobody chooses their relatives or controls what they do. A penalty for a relative's
     listing cannot be avoided by any conduct of one's own, so the rule cannot be obeyed; it
     also punishes people who did nothing.""",
+    use_instead="Count only a person's own conduct (`network.family_liability: false`).",
     bad="""
     network: {family_liability: true}
     """,
@@ -37,6 +39,7 @@ def family_liability(rb, ctx):
     effect lifts scores: the score can only fall.""",
     why="""An exit that depends on the score climbing back is no exit when nothing makes it
     climb. The listed person can comply perfectly from then on and still never leave.""",
+    use_instead="Give the score a way back: let lost points fade (`decay.negative_half_life_days`) or reward repair.",
     bad="""
     lists:
       - {id: low_scorers, kind: blacklist, trigger: {score_below: 40}, duration_days: 365,
@@ -77,6 +80,7 @@ def score_cannot_recover(rb, ctx):
     longest possible listing on every blacklist.""",
     why="""A repair path that opens only when the listing is over anyway exists on paper only:
     the listed person cannot use it to leave early, whatever they do.""",
+    use_instead="Open credit repair well before the longest listing ends (`decay.repair.min_days`).",
     bad="""
     decay:
       repair: {available: true, min_days: 400}
@@ -98,6 +102,41 @@ def repair_unreachable(rb, ctx):
                          "let listed people apply for repair well before the listing ends")
 
 
+@rule(
+    code="SCS155", name="costly-repair", severity="medium", principle="possibility-of-compliance",
+    legal_reference="Fuller (1964) ch. 2 (possibility of compliance); Guo Ban Fa [2020] No. 49 (credit repair); "
+                    "EU Charter Art. 49(3); R (UNISON) v Lord Chancellor [2017] UKSC 51",
+    summary="Credit repair costs more than the poorest can pay.",
+    what=f"""Flags `decay.repair.cost` above {BARRIER_DAYS:g} days of income of the poorest tenth of the
+    population (the 10th percentile of the society the rulebook runs on, in the same wealth
+    units as the rulebook's costs) when repair is the way off a blacklist. The message gives
+    the fee in days of income at the 10th percentile and at the median.""",
+    why="""Repair is how a listed person who has put things right leaves early. Priced beyond
+    what the poor can pay, it opens the way out to those who can afford it and keeps the rest
+    listed for the full term, for the same conduct: the exit depends on money, not on
+    conduct, and those listed for debts are the least able to pay.""",
+    use_instead="Make repair free (`decay.repair.cost: 0`), or waive the fee for people on low incomes.",
+    bad="""
+    decay:
+      repair: {available: true, min_days: 90, cost: 2000}
+    """,
+    good="""
+    decay:
+      repair: {available: true, min_days: 90, cost: 0}
+    """,
+    since=NEXT_VERSION, status="preview",
+)
+def costly_repair(rb, ctx):
+    rep = rb.decay.repair
+    if not (rep.available and rep.cost > 0 and ctx.blacklists):
+        return
+    poor, mid = fee_burden(ctx, rep.cost)
+    if poor > BARRIER_DAYS:
+        yield Finding.at(("decay", "repair", "cost"),
+                         fee_message("credit repair", rep.cost, poor, mid) + ": those who cannot pay stay listed",
+                         "make repair free, or waive the fee for people on low incomes")
+
+
 def max_listing_days(x) -> int:
     """Longest a listing can last with every renewal (None duration: caller's concern)."""
     days = x.duration_days or 0
@@ -116,6 +155,7 @@ def max_listing_days(x) -> int:
     why="""A missed payment during a hospital stay reads the same in the data as a deliberate
     one. Where many acts have an excuse, a person can only avoid the penalty if they can
     show it; without an appeal they cannot.""",
+    use_instead="Provide an appeal where excuses can be shown (`appeals.available: true`).",
     bad="""
     behaviours:
       - {id: speeding, label: "driving above the speed limit, as found by a court", domain: traffic,

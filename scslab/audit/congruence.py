@@ -26,6 +26,7 @@ def _list_reachable(ctx, x) -> bool:
     why="""A measure no declared rule can produce is either dead text or, worse, applied on
     grounds the rulebook does not state. Either way the published rules do not describe
     what the system does.""",
+    use_instead="Attach each measure to a grade or list the rules can produce, or remove it.",
     bad="""
     privileges:
       - {id: priority_parking, sector: other, applies_to: {grades: [clear]}, magnitude: 0.1}
@@ -67,6 +68,7 @@ def unreachable_measure(rb, ctx):
     what="Flags behaviours with `observable: false` that cost or earn points or trigger a list.",
     why="""A rule that cannot be applied as written will, if applied at all, be applied on some
     other basis (a denunciation, a guess). The written rule then misdescribes the practice.""",
+    use_instead="Name the data source that records the act, or drop its points.",
     bad="""
     behaviours:
       - {id: rudeness, label: "being rude to a traffic warden", domain: traffic,
@@ -99,6 +101,7 @@ def unobservable_behaviour_scored(rb, ctx):
     why="""Without a declared purpose nobody can check that the measures serve it, or notice
     when the system drifts to other ends; a lawful evaluation 'for a specific purpose' (AI
     Act recital 31) needs one stated.""",
+    use_instead="Declare the purpose the measures serve (`metadata.purpose`).",
     bad="""
     metadata: {purpose: null}
     """,

@@ -18,6 +18,7 @@ MAX_PER_YEAR = 2
     why="""Rules that change every few months cannot be learned: conduct planned under one
     version is judged under the next. Frequent change also hides drift in what the system is
     for.""",
+    use_instead="Amend the rules at most twice a year, bundling changes.",
     bad="""
     metadata:
       amendments:

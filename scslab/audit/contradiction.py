@@ -29,6 +29,7 @@ def conduct_key(label: str | None, bid: str) -> frozenset[str]:
     is no label) with points of opposite sign.""",
     why="""When the rules pull both ways, no conduct complies: whatever people do is both
     right and wrong, and what happens to them depends on which rule the scorer applies.""",
+    use_instead="Decide whether the conduct is wanted, then either reward it or punish it.",
     bad="""
     lists:
       - id: model_drivers
@@ -89,6 +90,7 @@ def rewarded_and_punished(rb, ctx):
     what="Flags grades named by both a sanction's and a privilege's `applies_to.grades`.",
     why="""A grade that brings both a restriction and a reward says two things about the same
     people at once; the rules give no way to tell which message is meant.""",
+    use_instead="Attach sanctions and privileges to different grades.",
     bad="""
     sanctions:
       - {id: insurance_surcharge, sector: insurance, applies_to: {grades: [restricted]},
@@ -125,6 +127,7 @@ def grade_sanctioned_and_privileged(rb, ctx):
     scores in between qualify for both.""",
     why="""A person cannot be at once a model citizen and untrustworthy; overlapping
     thresholds show the scale is not read consistently.""",
+    use_instead="Put every redlist threshold at or above every blacklist threshold.",
     bad="""
     lists:
       - {id: low_scorers, kind: blacklist, trigger: {score_below: 60}, duration_days: 365,

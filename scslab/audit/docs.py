@@ -8,9 +8,7 @@ Tests compare the files with what this module generates, so the docs cannot drif
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -88,11 +86,10 @@ def outputs() -> dict[Path, str]:
 
 
 def _write(path: Path, text: str) -> None:
+    from .output import write_text_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    write_text_atomic(path, text)
 
 
 def main(argv: list[str] | None = None) -> int:

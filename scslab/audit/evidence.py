@@ -4,7 +4,9 @@ An evidence function takes the finding, the audited rulebook and a run result an
 sentences such as "each offence restricted 4.3 sectors on average". The run result is
 what `scslab.engine.simulate(rulebook, population=..., steps=..., seed=...)` returns:
 `.citizens` (pandas DataFrame, one row per citizen), `.steps` (per-step aggregates) and
-`.manifest`, and the event ledger `.events` when the run kept one. Wiring: decorate a
+`.manifest`, and the event ledger `.events` when the run kept one. A function may return
+`Evidence` strings (`Measured.say`) that say whether the run showed what the finding
+names; `attach_evidence` sets each finding's `observed` from them. Wiring: decorate a
 function with `@evidence("SCS211")` (or set `EVIDENCE["SCS211"] = fn`); `attach_evidence`
 does the rest. The functions for the bundled rules live in `evidence_rules.py` (figures
 from `measured.py`) and register on import, at the end of this module;
@@ -70,10 +72,26 @@ def attach_evidence(findings: Iterable[Finding], run_result, rulebook: Rulebook,
         if fn is None:
             continue
         try:
-            f.evidence.extend(str(s) for s in fn(f, rulebook, run_result))
+            got = list(fn(f, rulebook, run_result))
         except (LookupError, AttributeError, ValueError, TypeError, ArithmeticError) as e:
             f.evidence.append(f"evidence unavailable: {type(e).__name__}: {e}")
+            continue
+        f.evidence.extend(str(s) for s in got)
+        if got:  # a plain string (a user's function) counts as observed
+            seen = any(getattr(s, "observed", True) for s in got)
+            f.observed = seen if f.observed is None else (f.observed or seen)
     return out
+
+
+def evidence_counts(findings) -> dict[str, int]:
+    """How many findings the run showed, did not show at its size, or has no evidence for."""
+    fs = list(findings)
+    return {
+        "findings": len(fs),
+        "observed": sum(f.observed is True for f in fs),
+        "not_observed": sum(f.observed is False for f in fs),
+        "no_evidence": sum(f.observed is None for f in fs),
+    }
 
 
 from . import evidence_rules  # noqa: E402,F401  (registers the bundled rules' functions)

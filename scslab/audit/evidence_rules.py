@@ -13,10 +13,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..rulebook.schema import SECTORS
-from .ai_act import ANNEX_III_5_SECTORS, SOCIAL_DOMAINS
+from .ai_act import SOCIAL_DOMAINS, annex_iii_use
 from .context import AuditContext
 from .evidence import evidence
-from .measured import Measured, days, mask_of, measured, median, num, pct, plural, popcount, ratio
+from .measured import (
+    Measured,
+    Unseen,
+    days,
+    mask_of,
+    measured,
+    median,
+    num,
+    pct,
+    plural,
+    popcount,
+    ratio,
+    unseen,
+)
 
 
 def _at(f, rb, kind: str):
@@ -38,7 +51,7 @@ def _est(m: Measured, n: float) -> str:
 
 # -- shared sentences -----------------------------------------------------------------------
 def nobody_listed(m: Measured) -> str:
-    return "nobody was blacklisted, so no listing could be measured"
+    return unseen("nobody was blacklisted, so no listing could be measured")
 
 
 def wrongful_sentences(m: Measured, list_id: str | None = None) -> list[str]:
@@ -46,14 +59,16 @@ def wrongful_sentences(m: Measured, list_id: str | None = None) -> list[str]:
     if list_id is None:
         if not m.listings:
             return [nobody_listed(m)]
-        out = [f"{pct(ratio(m.wrongful, m.listings))} of {plural(m.listings, 'listing')} were wrongful "
-               f"(the citizen's true record would not have triggered them)"]
+        first = (f"{pct(ratio(m.wrongful, m.listings))} of {plural(m.listings, 'listing')} were wrongful "
+                 f"(the citizen's true record would not have triggered them)")
+        out = [first if m.wrongful else unseen(first)]
     else:
         s = m.spells_of(list_id)
         if s.empty:
-            return [f"nobody entered blacklist '{list_id}'" + ("" if m.fraction >= 1 or not m.has_ledger
-                                                              else f" among the {pct(m.fraction)} of citizens in the event ledger")]
-        out = [f"{pct(float(s.wrongful.mean()))} of {_est(m, len(s))} listings on '{list_id}' were wrongful"]
+            return [unseen(f"nobody entered blacklist '{list_id}'" + ("" if m.fraction >= 1 or not m.has_ledger
+                                                                     else f" among the {pct(m.fraction)} of citizens in the event ledger"))]
+        first = f"{pct(float(s.wrongful.mean()))} of {_est(m, len(s))} listings on '{list_id}' were wrongful"
+        out = [first if s.wrongful.any() else unseen(first)]
     out += removal_sentences(m, list_id, wrongful_only=True)
     out += appeal_sentences(m)
     return out
@@ -80,7 +95,7 @@ def removal_sentences(m: Measured, list_id: str | None = None, wrongful_only: bo
 def appeal_sentences(m: Measured) -> list[str]:
     decided = m.total("appeals_decided")
     if not decided:
-        return ["no appeal was decided"] if m.rb.appeals.available else ["no appeal is possible"]
+        return [unseen("no appeal was decided")] if m.rb.appeals.available else ["no appeal is possible"]
     out = f"appeals won {pct(ratio(m.total('appeals_won'), decided))} of the time ({plural(decided, 'decision')})"
     dw = m.total("appeals_decided_wrongful")
     if dw:
@@ -93,7 +108,7 @@ def sectors_sentences(m: Measured) -> list[str]:
     if not n:
         r = int(m.restricted.sum())
         if not r:
-            return ["nobody was restricted in any sector"]
+            return [unseen("nobody was restricted in any sector")]
         s = m.col("sectors_ever")[m.restricted]
         return [f"nobody was blacklisted, but {plural(r, 'citizen was', 'citizens were')} ({pct(r / m.population)}) "
                 f"restricted through their grade, in {plural(float(s.mean()), 'sector')} on average"]
@@ -120,7 +135,7 @@ def behaviour_sentences(m: Measured, b) -> list[str]:
         return []
     r = m.behaviour_records(b.id)
     if r.empty:
-        return [f"'{b.id}' was never recorded among the {pct(m.fraction)} of citizens in the event ledger"]
+        return [unseen(f"'{b.id}' was never recorded among the {pct(m.fraction)} of citizens in the event ledger")]
     lost = r[r.points < 0]
     all_lost = -float(m.records.points[m.records.points < 0].sum())
     if lost.empty:
@@ -148,15 +163,16 @@ def lawful_sentences(m: Measured) -> list[str]:
     # (withholding one's data is lawful), which the steps table's points columns leave out.
     lost = float(m.col("points_lost").sum())
     if not lost:
-        return ["no points were deducted"]
-    out = f"{pct(ratio(float(m.col('points_lost_lawful').sum()), lost))} of all points deducted"
+        return [unseen("no points were deducted")]
+    lawful = float(m.col("points_lost_lawful").sum())
+    out = f"{pct(ratio(lawful, lost))} of all points deducted"
     entries = m.total("entries_black")
     if entries:
         out += f" and {pct(ratio(m.total('entries_lawful'), entries))} of {plural(entries, 'blacklisting')}"
     out += " came from lawful conduct"
     if m.rb.disclosure.penalty > 0:
         out += " (the points include the penalty for keeping one's data private)"
-    return [out]
+    return [out if lawful or m.total("entries_lawful") else unseen(out)]
 
 
 def ties_sentences(m: Measured) -> list[str]:
@@ -179,7 +195,7 @@ def targeted_group(f, rb, result):
     grp = m.c.group.astype(str).to_numpy()
     inside = np.isin(grp, list(b.applies_to))
     if not inside.any() or inside.all():
-        return [m.say(f"no simulated citizen was {'outside' if inside.all() else 'in'} the targeted groups")]
+        return [m.say(unseen(f"no simulated citizen was {'outside' if inside.all() else 'in'} the targeted groups"))]
     lost = m.col("points_lost").astype(np.float64)
     parts = [f"citizens in {', '.join(b.applies_to)} lost {num(lost[inside].mean())} points each on average, "
              f"the others {num(lost[~inside].mean())}"]
@@ -237,7 +253,8 @@ def listing_length(f, rb, result):
 def lists_overlap(f, rb, result):
     m = measured(result, rb)
     both = int((m.c.blacklisted.to_numpy(bool) & m.c.redlisted.to_numpy(bool)).sum())
-    return [m.say(f"{plural(both, 'citizen was', 'citizens were')} on a blacklist and a redlist at once at the end of the run")]
+    text = f"{plural(both, 'citizen was', 'citizens were')} on a blacklist and a redlist at once at the end of the run"
+    return [m.say(text if both else unseen(text))]
 
 
 @evidence("SCS151")
@@ -248,9 +265,10 @@ def association(f, rb, result):
     # anyone with no offence *yet*, so it is larger).
     assoc = m.col("points_lost_assoc").astype(np.float64)
     innocent = ~m.offenders & (assoc > 0)
-    parts = [f"citizens with no offence of their own lost {num(float(assoc[~m.offenders].sum()))} points to their ties "
+    first = (f"citizens with no offence of their own lost {num(float(assoc[~m.offenders].sum()))} points to their ties "
              f"({plural(int(innocent.sum()), 'citizen')}; ties cost {pct(ratio(float(assoc.sum()), float(m.col('points_lost').sum())))} "
-             f"of all points lost)"]
+             f"of all points lost)")
+    parts = [first if assoc.sum() > 0 else unseen(first)]
     parts += ties_sentences(m)
     return [m.say(*parts)]
 
@@ -291,10 +309,12 @@ def excusable_without_appeal(f, rb, result):
         if r.empty:
             parts = behaviour_sentences(m, b)
         else:
-            parts = [f"{pct(len(exc) / len(r))} of the records of '{b.id}' were excusable and cost "
-                     f"{_est(m, -float(exc.points.sum()))} points that no appeal could take back"]
+            first = (f"{pct(len(exc) / len(r))} of the records of '{b.id}' were excusable and cost "
+                     f"{_est(m, -float(exc.points.sum()))} points that no appeal could take back")
+            parts = [first if len(exc) else unseen(first)]
     else:
-        parts = [f"{num(m.total('excused_records'))} excusable records were filed (all behaviours)"]
+        first = f"{num(m.total('excused_records'))} excusable records were filed (all behaviours)"
+        parts = [first if m.total("excused_records") else unseen(first)]
     return [m.say(*parts)]
 
 
@@ -316,20 +336,23 @@ def unreachable(f, rb, result):
             return []
         if lst.kind == "blacklist" and m.has_ledger:
             n = len(m.spells_of(lst.id))
-            return [m.say(f"{_est(m, n)} citizens entered '{lst.id}'" if n else f"nobody entered '{lst.id}'")]
+            return [m.say(f"{_est(m, n)} citizens entered '{lst.id}'" if n else f"nobody entered '{lst.id}'",
+                          observed=not n)]
         what = "blacklist" if lst.kind == "blacklist" else "redlist"
         n = m.total("entries_black" if lst.kind == "blacklist" else "entries_red")
-        return [m.say(f"{plural(n, what + ' entry', what + ' entries')} over all {what}s")]
+        return [m.say(f"{plural(n, what + ' entry', what + ' entries')} over all {what}s", observed=not n)]
     g = m.result.grades
     reached = int(g[g.grade.isin(tgt.grades or [])].citizens.max()) if len(g) and tgt.grades else 0
-    return [m.say(f"at most {plural(reached, 'citizen')} held grade {', '.join(tgt.grades or [])} on any day")]
+    return [m.say(f"at most {plural(reached, 'citizen')} held grade {', '.join(tgt.grades or [])} on any day",
+                  observed=not reached)]
 
 
 @evidence("SCS172")
 def unobservable(f, rb, result):
     m = measured(result, rb)
     b = _at(f, rb, "behaviours")
-    parts = [f"{pct(ratio(m.total('unobserved_harm'), m.total('harm')))} of the harm done was invisible to every data source"]
+    first = f"{pct(ratio(m.total('unobserved_harm'), m.total('harm')))} of the harm done was invisible to every data source"
+    parts = [first if m.total("unobserved_harm") else unseen(first)]
     if b is not None and m.has_ledger:
         acts = m.events("act")
         n = int((acts.behaviour == b.id).sum())
@@ -357,12 +380,13 @@ def sanction_reach(f, rb, result):
         return []
     if kind == "privileges":  # the engine tracks privileges in total, not by sector
         n = int((m.col("privilege_days") > 0).sum())
-        return [m.say(f"{plural(n, 'citizen')} ({pct(n / m.population)}) enjoyed a privilege at some point (all privileges)")]
+        return [m.say(f"{plural(n, 'citizen')} ({pct(n / m.population)}) enjoyed a privilege at some point (all privileges)",
+                      observed=bool(n))]
     n = m.restricted_in([x.sector])
     parts = [f"{plural(n, 'citizen was', 'citizens were')} barred from {x.sector} at some point "
-             f"({pct(n / m.population)} of the population)" if n else f"nobody was barred from {x.sector}"]
-    if f.code == "SCS304" and x.sector in ANNEX_III_5_SECTORS:
-        parts[0] += f": a decision on {ANNEX_III_5_SECTORS[x.sector]}"
+             f"({pct(n / m.population)} of the population)" if n else unseen(f"nobody was barred from {x.sector}")]
+    if f.code == "SCS304" and annex_iii_use(x):
+        parts[0] = type(parts[0])(parts[0] + f": a decision on {annex_iii_use(x)}")
     if f.code == "SCS301":
         parts += sectors_sentences(m)
     parts += cost_sentences(m)
@@ -376,9 +400,9 @@ def list_reach(f, rb, result):
     if x is None:
         return []
     if not m.has_ledger:
-        return [m.say(f"{plural(m.listings, 'blacklisting')} over all lists")]
+        return [m.say(f"{plural(m.listings, 'blacklisting')} over all lists", observed=bool(m.listings))]
     s = m.spells_of(x.id)
-    return [m.say(f"{_est(m, len(s))} citizens were put on '{x.id}'" if len(s) else f"nobody was put on '{x.id}'",
+    return [m.say(f"{_est(m, len(s))} citizens were put on '{x.id}'" if len(s) else unseen(f"nobody was put on '{x.id}'"),
                   *(sectors_sentences(m) if len(s) else []))]
 
 
@@ -414,11 +438,15 @@ def counted_twice(f, rb, result):
     if m.has_ledger and len(m.blacklists) > 1:
         e = m.events("listed")
         e = e[e.list.isin(m.blacklists)]
-        multi = e.groupby(["step", "citizen"]).list.nunique()
-        parts.append(f"{_est(m, int((multi > 1).sum()))} times a citizen entered two or more blacklists on the same day")
+        multi = int((e.groupby(["step", "citizen"]).list.nunique() > 1).sum())
+        text = f"{_est(m, multi)} times a citizen entered two or more blacklists on the same day"
+        parts.append(text if multi else unseen(text))
     if b is not None:
         parts += behaviour_sentences(m, b)
-    return [m.say(*parts)] if parts else []
+    if not parts:
+        return []
+    seen = [p for p in parts if p and not isinstance(p, Unseen)]
+    return [m.say(*parts, observed=bool(seen))]
 
 
 @evidence("SCS221")
@@ -455,7 +483,7 @@ def due_process(f, rb, result):
     if not m.listings:
         return [m.say(nobody_listed(m))]
     parts = [f"{pct(ratio(m.wrongful, m.listings))} of {plural(m.listings, 'listing')} were wrongful, "
-             f"{num(m.col('days_wrongfully_listed').sum())} citizen-days spent wrongly listed"]
+             f"{num(m.col('days_wrongfully_listed').sum())} citizen-days spent wrongly listed"]  # the listed: observed
     parts += removal_sentences(m, wrongful_only=True)
     if f.code == "SCS232" and m.appeal_latency is not None:
         parts.append(f"appeals took a median {days(m.appeal_latency)} to decide")
@@ -470,7 +498,7 @@ def due_process(f, rb, result):
 def never_fade(f, rb, result):
     m = measured(result, rb)
     if not m.offenders.any():
-        return [m.say("nobody lost points for a record")]
+        return [m.say(unseen("nobody lost points for a record"))]
     gap = m.col("score")[m.offenders].astype(np.float64) - rb.scale.base
     return [m.say(f"the {plural(int(m.offenders.sum()), 'citizen')} with an offence ended {num(float(-gap.mean()))} "
                   f"points below the base score on average")]
@@ -541,7 +569,8 @@ def peer_influence(f, rb, result):
     closure = float(net.top_decile_closure.iloc[0])
     parts = []
     if np.isfinite(a):
-        parts.append(f"scores of tied citizens correlated at {a:.2f} by the end")
+        text = f"scores of tied citizens correlated at {a:.2f} by the end"
+        parts.append(text if a > 0 else unseen(text))
     if np.isfinite(closure):
         parts.append(f"{pct(closure)} of the ties of the top score decile stayed inside it")
     return [m.say(*parts)] if parts else []
@@ -558,7 +587,7 @@ def disproportionate(f, rb, result):
         per = ratio(m.col("days_blacklisted").sum(), m.col("culpable_acts").sum())
         parts.append(f"{num(per)} days blacklisted per culpable harmful act" if per is not None
                      else f"{num(m.col('days_blacklisted').sum())} days blacklisted with no culpable harmful act at all")
-    return [m.say(*parts, *cost_sentences(m))]
+    return [m.say(*parts, *cost_sentences(m), observed=bool((m.col("sanction_days") > 0).any()))]
 
 
 @evidence("SCS303")
@@ -570,10 +599,64 @@ def general_score(f, rb, result):
     r = m.records[m.records.points != 0]
     per = r.assign(domain=r.behaviour.map(dom)).groupby("citizen").domain.nunique()
     if per.empty:
-        return [m.say("no record moved a score")]
-    parts = [f"{pct(float((per >= 2).mean()))} of the scored citizens were scored on conduct from two or more areas of life"]
+        return [m.say(unseen("no record moved a score"))]
+    first = f"{pct(float((per >= 2).mean()))} of the scored citizens were scored on conduct from two or more areas of life"
+    parts = [first if (per >= 2).any() else unseen(first)]
     listed_ids = set(m.c.citizen[m.listed].tolist())
     lp = per[per.index.isin(listed_ids)]
     if len(lp):
         parts.append(f"of the blacklisted, {pct(float((lp >= 2).mean()))}")
     return [m.say(*parts)]
+
+
+def _fee_sentences(m: Measured, fee: float, what: str) -> list[str]:
+    """Who among the blacklisted could not pay a fee (final wealth below it)."""
+    if not m.listings:
+        return [nobody_listed(m)]
+    wealth = m.col("wealth").astype(np.float64)[m.listed]
+    short = float((wealth < fee).mean())
+    text = (f"{pct(short)} of the {plural(int(m.listed.sum()), 'blacklisted citizen')} ended the run with less "
+            f"wealth than the {num(fee)} {what} costs")
+    out = [text if short > 0 else unseen(text)]
+    inc = m.daily_income
+    if inc:
+        out.append(f"the fee is {num(fee / inc)} days of the simulated median income")
+    return out
+
+
+@evidence("SCS237")
+def costly_appeal(f, rb, result):
+    m = measured(result, rb)
+    parts = _fee_sentences(m, rb.appeals.cost, "an appeal")
+    if m.wrongful:
+        parts.append(f"{pct(ratio(m.total('appeals_decided_wrongful'), m.total('entries_wrongful')))} of wrongful "
+                     "listings were appealed and decided")
+    return [m.say(*parts)]
+
+
+@evidence("SCS155")
+def costly_repair(f, rb, result):
+    m = measured(result, rb)
+    parts = _fee_sentences(m, rb.decay.repair.cost, "repair")
+    if m.listings:
+        parts.append(f"{plural(m.total('exits_repaired'), 'listing was', 'listings were')} left by repair, out of "
+                     f"{plural(m.listings, 'listing')}")
+    return [m.say(*parts)]
+
+
+@evidence("SCS238")
+def slow_removal(f, rb, result):
+    m = measured(result, rb)
+    x = _at(f, rb, "lists")
+    if x is None:
+        return []
+    if not x.exit.on_performance:  # removal only at expiry: how long listings lasted
+        return [m.say(*listing_length_sentences(m, x.id))]
+    n = m.total("exits_performed")
+    d = x.exit.removal_delay_days
+    text = (f"{plural(n, 'listing was', 'listings were')} lifted after the person performed (all lists), each "
+            f"{days(float(d))} after performing: about {num(n * d)} citizen-days listed after performing")
+    return [m.say(text if n else unseen(text))]
+
+
+evidence("SCS247")(listing_length)

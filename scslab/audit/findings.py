@@ -19,9 +19,9 @@ class Finding:
     rule's code, name and severity, and the file position of `path`.
     """
 
-    message: str  # in the user's terms: "behaviour 'petitioning' is lawful but costs 50 points"
+    message: str  # in the user's terms: "Behaviour 'petitioning' is lawful but costs 50 points."
     path: Path = ()  # field path in the rulebook, e.g. ("behaviours", 3, "points")
-    fix: str | None = None  # a suggested change to the rulebook
+    fix: str | None = None  # a suggested change to the rulebook, kept apart from the message
     code: str = ""
     name: str = ""
     severity: str = "low"
@@ -30,10 +30,14 @@ class Finding:
     line: int = 1
     column: int = 1
     evidence: list[str] = field(default_factory=list)  # measured in a simulation, if one ran
+    # With evidence: True when the run showed what the finding names, False when it did not
+    # at the simulated size (e.g. nobody was listed), None with no evidence.
+    observed: bool | None = None
 
     @classmethod
     def at(cls, path: Path, message: str, fix: str | None = None) -> Finding:
-        return cls(message=message, path=tuple(path), fix=fix)
+        """A finding at `path`; the message and the fix are made sentences (capital, full stop)."""
+        return cls(message=sentence(message), path=tuple(path), fix=sentence(fix) if fix else fix)
 
     @property
     def field_path(self) -> str:
@@ -54,6 +58,16 @@ class Finding:
         d["path"] = list(self.path)
         d["field_path"] = self.field_path
         return d
+
+
+def sentence(text: str) -> str:
+    """Text as a sentence: a capital first letter and a full stop (kept if already there)."""
+    text = text.strip()
+    if not text:
+        return text
+    if text[0].islower():
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def at_least(findings, severity: str) -> list[Finding]:

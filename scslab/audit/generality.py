@@ -16,6 +16,7 @@ from .registry import rule
     why="""A rule is law-like when it binds everyone who does the act. Points that apply only to
     some groups (migrants, a district, members of a category) single them out: the same act
     costs them what it does not cost others, which is unequal treatment by design.""",
+    use_instead="Score the act alike for everyone: leave `applies_to` unset.",
     bad="""
     behaviours:
       - {id: late_rent, label: "paying rent late", domain: finance, legal_status: contractual,
@@ -51,6 +52,7 @@ _OTHER = re.compile(r"^\s*(other|any other|miscellaneous|etc)\b", re.I)
     why="""A catch-all rule ("other untrustworthy conduct") does not tell anyone what is
     forbidden; it moves the decision from the rule to whoever keeps the record. Nobody can
     plan their conduct around it, and like cases need not be treated alike.""",
+    use_instead="Name each act the system scores: replace the catch-all with the specific behaviours it stands for.",
     bad="""
     behaviours:
       - {id: other_misconduct, label: "other traffic misconduct", domain: traffic,

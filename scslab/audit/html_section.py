@@ -85,7 +85,9 @@ def findings_table(findings, limit: int) -> str:
     rows = []
     for f in top:
         bg, fg = SEVERITY[f.severity]
-        ev = "".join(f'<div class=small style="color:#5a2a7a">evidence: {_e(e)}</div>' for e in f.evidence)
+        ev = "".join(f'<div class=small style="color:#5a2a7a">'
+                     f'{"evidence" if getattr(e, "observed", f.observed is not False) else "evidence (not observed at this size)"}: '
+                     f'{_e(e)}</div>' for e in f.evidence)
         fix = f"<div class=small>fix: {_e(f.fix)}</div>" if f.fix else ""
         rows.append(f"<tr><td><code>{_e(f.code)}</code><br>{_badge(f.severity, bg, fg)}</td>"
                     f"<td class=small>{_e(f.file)}:{f.line}:{f.column}<br><code>{_e(f.field_path)}</code></td>"

@@ -12,12 +12,17 @@ from .findings import SEVERITIES
 def report_dict(report) -> dict:
     md = report.rulebook.metadata
     c = Counter(f.severity for f in report.findings)
+    summary = {"findings": len(report.findings), "by_severity": {s: c[s] for s in SEVERITIES}}
+    if any(f.evidence for f in report.findings):
+        from .evidence import evidence_counts
+
+        summary["evidence"] = {k: v for k, v in evidence_counts(report.findings).items() if k != "findings"}
     return {
         "tool": {"name": "scslab-audit", "version": __version__},
         "file": report.file,
         "rulebook": {"name": md.name, "title": md.title, "version": md.version, "jurisdiction": md.jurisdiction},
         "rules": [r.code for r in report.rules],
-        "summary": {"findings": len(report.findings), "by_severity": {s: c[s] for s in SEVERITIES}},
+        "summary": summary,
         "findings": [f.to_dict() for f in report.findings],
         "verdict": report.verdict.to_dict(),
     }

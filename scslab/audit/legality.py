@@ -16,6 +16,7 @@ from .registry import rule
     legal, criticising officials) creates offences outside the law, without a legislature, a
     court or a defence. It is also the clearest case of detriment that is unjustified by the
     behaviour, and the one most easily turned against political rights.""",
+    use_instead="Leave lawful conduct out: set its points to 0 and keep it out of list triggers.",
     bad="""
     behaviours:
       - {id: petitioning, label: "petitioning the authorities repeatedly", domain: political,
@@ -56,6 +57,7 @@ def lawful_conduct_penalised(rb, ctx):
     why="""Every restriction of a right must be provided for by law. A list may have a legal
     basis while the restrictions attached to it (travel, schools, jobs) are added by other
     agencies with none: each restriction needs its own.""",
+    use_instead="Cite the law that authorises the sanction (`legal_basis`), or drop the sanction.",
     bad="""
     sanctions:
       - {id: licence_suspension, sector: driving_licences, applies_to: {list: disqualified_drivers},
@@ -84,6 +86,7 @@ def sanction_without_legal_basis(rb, ctx):
     why="""Listing a person as untrustworthy is itself a sanction with public and private
     consequences. Without a law creating the list, there is no statutory limit on who may
     be listed, for how long, or what follows.""",
+    use_instead="Cite the law that creates the list (`legal_basis`), or drop the list.",
     bad="""
     lists:
       - id: disqualified_drivers

@@ -24,6 +24,26 @@ from ..rulebook.schema import SECTORS, Rulebook
 SPELL_COLUMNS = ["citizen", "list", "start", "end", "reason", "wrongful", "lawful"]
 
 
+class Unseen(str):
+    """A sentence saying the run did not show what a finding names ("nobody was
+    blacklisted"): at the simulated size and length, not that it cannot happen."""
+
+
+class Evidence(str):
+    """One evidence string, knowing whether the run showed what its finding names."""
+
+    observed: bool = True
+
+    def __new__(cls, text: str, observed: bool = True) -> Evidence:
+        obj = super().__new__(cls, text)
+        obj.observed = bool(observed)
+        return obj
+
+
+def unseen(text: str) -> Unseen:
+    return Unseen(text)
+
+
 def ratio(num: float, den: float) -> float | None:
     """num / den, or None when the denominator is 0 (or either is not a finite number)."""
     if not den or not math.isfinite(float(den)) or not math.isfinite(float(num)):
@@ -69,9 +89,16 @@ class Measured:
         seed = f", seed {self.seed}" if self.seed is not None else ""
         return f"simulated {self.population:,} citizens for {self.steps:,} days{seed}"
 
-    def say(self, *parts: str) -> str:
-        """One evidence string: what was simulated, then the measured sentences."""
-        return f"{self.where}: " + "; ".join(p for p in parts if p)
+    def say(self, *parts: str, observed: bool | None = None) -> Evidence:
+        """One evidence string: what was simulated, then the measured sentences.
+
+        It is observed (the run showed what the finding names) unless `observed` says
+        otherwise or its first sentence is `Unseen` ("nobody was blacklisted").
+        """
+        shown = [p for p in parts if p]
+        if observed is None:
+            observed = bool(shown) and not isinstance(shown[0], Unseen)
+        return Evidence(f"{self.where}: " + "; ".join(shown), observed)
 
     # -- totals over the run (every citizen) -----------------------------------------------
     @cached_property

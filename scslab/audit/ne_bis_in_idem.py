@@ -20,6 +20,7 @@ from .registry import rule
     why="""Joint punishment multiplies one wrong: an unpaid debt blocks flights, trains,
     hotels and a child's school place, each a new penalty for the same act, each imposed by
     a body that did not judge it.""",
+    use_instead="Keep each sanction in the sector where the conduct happened.",
     bad="""
     sanctions:
       - {id: flight_ban, sector: air, applies_to: {list: disqualified_drivers}, magnitude: 1.0,
@@ -57,7 +58,7 @@ _PROCEDURE = {"court", "courts", "found", "finding", "findings", "judged", "judg
               "caught", "detected", "camera", "cameras", "verdict", "established", "confirmed", "effective",
               "final", "monthly", "cycle", "month", "repeated", "repeatedly", "persistent", "responsible",
               "liable", "held", "enforcement", "enforced", "proceedings", "case", "cases", "registered",
-              "flagged", "noted", "logged", "listed", "entered", "filed", "upheld", "confirmed", "officially"}
+              "flagged", "noted", "logged", "listed", "entered", "filed", "upheld", "officially"}
 # Phrases rewritten to one concept before words are split.
 _PHRASES = [
     (re.compile(r"\b(not|never|failing|failure|fails|failed|refus\w*|omitting|omission)\s+(to\s+)?"
@@ -73,7 +74,7 @@ _PHRASES = [
 _CONCEPTS = {
     "nonpay": "fail fails failing failed failure unpaid arrears arrear default defaults defaulting defaulted overdue late lateness owing owed "
               "outstanding delinquent delinquency missed unsettled evasion evading evade dodging dodge skipping "
-              "skip nonpayment unpaid",
+              "skip nonpayment",
     "utility": "utility utilities electricity electric power water gas heating energy",
     "charge": "fee fees bill bills charge charges invoice invoices tariff tariffs dues payment payments",
     "debt": "debt debts loan loans credit borrowing lending mortgage mortgages repayment repayments instalment "
@@ -144,6 +145,7 @@ def same_act(wi: set[str], wj: set[str], same_domain: bool) -> bool:
     why="""When the same conduct is recorded first by one body and then again by another (the
     unpaid bill, then the judgment about it), each record deducts points: the person pays
     twice for one act. Two lists triggered by one act punish it twice by design.""",
+    use_instead="Keep one behaviour per act and list every source that can record it. Where two behaviours really are different acts, say so with `act`.",
     bad="""
     data_sources:
       - {id: camera, kind: camera, coverage: {default: 0.3}}

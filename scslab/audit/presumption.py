@@ -23,6 +23,7 @@ def _penalty(b, ctx) -> str:
     what="Flags penalised behaviours with `evidence: suspicion`.",
     why="""Being investigated is not being guilty. Deducting points or listing someone when an
     investigation opens treats the suspect as convicted, before and whatever the outcome.""",
+    use_instead="Penalise only once a court or authority has decided (`evidence: final_decision`).",
     bad="""
     behaviours:
       - {id: investigated_for_drink_driving, label: "investigated for drink driving",
@@ -54,6 +55,7 @@ def penalty_on_suspicion(rb, ctx):
     why="""A neighbour's report or a platform complaint is an allegation. Turning it into a
     deduction without a decision invites error and settling of scores, and leaves the
     accused to prove a negative.""",
+    use_instead="Penalise only reports that a court or authority has verified.",
     bad="""
     data_sources:
       - {id: neighbours, kind: neighbourhood, coverage: {default: 0.4}}
@@ -90,6 +92,7 @@ def penalty_on_report(rb, ctx):
     why="""Calling conduct criminal and penalising it on a utility's or a platform's records
     skips the trial that decides whether a crime happened: the record keeper becomes
     prosecutor and judge.""",
+    use_instead="Penalise criminal conduct only after a conviction (`evidence: final_decision`).",
     bad="""
     data_sources:
       - {id: camera, kind: camera, coverage: {default: 0.3}}
@@ -124,6 +127,7 @@ def crime_without_conviction(rb, ctx):
     why="""A listing is a decision about a person. When it follows automatically from raw
     records, nobody has weighed the facts, the excuse or the identity match before the
     sanction starts: the listed person must disprove the record afterwards.""",
+    use_instead="Enter the list only on decided records (a court's or an authority's), or after a review of the record.",
     bad="""
     data_sources:
       - {id: camera, kind: camera, coverage: {default: 0.3}}

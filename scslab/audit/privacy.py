@@ -15,6 +15,7 @@ PRIVATE_DOMAINS = ("family", "health", "consumption", "online", "political")
     what="Flags `disclosure.penalty` above 0.",
     why="""When keeping data private costs points, privacy itself becomes a mark of suspicion.
     Consent extracted by a penalty is not freely given.""",
+    use_instead="Do not penalise non-disclosure (`disclosure.penalty: 0`).",
     bad="""
     disclosure: {penalty: 0.5}
     """,
@@ -36,6 +37,7 @@ def non_disclosure_penalised(rb, ctx):
     what="Flags `disclosure.reward` above 0.",
     why="""A reward for disclosure is a penalty for privacy seen from the other side: those who
     keep their data end up below those who gave it away, for no conduct of their own.""",
+    use_instead="Do not reward disclosure (`disclosure.reward: 0`).",
     bad="""
     disclosure: {reward: 20}
     """,
@@ -59,6 +61,7 @@ def disclosure_rewarded(rb, ctx):
     why="""Scoring how people care for their parents, what they buy, what they post or which
     causes they join puts private life under permanent review, and rewards the display of
     approved conduct over the conduct itself.""",
+    use_instead="Leave private life out of the score: set the points of such conduct to 0 and keep it out of list triggers.",
     bad="""
     behaviours:
       - {id: caring_for_elders, label: "visiting elderly parents", domain: family,

@@ -15,6 +15,7 @@ from .registry import rule
     why="""A rule nobody can read cannot guide conduct; it can only be applied after the
     fact. People scored under secret rules cannot know what costs points, cannot check
     that a deduction followed the rules, and cannot contest it.""",
+    use_instead="Publish the behaviours and their points (`publicity.rules_published: true`) before they are applied.",
     bad="""
     publicity: {rules_published: false}
     """,
@@ -45,6 +46,7 @@ def unpublished_rules(rb, ctx):
     why="""Knowing that an act costs 20 points means little without knowing where the line
     is: the threshold decides who is sanctioned. Secret cut-offs keep people from judging
     how close they are to a sanction and from checking that one was applied correctly.""",
+    use_instead="Publish the grade and list thresholds (`publicity.thresholds_published: true`).",
     bad="""
     publicity: {thresholds_published: false}
     """,
@@ -68,6 +70,7 @@ def unpublished_thresholds(rb, ctx):
     what="Flags `publicity.own_record_visible: false`.",
     why="""Without access to one's own record, a false or excusable entry cannot be spotted,
     let alone disputed; every other safeguard (notice, appeal, repair) depends on it.""",
+    use_instead="Let every person see their own record (`publicity.own_record_visible: true`).",
     bad="""
     publicity: {own_record_visible: false}
     """,

@@ -17,6 +17,7 @@ from .registry import rule
     why="""Conduct between the effective date and publication is judged by a rule that
     nobody could have known. Penalising it punishes people for failing to follow a rule
     that did not yet exist for them.""",
+    use_instead="Publish the rules before they take effect (`metadata.published` on or before `metadata.effective`).",
     bad="""
     metadata: {published: 2024-06-01, effective: 2024-03-01}
     """,
@@ -52,6 +53,7 @@ def effective_before_published(rb, ctx):
     (or, with no publication date, before they took effect).""",
     why="""A look-back turns yesterday's lawful or unscored conduct into today's deduction.
     People could not have adjusted conduct that happened before the rule was known.""",
+    use_instead="Count only conduct after the rule took effect (`lookback_days: 0`).",
     bad="""
     behaviours:
       - {id: speeding, label: "driving above the speed limit, as found by a court", domain: traffic,

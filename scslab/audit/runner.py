@@ -11,7 +11,7 @@ from ..rulebook.errors import Problem, RulebookError
 from ..rulebook.loader import read_limited, validate_rulebook
 from ..rulebook.schema import Rulebook
 from ..rulebook.yaml_nodes import Located, YamlProblem, parse_yaml
-from .context import AuditContext
+from .context import AuditContext, IncomeReference
 from .findings import Finding
 from .registry import Rule, select_rules
 from .relatedness import Relatedness
@@ -23,6 +23,9 @@ class AuditReport:
     file: str
     rules: list[Rule]  # the rules that ran
     findings: list[Finding] = field(default_factory=list)
+    # Where `file` comes from: "file" (a path), "pilot" (a bundled pilot, named `<pilot>.yaml`),
+    # "text" (YAML text given a name) or "memory" (a Rulebook object, no file at all).
+    origin: str = "memory"
 
     @property
     def verdict(self):
@@ -39,10 +42,16 @@ def audit(
     select: Iterable[str] | None = None,
     ignore: Iterable[str] | None = None,
     relatedness: Relatedness | None = None,
+    origin: str = "memory",
+    society=None,
 ) -> AuditReport:
-    """Run the selected rules; findings carry file:line:col when `located` is given."""
+    """Run the selected rules; findings carry file:line:col when `located` is given.
+
+    `society` (a SocietySpec) is the population whose incomes costs are read against
+    (SCS155, SCS237); by default the society `scslab run` and `--simulate` use.
+    """
     rules = select_rules(select, ignore)
-    ctx = AuditContext(rulebook, relatedness)
+    ctx = AuditContext(rulebook, relatedness, IncomeReference.from_spec(society) if society is not None else None)
     findings: list[Finding] = []
     for r in rules:
         for f in r.check(rulebook, ctx):
@@ -54,7 +63,7 @@ def audit(
                 )
             )
     findings.sort(key=Finding.sort_key)
-    return AuditReport(rulebook, file, rules, findings)
+    return AuditReport(rulebook, file, rules, findings, origin)
 
 
 def read_located(path_or_pilot: str | FsPath) -> tuple[Located, Rulebook, str]:
@@ -94,10 +103,15 @@ def audit_text(text: str | bytes, name: str = "<string>", **kwargs) -> AuditRepo
         located = parse_yaml(text, name)
     except YamlProblem as e:
         raise RulebookError([Problem(name, e.mark.line, e.mark.column, e.path, e.message)]) from None
+    kwargs.setdefault("origin", "text")
     return audit(validate_rulebook(located, name), located=located, file=name, **kwargs)
 
 
 def audit_file(path_or_pilot: str | FsPath, **kwargs) -> AuditReport:
     """Audit a rulebook file or a bundled pilot by name; see `audit` for the options."""
+    from ..pilots import PILOTS
+
     located, rb, name = read_located(path_or_pilot)
-    return audit(rb, located=located, file=name, **kwargs)
+    s = str(path_or_pilot)
+    origin = "pilot" if s in PILOTS and not FsPath(s).exists() else "file"
+    return audit(rb, located=located, file=name, origin=origin, **kwargs)

@@ -27,8 +27,13 @@ def render_text(report, console: Console, *, show_fixes: bool = True, verdict: b
         if show_fixes and f.fix:
             console.print(Text(f"    fix: {f.fix}", style="dim"), soft_wrap=True)
         for e in f.evidence:
-            console.print(Text(f"    evidence: {e}", style="magenta"), soft_wrap=True)
+            seen = getattr(e, "observed", f.observed is not False)
+            label = "evidence" if seen else "evidence (not observed at this size)"
+            console.print(Text(f"    {label}: {e}", style="magenta" if seen else "dim magenta"), soft_wrap=True)
     console.print(Text(summary_line(report), style="bold"))
+    ev = evidence_line(report)
+    if ev:
+        console.print(Text(ev, style="magenta"), soft_wrap=True)
     if verdict:
         render_verdict(report, console)
 
@@ -40,6 +45,17 @@ def summary_line(report) -> str:
     c = Counter(f.severity for f in report.findings)
     parts = ", ".join(f"{c[s]} {s}" for s in reversed(SEVERITIES) if c[s])
     return f"{report.file}: {n} finding{'s' if n != 1 else ''} ({parts}; {len(report.rules)} rules checked)"
+
+
+def evidence_line(report) -> str | None:
+    """How many findings a simulation showed, did not show at its size, or could not measure."""
+    from .evidence import evidence_counts
+
+    if not any(f.evidence for f in report.findings):
+        return None
+    c = evidence_counts(report.findings)
+    return (f"simulation evidence: {c['observed']} of {c['findings']} findings observed in the run, "
+            f"{c['not_observed']} not observed at this size, {c['no_evidence']} with nothing a run can measure")
 
 
 def render_verdict(report, console: Console) -> None:

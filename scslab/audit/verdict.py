@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .ai_act import ANNEX_III_5_SECTORS, SOCIAL_DOMAINS, classifications, score_feeds_detriment
+from .ai_act import SOCIAL_DOMAINS, annex_iii_use, classifications, score_feeds_detriment
 from .context import AuditContext
 from .findings import SEVERITY_RANK, worst
 from .registry import PRINCIPLES, RULES
@@ -139,7 +139,7 @@ def verdict(report) -> Verdict:
         conclusion = HIGH_RISK_ONLY
     else:
         conclusion = NOT_PROHIBITED
-    sectors = sorted({m.sector for m in list(rb.sanctions) + list(rb.privileges) if m.sector in ANNEX_III_5_SECTORS})
+    sectors = sorted({m.sector for m in list(rb.sanctions) + list(rb.privileges) if annex_iii_use(m)})
     return Verdict(conclusion, [ev, c1, c2], sectors, scorecard(report))
 
 

@@ -21,9 +21,9 @@ def _codes(values: list[str] | None) -> list[str]:
 def audit(
     rulebook: str = typer.Argument(..., help="a rulebook file, or the name of a bundled pilot"),
     format: str = typer.Option("text", "--format", "-f", help="text, json or sarif"),
-    select: list[str] = typer.Option(None, "--select", help="rule codes, prefixes (SCS2), names or principles to run; comma-separated"),
+    select: list[str] = typer.Option(None, "--select", help="rule codes, prefixes (SCS2), names or principles to run, or ALL; comma-separated"),
     ignore: list[str] = typer.Option(None, "--ignore", help="rule codes, prefixes, names or principles to skip; comma-separated"),
-    fail_on: str = typer.Option("high", "--fail-on", help="exit 1 when a finding is at or above: low, medium, high, critical, or never"),
+    fail_on: str = typer.Option("high", "--fail-on", help="exit 1 when a finding is at or above: low, medium, high, critical, or never (any case)"),
     relatedness: str = typer.Option(None, "--relatedness", help="YAML file mapping behaviour domains to related sectors"),
     simulate: bool = typer.Option(False, "--simulate", help="attach evidence measured in a simulation run"),
     population: int = typer.Option(20_000, "--population", "-n", help="with --simulate: citizens simulated"),
@@ -38,11 +38,18 @@ def audit(
     from ..audit import audit_file, load_relatedness
     from ..audit.findings import SEVERITIES, at_least
 
-    fmt = format.lower()
+    fmt = format.strip().lower()
     if fmt not in ("text", "json", "sarif"):
         fail(f"--format must be text, json or sarif, not '{format}'")
-    if fail_on not in (*SEVERITIES, "never"):
+    severity = fail_on.strip().lower()
+    if severity not in (*SEVERITIES, "never"):
         fail(f"--fail-on must be one of {', '.join(SEVERITIES)} or never, not '{fail_on}'")
+    if output:  # before any work: a long --simulate must not end in an unwritable path
+        from ..audit.output import output_problem
+
+        why = output_problem(output)
+        if why:
+            _output_error(output, why)
     if simulate:
         from ..audit.evidence import available
         from ..audit.simulation import SimulationSettings
@@ -84,7 +91,7 @@ def audit(
             _write(output, text)
         else:
             sys.stdout.write(text)
-    if fail_on != "never" and at_least(report.findings, fail_on):
+    if severity != "never" and at_least(report.findings, severity):
         raise typer.Exit(1)
 
 
@@ -98,7 +105,7 @@ def _attach_simulated_evidence(report, settings) -> None:
         TimeRemainingColumn,
     )
 
-    from ..audit.evidence import attach_evidence
+    from ..audit.evidence import attach_evidence, evidence_counts
     from ..audit.simulation import run_for_audit
     from .common import err_console
 
@@ -107,23 +114,25 @@ def _attach_simulated_evidence(report, settings) -> None:
         task = bar.add_task(f"{report.rulebook.metadata.name} ({settings.describe()})", total=settings.steps)
         result = run_for_audit(report.rulebook, settings, progress=lambda done, total: bar.update(task, completed=done))
     attach_evidence(report.findings, result, report.rulebook)
-    n = sum(1 for f in report.findings if f.evidence)
-    err_console.print(f"simulated {settings.describe()}: evidence for {n} of {len(report.findings)} findings",
-                      style="dim")
+    c = evidence_counts(report.findings)
+    err_console.print(f"simulated {settings.describe()}: evidence for {c['observed'] + c['not_observed']} of "
+                      f"{c['findings']} findings: {c['observed']} observed in the run, {c['not_observed']} not "
+                      f"observed at this size, {c['no_evidence']} with nothing a run can measure", style="dim")
+
+
+def _output_error(path: str, why: str) -> None:
+    """A located error about --output (the path, then what is wrong with it), exit status 2."""
+    from ..rulebook.errors import Problem
+    from .common import fail_with_problems
+
+    fail_with_problems([Problem(path, 0, 0, (), f"--output: {why}")])
 
 
 def _write(path: str, text: str) -> None:
-    """Write atomically: a reader never sees half a report."""
-    import os
-    import tempfile
-    from pathlib import Path
+    """Write atomically (a reader never sees half a report), with the user's umask."""
+    from ..audit.output import write_text_atomic
 
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_text_atomic(path, text)
+    except OSError as e:  # e.g. the directory went away, or the disk is full
+        _output_error(path, f"cannot write: {e.strerror or e}")
