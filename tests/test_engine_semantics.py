@@ -4,6 +4,7 @@ acts reaching courts, listed days, points granted, and points lost through ties.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from scslab.engine import EngineParams, simulate
 from scslab.rulebook import parse_rulebook
@@ -128,3 +129,59 @@ def test_files_excusable_in_between_files_that_share_of_excusable_acts():
     p_true = (rec.truth == "true").sum() / (acts.truth == "true").sum()
     p_exc = (rec.truth == "excusable").sum() / (acts.truth == "excusable").sum()
     assert 0.35 < p_exc / p_true < 0.65, (p_true, p_exc)
+
+
+# Every default is excusable and the court files it: every listing is wrongful. Listings
+# last 30 days; an appeal (lodged on the day of listing) is decided 4 days later, rightly.
+APPEAL_RULEBOOK = """
+metadata: {name: appeal-days, title: Appeal days, jurisdiction: Testland, version: "1", effective: 2020-01-01}
+scale: {base: 100, min: 0, max: 100}
+grades:
+  - {name: recorded, min: 0, max: 50}
+  - {name: clear, min: 50, max: 100}
+data_sources:
+  - {id: court, kind: court, adjudicated: true, coverage: {default: 1.0}, files_excusable: 1.0}
+behaviours:
+  - {id: judgment_default, domain: finance, legal_status: contractual, points: -100, social_value: -0.4, utility: 0.5, base_rate: 0.01, sources: [court], excusable: 1.0}
+lists:
+  - {id: debtors, kind: blacklist, trigger: {behaviours: [judgment_default], min_records: 1}, duration_days: %d}
+sanctions:
+  - {id: no_air, sector: air, applies_to: {list: debtors}, magnitude: 1}
+appeals: {available: %s, latency_days: 4, review_accuracy: 1.0}
+"""
+
+
+def _listing_spans(run, steps: int) -> list[tuple[int, int, str]]:
+    """(entry step, end step, how it ended) of every listing in the ledger; a listing still
+    on at the end of the run ends at `steps`."""
+    ev = run.events
+    ev = ev[ev.kind.isin(["listed", "delisted"])]
+    start, spans = {}, []
+    for e in ev.itertuples():  # the ledger is ordered by step, citizen, then as it happened
+        if e.kind == "listed":
+            start[e.citizen] = e.step
+        else:
+            spans.append((start.pop(e.citizen), e.step, e.detail))
+    spans += [(s, steps, "end of run") for s in start.values()]
+    return spans
+
+
+@pytest.mark.parametrize("duration,appeals", [(30, "true"), (4, "false")])
+def test_a_listing_is_not_counted_on_the_day_it_ends(duration, appeals):
+    """The convention: a listing counts on the day it starts and not on the day it ends, so
+    it counts (end - entry) days, whether a won appeal or expiry ends it."""
+    steps = 40
+    rb = parse_rulebook(APPEAL_RULEBOOK % (duration, appeals))
+    run = simulate(rb, population=300, steps=steps, seed=1, ledger=1.0,
+                   params=EngineParams(appeal_if_wronged=1.0))
+    spans = _listing_spans(run, steps)
+    ended = [(s, e) for s, e, how in spans if how != "end of run"]
+    assert len(ended) > 10
+    assert {how for _, _, how in spans} <= {"appeal" if appeals == "true" else "expired", "end of run"}
+    assert all(e - s == 4 for s, e in ended)  # 4 days of appeal latency, or 4 days of listing
+    c = run.citizens
+    days = sum(e - s for s, e, _ in spans)
+    assert c.days_blacklisted.sum() == c.days_wrongfully_listed.sum() == days
+    assert c.wrongful_listings.sum() == c.listings.sum() == len(spans)
+    # The day's stock agrees: listed_black counts those still listed at the end of each day.
+    assert run.steps.listed_black.sum() == days

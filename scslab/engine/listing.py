@@ -88,8 +88,6 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
     ev = ListEvents()
     if not p.levers.code or crb.n_lists == 0:
         return ev
-    black_days: list[np.ndarray] = []
-    wrong_days: list[np.ndarray] = []
     for l in range(crb.n_lists):
         until = st.until[l]
         black = bool(crb.list_black[l])
@@ -197,11 +195,22 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
             ev.entered.append((l, who, wrongful, lawful_cause))
             on = np.union1d(on, who)
         ev.on[l] = on
-        if black:
-            black_days.append(on)
-            wrong_days.append(on[st.wrongful[l, on]])
-    # Days on blacklists, and wrongfully so (each citizen counted once a day).
+    return ev
+
+
+def count_listed_days(st: ShardState, crb: CompiledRulebook, ev: ListEvents) -> None:
+    """Days on blacklists, and wrongfully so (each citizen counted once a day), once the
+    day's listings are settled: after the listing phase and the appeals. A listing counts
+    on the day it starts and not on the day it ends, whatever ends it (expiry, performance,
+    repair or a won appeal), so it counts (end step - entry step) days."""
+    black_days: list[np.ndarray] = []
+    wrong_days: list[np.ndarray] = []
+    for l, on in ev.on.items():
+        if not crb.list_black[l]:
+            continue
+        on = on[st.until[l, on] != NOT_LISTED]  # less the listings a won appeal ended today
+        black_days.append(on)
+        wrong_days.append(on[st.wrongful[l, on]])
     if black_days:
         st.counters["days_blacklisted"][np.unique(np.concatenate(black_days))] += 1
         st.counters["days_wrongfully_listed"][np.unique(np.concatenate(wrong_days))] += 1
-    return ev

@@ -19,7 +19,7 @@ from .collect import c4_cells, collect, sample_c4
 from .consequences import appeal, appealable_lists, ordered_sum, sanction
 from .context import Neighbourhood, Tables, View, make_tables
 from .ledger import Ledger
-from .listing import listing
+from .listing import count_listed_days, listing
 from .observe import false_record_table, observe
 from .params import EngineParams
 from .scoring import score
@@ -192,6 +192,7 @@ class Shard:
         self.ground_truth(acts)
         lev = listing(st, crb, p, tb, rec, t, rng)  # 4 list
         aev = appeal(st, crb, p, t, rng, lev)  # 5 appeal
+        count_listed_days(st, crb, lev)  # the day's listings settled: days listed
         flows.update(sanction(st, crb, tb, nxt))  # 6 sanction (and publish)
         self.grade_counts = flows.pop("grade_counts")  # citizens per grade today
         self.harm_published = flows.pop("harm_sum")  # what tomorrow's neighbourhood reads
