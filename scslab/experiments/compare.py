@@ -244,42 +244,15 @@ def compare(config: CompareConfig, progress: Callable[[RunSpec, RunOutcome], Non
     values = {c: _collect(by_col[c]) for c in cols}
     base = values.get(BASELINE) if BASELINE in cols else None
     for c in cols:
-        _paired_differences(c, values[c], base, {m: _collect(r) for (col, m), r in cf_runs.items() if col == c})
+        paired_differences(c, values[c], base, {m: _collect(r) for (col, m), r in cf_runs.items() if col == c})
     summary = {c: {k: t_interval(v, conf) for k, v in values[c].items()} for c in cols}
     lever_summary = {p: lev.summarise(runs, conf) for p, runs in lever_runs.items()}
-    tested: dict[str, dict[str, Interval]] = {c: {} for c in cols}
-    verdicts: dict[str, dict[str, str]] = {c: {} for c in cols}
-    reasons: dict[str, dict[str, str]] = {c: {} for c in cols}
-    against: dict[str, dict[str, str]] = {c: {} for c in cols}
+    tested: dict[str, dict[str, Interval]] = {}
+    verdicts: dict[str, dict[str, str]] = {}
+    reasons: dict[str, dict[str, str]] = {}
+    against = {c: {cid: _against(cl, c) for cid, cl in CLAIMS.items()} for c in cols}
     for c in cols:
-        for cid, cl in CLAIMS.items():
-            against[c][cid] = _against(cl, c)
-            if cid == "C10" and c == BASELINE:
-                verdicts[c][cid] = BASE
-                continue
-            missing = [r for r in cl.requires if not inv[c][r].present]
-            if missing:
-                verdicts[c][cid] = NOT_TESTED
-                reasons[c][cid] = inv[c][missing[0]].detail
-                continue
-            t = cl.test
-            if cid not in RUN_CLAIMS:
-                if c in lever_summary and t.metric in lever_summary[c]["summary"]:
-                    iv = lever_summary[c]["summary"][t.metric]
-                else:
-                    verdicts[c][cid] = NOT_RUN
-                    continue
-            else:
-                paired = any(m.paired and m.key == t.metric for m in cl.metrics)
-                iv = summary[c].get(t.key(paired))
-            if iv is None or iv.n < 2 or not np.isfinite(iv.mean):
-                verdicts[c][cid] = NOT_TESTED
-                reasons[c][cid] = cl.undefined
-                if iv is not None:
-                    tested[c][cid] = iv
-                continue
-            tested[c][cid] = iv
-            verdicts[c][cid] = verdict(iv, t)
+        tested[c], verdicts[c], reasons[c] = judge(summary[c], inv[c], lever_summary.get(c), baseline=(c == BASELINE))
     first = {c: by_col[c][0] for c in cols}
     manifest = {
         "created_by": "scslab compare",
@@ -304,6 +277,53 @@ def compare(config: CompareConfig, progress: Callable[[RunSpec, RunOutcome], Non
     )
 
 
+def judge(summary: dict[str, Interval], inv: dict[str, Presence], levers: dict | None = None,
+          baseline: bool = False) -> tuple[dict[str, Interval], dict[str, str], dict[str, str]]:
+    """Every claim's tested interval, verdict and (where not tested) reason, for one rulebook.
+
+    `summary` maps metric keys (with their `_vs_off` / `_vs_none` paired differences) to
+    intervals over seeds; `inv` is the rulebook's mechanism inventory; `levers` the C11
+    summary if the lever decomposition ran. Used by `compare` per column and by sweeps per
+    design point.
+    """
+    tested: dict[str, Interval] = {}
+    verdicts: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    for cid, cl in CLAIMS.items():
+        if cid == "C10" and baseline:
+            verdicts[cid] = BASE
+            continue
+        missing = [r for r in cl.requires if not inv[r].present]
+        if missing:
+            verdicts[cid] = NOT_TESTED
+            reasons[cid] = inv[missing[0]].detail
+            continue
+        t = cl.test
+        if cid not in RUN_CLAIMS:
+            if levers is not None and t.metric in levers["summary"]:
+                iv = levers["summary"][t.metric]
+            else:
+                verdicts[cid] = NOT_RUN
+                continue
+        else:
+            iv = summary.get(tested_key(cl))
+        if iv is None or iv.n < 2 or not np.isfinite(iv.mean):
+            verdicts[cid] = NOT_TESTED
+            reasons[cid] = cl.undefined
+            if iv is not None:
+                tested[cid] = iv
+            continue
+        tested[cid] = iv
+        verdicts[cid] = verdict(iv, t)
+    return tested, verdicts, reasons
+
+
+def tested_key(cl) -> str:
+    """The key of a claim's tested quantity among a comparison's values."""
+    paired = any(m.paired and m.key == cl.test.metric for m in cl.metrics)
+    return cl.test.key(paired)
+
+
 def _against(cl, column: str) -> str:
     """What a claim's tested quantity is compared against, in words, for one column."""
     t = cl.test
@@ -314,7 +334,7 @@ def _against(cl, column: str) -> str:
     return cl.against
 
 
-def _paired_differences(column: str, values: dict[str, list[float]], base: dict[str, list[float]] | None,
+def paired_differences(column: str, values: dict[str, list[float]], base: dict[str, list[float]] | None,
                         off: dict[str, dict[str, list[float]]]) -> None:
     """Add seed-paired differences to one column's values, in place: `<key>_vs_off` against the
     metric's counterfactual run, `<key>_vs_none` against the baseline, and paired quantities

@@ -9,9 +9,8 @@ finished first.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +34,8 @@ class RunSpec:
     params: dict | None = None  # EngineParams overrides (JSON-able)
     # Mechanisms switched off (scslab.metrics.mechanisms): a paired counterfactual of `pilot`.
     off: tuple[str, ...] = ()
+    # Parameter paths set before the run ((path, value), ...; scslab.rulebook.paths): a sweep's point.
+    overrides: tuple[tuple[str, float | bool], ...] = ()
 
 
 @dataclass
@@ -46,17 +47,6 @@ class RunOutcome:
     detail: dict | None = None
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
-
-
-def _init_worker() -> None:
-    # Each worker is one process on one core: numba's own threads would only fight for it.
-    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
-    try:
-        import numba
-
-        numba.set_num_threads(1)
-    except Exception:  # pragma: no cover - numba missing or already configured
-        pass
 
 
 def series_of(result, ctx) -> dict[str, np.ndarray]:
@@ -147,6 +137,10 @@ def execute(spec: RunSpec) -> RunOutcome:
     rb = load_rulebook_cached(spec.pilot)
     params = EngineParams.model_validate(spec.params) if spec.params else None
     levers = Levers(**dict(zip(LEVERS, spec.levers, strict=True))) if spec.levers is not None else None
+    if spec.overrides:
+        from ..rulebook.paths import set_values
+
+        rb, params = set_values(rb, params, dict(spec.overrides))
     if spec.off:
         from ..metrics.mechanisms import switch_off
 
@@ -166,8 +160,8 @@ def execute(spec: RunSpec) -> RunOutcome:
         metrics = {"harm_per_1000": harm_per_1000(r)}
     return RunOutcome(
         spec=spec, metrics=metrics, series=series_of(r, ctx) if full else {},
-        manifest={k: r.manifest[k] for k in ("rulebook", "rulebook_hash", "seed", "population", "steps",
-                                             "levers", "params", "versions", "scslab_version", "timing")},
+        manifest={k: r.manifest.get(k) for k in ("rulebook", "rulebook_hash", "seed", "population", "steps",
+                                                 "levers", "params", "versions", "scslab_version", "timing")},
         detail=detail_of(r, ctx, spec.seed) if spec.detail else None,
         seconds=time.perf_counter() - t0,
         extra={"title": rb.metadata.title, "groups_by_coverage": ctx.groups_by_coverage},
@@ -175,27 +169,27 @@ def execute(spec: RunSpec) -> RunOutcome:
 
 
 def run_all(specs: Sequence[RunSpec], workers: int = 2,
-            on_done: Callable[[int, RunOutcome], None] | None = None) -> list[RunOutcome]:
-    """Execute every spec, `workers` at a time, and return outcomes in the order of `specs`.
+            on_done: Callable[[int, RunOutcome], None] | None = None,
+            executor: Executor | None = None) -> list[RunOutcome]:
+    """Execute every spec and return the outcomes in the order of `specs`.
 
-    workers <= 1 runs in this process (handy for tests and debugging).
+    `executor` is any `concurrent.futures.Executor` (see `executors.make_executor`; it is
+    left running for the caller to reuse); without one, a local pool of `workers`
+    processes is made for these specs (workers <= 1: this process).
     """
-    out: list[RunOutcome | None] = [None] * len(specs)
-    if workers <= 1 or len(specs) <= 1:
-        for i, s in enumerate(specs):
-            out[i] = execute(s)
-            if on_done:
-                on_done(i, out[i])
-        return out  # type: ignore[return-value]
-    import multiprocessing as mp
+    from .executors import make_executor
 
-    # spawn, not fork: the parent may already hold numba's threads, which do not survive fork.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                             initializer=_init_worker) as ex:
+    out: list[RunOutcome | None] = [None] * len(specs)
+    own = executor is None
+    ex = make_executor("local", workers if len(specs) > 1 else 1) if own else executor
+    try:
         futs = {ex.submit(execute, s): i for i, s in enumerate(specs)}
         for f in as_completed(futs):
             i = futs[f]
             out[i] = f.result()
             if on_done:
                 on_done(i, out[i])
+    finally:
+        if own:
+            ex.shutdown(cancel_futures=True)
     return out  # type: ignore[return-value]

@@ -135,7 +135,36 @@ def check_rulebook(rb: Rulebook) -> list[Issue]:
         src = getattr(obj, "source", None)
         if src is not None and src != "illustrative" and src not in refs:
             issues.append((path + ("source",), f"source '{src}' is not in metadata.references (or write 'illustrative'){_hint(src, refs)}"))
+    issues += _plausible(rb)
     return issues
+
+
+def _plausible(rb: Rulebook) -> list[Issue]:
+    """Each plausible range names a number of this rulebook (or an engine weight) and holds its value."""
+    from .paths import ParamPathError, get_value
+
+    out: list[Issue] = []
+    seen: set[str] = set()
+    for i, r in enumerate(rb.plausible):
+        where = ("plausible", i)
+        if r.path in seen:
+            out.append((where + ("path",), f"duplicate plausible range for '{r.path}'"))
+            continue
+        seen.add(r.path)
+        if not r.low <= r.high:
+            out.append((where + ("high",), f"range is empty: high {r.high:g} < low {r.low:g}"))
+            continue
+        try:
+            v = get_value(rb, None, r.path)
+        except ParamPathError as e:
+            out.append((where + ("path",), e.detail))
+            continue
+        if isinstance(v, bool) or v is None:
+            out.append((where + ("path",), f"'{r.path}' is a switch or unset, not a number with a range"))
+        elif not r.low <= v <= r.high:
+            out.append((where + ("low",), f"the rulebook's value {v:g} lies outside its plausible range "
+                                          f"[{r.low:g}, {r.high:g}]"))
+    return out
 
 
 def _hint(name: str, known) -> str:

@@ -272,6 +272,13 @@ class Publicity(Sourced):
     own_record_visible: bool = Field(True, description="citizens can see their own record")
 
 
+class PlausibleRange(Sourced):
+    path: str = Field(min_length=1, max_length=300, description="a parameter path (docs/sweeps.md): a number of "
+                      "this rulebook, e.g. 'network.association_penalty', or an engine weight, e.g. 'engine.w_virtue'")
+    low: float = Field(description="lowest plausible value")
+    high: float = Field(description="highest plausible value")
+
+
 class Rulebook(Strict):
     """One social credit system as a declarative, auditable document."""
 
@@ -288,6 +295,11 @@ class Rulebook(Strict):
     disclosure: Disclosure = Field(default_factory=Disclosure, description="rewards and penalties for sharing data")
     decay: Decay = Field(default_factory=Decay, description="how records fade and are repaired")
     publicity: Publicity = Field(default_factory=Publicity, description="what citizens know of the rules")
+    plausible: list[PlausibleRange] = Field(
+        default_factory=list,
+        description="the plausible range of each illustrative number (the box sweeps explore): what a "
+        "verdict's robustness is measured over",
+    )
 
     def behaviour(self, bid: str) -> Behaviour:
         return next(b for b in self.behaviours if b.id == bid)
