@@ -90,3 +90,43 @@ def test_bad_input_gives_located_messages_and_status_2(tmp_path):
         assert p.returncode == 2, (args, p.stderr)
         assert "Traceback" not in p.stderr
     assert "rel.yaml:1:" in p.stderr and "spaceships" in p.stderr
+
+
+def test_output_into_a_missing_directory_or_a_directory_is_a_located_error(files, tmp_path):
+    clean, _, _ = files
+    code = "from scslab.cli import main; main()"
+    for target, words in ((tmp_path / "missing" / "r.sarif", "no such directory"),
+                          (tmp_path, "is a directory")):
+        p = subprocess.run([sys.executable, "-c", code, "audit", str(clean), "-f", "sarif", "-o", str(target)],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 2, p.stderr
+        assert "Traceback" not in p.stderr
+        assert p.stderr.startswith(f"{target}: --output: {words}"), p.stderr
+
+
+def test_output_files_follow_the_umask(files, tmp_path):
+    import os
+    import stat
+
+    clean, _, _ = files
+    old = os.umask(0o027)
+    try:
+        out = tmp_path / "r.json"
+        assert runner.invoke(app, ["audit", str(clean), "-f", "json", "-o", str(out)]).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640
+        os.chmod(out, 0o600)  # an existing report keeps its mode
+        assert runner.invoke(app, ["audit", str(clean), "-f", "json", "-o", str(out)]).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left behind
+
+
+def test_fail_on_and_format_accept_any_case_and_select_all(files):
+    _, bad, low = files
+    assert runner.invoke(app, ["audit", str(low), "--fail-on", "LOW"]).exit_code == 1
+    assert runner.invoke(app, ["audit", str(bad), "--fail-on", "Never", "--format", "JSON"]).exit_code == 0
+    r = runner.invoke(app, ["audit", str(bad), "--select", "ALL", "--format", "json"])
+    assert r.exit_code == 1 and len(json.loads(r.stdout)["rules"]) == len(RULES)
+    r = runner.invoke(app, ["audit", str(bad), "--select", "all", "--ignore", "SCS2", "--format", "json"])
+    assert not any(c.startswith("SCS2") for c in json.loads(r.stdout)["rules"])

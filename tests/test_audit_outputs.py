@@ -80,3 +80,61 @@ def test_text_report(bad_report):
     assert "fix:" in text and "Scorecard" in text and "EU AI Act Art. 5(1)(c)" in text
     first = bad_report.findings[0]
     assert f"{first.file}:{first.line}:{first.column}: {first.code}" in text
+
+
+def test_sarif_rules_link_their_docs_and_references(bad_report):
+    rules = sarif_dict(bad_report)["runs"][0]["tool"]["driver"]["rules"]
+    for d in rules:
+        assert d["helpUri"].endswith(f"#{d['id'].lower()}-{d['name']}")
+        assert d["properties"]["status"] in ("stable", "preview") and d["properties"]["since"]
+        assert any(ref.get("url") for ref in d["properties"]["references"])
+
+
+def test_sarif_results_have_plain_messages_and_the_fix_apart(bad_report):
+    for res, f in zip(sarif_dict(bad_report)["runs"][0]["results"], bad_report.findings, strict=True):
+        assert res["message"]["text"] == f.message and res["message"]["text"].endswith(".")
+        assert "Fix:" not in res["message"]["text"] and res["properties"]["fix"] == f.fix
+
+
+def test_sarif_artifacts_are_relative_to_named_roots(validator, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from scslab.audit.examples import BASE
+
+    # a bundled pilot: relative to the pilots' directory
+    run = sarif_dict(audit_file("rongcheng"))["runs"][0]
+    loc = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert loc["uri"] == "rongcheng.yaml" and loc["uriBaseId"] == "SCSLAB_PILOTS"
+    base = run["originalUriBaseIds"]["SCSLAB_PILOTS"]["uri"]
+    assert base.startswith("file:///") and base.endswith("/")
+    assert Path(base[len("file://"):]).joinpath("rongcheng.yaml").exists()
+    assert run["artifacts"][0]["location"] == {"uri": "rongcheng.yaml", "uriBaseId": "SCSLAB_PILOTS"}
+    # a relative path: relative to the directory the audit ran in
+    (tmp_path / "sub dir").mkdir()
+    f = tmp_path / "sub dir" / "rule book.yaml"
+    f.write_text(example_text(RULES["SCS201"].bad))
+    monkeypatch.chdir(tmp_path)
+    doc = sarif_dict(audit_file("sub dir/rule book.yaml"))
+    assert list(validator.iter_errors(doc)) == []
+    run = doc["runs"][0]
+    loc = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert loc["uri"] == "sub%20dir/rule%20book.yaml" and loc["uriBaseId"] == "SRCROOT"
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == tmp_path.resolve().as_uri() + "/"
+    # an absolute path: a file URI, no base
+    doc = sarif_dict(audit_file(str(f)))
+    assert list(validator.iter_errors(doc)) == []
+    loc = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert loc["uri"] == f.resolve().as_uri() and "uriBaseId" not in loc
+    assert "originalUriBaseIds" not in doc["runs"][0]
+    # a path leading out of the root: a file URI too
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    loc = sarif_dict(audit_file("../sub dir/rule book.yaml"))["runs"][0]["artifacts"][0]["location"]
+    assert loc == {"uri": f.resolve().as_uri()}
+    # an in-memory rulebook: its name only
+    from scslab.audit import audit
+    from scslab.rulebook import parse_rulebook
+
+    rep = audit(parse_rulebook(BASE, "x.yaml"))
+    assert sarif_dict(rep)["runs"][0]["artifacts"][0]["location"] == {"uri": "%3Crulebook%3E"}

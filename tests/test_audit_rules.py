@@ -32,6 +32,42 @@ def test_registry_covers_every_principle_with_enough_rules():
         assert "### What it does" in r.doc and "### Why it matters" in r.doc and "```yaml" in r.doc
 
 
+def test_rule_docs_are_ruff_grade():
+    from scslab.audit.references import unknown_sources
+
+    for r in RULE_LIST:
+        for section in ("### What it does", "### Why it matters", "### Example\n", "### Use instead", "### References"):
+            assert section in r.doc, (r.code, section)
+        assert r.use_instead.endswith(".") and r.summary.endswith("."), r.code
+        assert r.status in ("stable", "preview") and re.fullmatch(r"\d+\.\d+\.\d+", r.since), r.code
+        assert unknown_sources(r.legal_reference) == [], (r.code, unknown_sources(r.legal_reference))
+        urls = [ref.url for ref in r.references if ref.url]
+        assert urls and all(u.startswith(("https://", "http://")) for u in urls), r.code
+        assert r.help_uri and r.help_uri.endswith(f"#{r.anchor}"), r.code
+        assert r.anchor in r.help_uri and f"`{r.name}`" in r.doc
+    new = {r.code for r in RULE_LIST if r.status == "preview"}
+    assert {"SCS155", "SCS237", "SCS238", "SCS247"} <= new
+    assert all(RULES[c].since != "0.1.0" for c in new)
+
+
+def test_help_uri_follows_the_docs_url_setting(monkeypatch):
+    monkeypatch.setenv("SCSLAB_DOCS_URL", "https://example.org/audit-rules.html")
+    assert RULES["SCS201"].help_uri == "https://example.org/audit-rules.html#scs201-lawful-conduct-penalised"
+
+
+def test_messages_are_sentences_and_keep_the_fix_apart():
+    for rule in RULE_LIST:
+        for f in run(rule, rule.bad).findings:
+            assert not f.message[0].islower() and f.message.endswith("."), (rule.code, f.message)
+            assert f.fix and f.fix[0].isupper() and f.fix.endswith("."), (rule.code, f.fix)
+            assert f.fix not in f.message and "fix:" not in f.message.lower()
+
+
+def test_select_all_as_in_ruff():
+    assert select_rules(["ALL"]) == RULE_LIST == select_rules(["all"])
+    assert select_rules(["ALL"], ["SCS3"]) == [r for r in RULE_LIST if not r.code.startswith("SCS3")]
+
+
 def test_base_example_passes_every_rule():
     report = audit_text(BASE, "base.yaml")
     assert report.findings == []

@@ -202,3 +202,29 @@ def test_every_pilot_gets_clean_evidence_from_a_short_run(pilot):
         for e in f.evidence:
             assert e.startswith("simulated 400 citizens for 10 days, seed 0: ") and not BAD.search(e), (f.code, e)
             assert "evidence unavailable" not in e, (f.code, e)
+
+
+def test_evidence_says_whether_the_run_observed_it(run):
+    report, r = run
+    for f in report.findings:
+        assert (f.observed is None) == (not f.evidence), f
+    # the harsh run lists people: the listing findings were observed
+    assert evidence_of(report, "SCS233") and next(f for f in report.findings if f.code == "SCS233").observed is True
+    from scslab.audit.evidence import evidence_counts
+
+    c = evidence_counts(report.findings)
+    assert c["observed"] + c["not_observed"] + c["no_evidence"] == c["findings"] == len(report.findings)
+
+
+def test_a_run_too_small_to_list_anyone_observes_nothing_about_listings():
+    report = audit_file(HARSH)
+    result = simulate(report.rulebook, population=300, steps=15, seed=2, levers=Levers(code=False), ledger=0.2)
+    attach_evidence(report.findings, result, report.rulebook)
+    f = next(f for f in report.findings if f.code == "SCS233")
+    assert f.observed is False and "nobody was blacklisted" in f.evidence[0]
+    from scslab.audit.text_report import text_report
+
+    text = text_report(report)
+    assert "evidence (not observed at this size): simulated 300 citizens" in text
+    line = next(ln for ln in text.splitlines() if ln.startswith("simulation evidence: "))
+    assert "observed in the run" in line and "not observed at this size" in line

@@ -191,7 +191,7 @@ def listing_without_exit(rb, ctx):
 
 @rule(
     code="SCS237", name="costly-appeal", severity="medium", principle="due-process",
-    legal_reference="EU Charter Art. 47 (effective remedy; legal aid where needed for access to justice); "
+    legal_reference="EU Charter Art. 47 (effective remedy, and legal aid where needed for access to justice); "
                     "FCRA s.611(a)(1)(A) (reinvestigation free of charge); GDPR Art. 12(5) (actions free of charge); "
                     "Kreuz v Poland (ECtHR 2001); R (UNISON) v Lord Chancellor [2017] UKSC 51",
     summary="An appeal costs more than the poorest can pay.",

@@ -53,7 +53,7 @@ _FILLER = {"a", "an", "the", "of", "on", "in", "for", "to", "and", "or", "by", "
 # Words that say how or by whom an act was recorded, not what the act was: "found by a
 # court", "caught on camera", "reported by the bank", "per monthly cycle".
 _PROCEDURE = {"court", "courts", "found", "finding", "findings", "judged", "judgment", "judgement", "judgments",
-              "ruled", "ruling", "ordered", "order", "orders", "decided", "decision", "convicted", "conviction",
+              "judgements", "ruled", "ruling", "ordered", "order", "orders", "decided", "decision", "convicted", "conviction",
               "sued", "suit", "lawsuit", "recorded", "record", "records", "reported", "report", "reports",
               "caught", "detected", "camera", "cameras", "verdict", "established", "confirmed", "effective",
               "final", "monthly", "cycle", "month", "repeated", "repeatedly", "persistent", "responsible",
@@ -78,10 +78,11 @@ _CONCEPTS = {
     "utility": "utility utilities electricity electric power water gas heating energy",
     "charge": "fee fees bill bills charge charges invoice invoices tariff tariffs dues payment payments",
     "debt": "debt debts loan loans credit borrowing lending mortgage mortgages repayment repayments instalment "
-            "instalments installment installments",
+            "instalments installment installments bank banks",
     "contract": "contract contracts contractual agreement agreements obligation obligations breach breaches breaching",
     "rent": "rent rents rental rentals lease leases leasing tenancy",
     "fraud": "fraud frauds fraudulent scam scams swindle swindling cheating",
+    "commerce": "commercial commerce trading trade trades business businesses market merchant merchants",
     "tax": "tax taxes taxation levy levies vat",
     "fare": "fare fares ticket tickets ticketless",
     "transit": "train trains rail railway railways metro subway bus buses tram trams transit",
@@ -91,7 +92,8 @@ _CONCEPTS = {
     "intox": "drunk drink drinking drunken intoxicated intoxication alcohol dui dwi",
 }
 _CONCEPT = {w: c for c, words in _CONCEPTS.items() for w in words.split()}
-# Concepts too general to tie two behaviours of different domains to one act on their own.
+# Concepts that say how an act failed, or in what form, but not what it concerns: two
+# labels that share only these ("late fees" and "unpaid fines") may well name two acts.
 _GENERIC = {"nonpay", "charge", "contract"}
 
 
@@ -121,15 +123,24 @@ def act_key(act: str) -> str:
 
 
 def same_act(wi: set[str], wj: set[str], same_domain: bool) -> bool:
-    """Whether two labels' concepts name one act (see `content_words`)."""
+    """Whether two labels' concepts (see `content_words`) name one act.
+
+    When both labels say what the act concerns (a utility bill, a loan, speed), they must
+    share that, and most of their concepts; across domains, at least two. When one names
+    only a failure ("failing to perform a court judgment", "breach of contract"), the two
+    must be in the same domain and both name a failure to pay or perform, or the other
+    must name everything it names: a judgment debt and the default it decided are one act.
+    """
     shared = wi & wj
     if not shared:
         return False
-    if min(len(wi), len(wj)) == 1:  # "speeding" and "driving above the speed limit"
-        return same_domain
-    if len(shared) < 2 or len(shared) < 0.6 * min(len(wi), len(wj)):
-        return False
-    return same_domain or bool(shared - _GENERIC)
+    si, sj = wi - _GENERIC, wj - _GENERIC
+    if si and sj:
+        if not si & sj:  # different objects: different acts
+            return False
+        return len(shared) >= 0.6 * min(len(wi), len(wj)) and (same_domain or len(shared) >= 2)
+    vague = wi if not si else wj
+    return same_domain and ("nonpay" in shared or shared >= vague)
 
 
 @rule(

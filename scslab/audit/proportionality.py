@@ -260,8 +260,9 @@ def days_per_act(x) -> int | None:
     moderate) and flags a list whose listing, with the renewals one act can earn, lasts
     longer than the mildest of them can bear: {MAX_DAYS_BY_HARM[0]} days for negligible
     harm, {MAX_DAYS_BY_HARM[1]} for minor, {MAX_DAYS_BY_HARM[2]} (3 years) for moderate; an
-    indefinite listing for any of these. Serious conduct is left to SCS241 (7 years), lawful
-    conduct to SCS201, lists entered by the score to SCS302.""",
+    indefinite listing for any of these. A list entered by the score counts every act that
+    lowers the score. Serious conduct is left to SCS241 (7 years), lawful conduct to
+    SCS201.""",
     why="""How long a sanction lasts is part of how severe it is. A two-year listing for
     littering or a late fee punishes a trivial act as if it were a fraud. Credit regulators
     grade publication periods by gravity (at most 3 months for minor records, a year for
@@ -299,7 +300,7 @@ def listing_out_of_proportion(rb, ctx):
     for i, x in enumerate(rb.lists):
         if x.kind != "blacklist":
             continue
-        bs = [ctx.behaviour(b) for b in x.trigger.behaviours if b in ctx.behaviour_index]
+        bs = [rb.behaviours[j] for j in ctx.list_feeders(x)]  # its trigger, and the score's feeders
         bs = [b for b in bs if b.legal_status != "lawful"]
         if not bs:
             continue
@@ -311,10 +312,12 @@ def listing_out_of_proportion(rb, ctx):
         if days is not None and days <= cap:
             continue
         mild = [b.id for b in bs if harm_tier(b) == tier]
+        direct = set(x.trigger.behaviours)
+        via = "" if all(b in direct for b in mild) else ", through the score"
         length = "indefinitely" if days is None else f"{days:,} days ({days / 365:.1f} years)"
         field = "duration_days" if x.renewal is None or days is None else "renewal"
         yield Finding.at(("lists", i, field),
                          f"blacklist '{x.id}' lasts {length} and is entered for conduct of {HARM_TIERS[tier]} harm "
-                         f"({names(mild, 3)}); {cap:,} days at most would match its gravity",
+                         f"({names(mild, 3)}{via}); {cap:,} days at most would match its gravity",
                          f"grade the listing by gravity: keep {HARM_TIERS[tier]} conduct off this list, or list it "
                          f"for at most {cap:,} days")
