@@ -73,35 +73,65 @@ def _reasons(records: pd.DataFrame, listings: pd.DataFrame) -> list[str]:
     return out[:MAX_REASONS]
 
 
+_FACTS = ("listings", "wrongful_listings", "records", "false_records", "excused_records", "offences", "appeals",
+          "appeals_won", "sectors_ever")
+
+
+def _need(run, name: str, df: pd.DataFrame, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        from .store import RunFolderError
+
+        raise RunFolderError(f"{run.path}: the {name} table has no column(s) {', '.join(missing)}; "
+                             "it is not a table scslab wrote")
+
+
 def explain(run_folder: str | Path, citizen: int) -> Notice:
     """Build the notice for one citizen of a run folder."""
-    from .store import open_run
+    from .store import RunFolderError, open_run
 
     run = open_run(run_folder)
+    # The two tables read whole are checked against COMPLETE's sha256 first: a notice is
+    # never built from a damaged file.
+    run.check(["citizens.parquet", "events.parquet"])
     cit = run.table("citizens")
+    _need(run, "citizens", cit, ["citizen", "score", "grade", "blacklisted", "wrongfully_listed", *_FACTS])
     row = cit[cit.citizen == int(citizen)]
     if row.empty:
         raise KeyError(f"citizen {citizen} is not in run {run.run_id} (ids 0..{len(cit) - 1})")
     row = row.iloc[0]
     m = run.manifest
-    rb = next((r for r in m.get("rulebooks", []) if True), {"name": m.get("rulebook", "?")})
+    # The manifest is read as scslab writes it; anything else (a folder edited by hand) falls
+    # back to "?" rather than failing.
+    rbs = m.get("rulebooks")
+    rb = rbs[0] if isinstance(rbs, list) and rbs and isinstance(rbs[0], dict) else {"name": m.get("rulebook", "?")}
     has = "events" in run.tables()
     ev = run.table("events") if has else pd.DataFrame(columns=["step", "citizen", "kind"])
+    if has:
+        _need(run, "events", ev, ["step", "citizen", "kind", "behaviour", "source", "points", "truth", "list",
+                                  "wrongful", "detail"])
     mine = ev[ev.citizen == int(citizen)] if has else ev
-    if has and mine.empty and m.get("ledger", {}) and m["ledger"].get("fraction", 1.0) < 1.0:
+    ledger = m.get("ledger")
+    fraction = ledger.get("fraction", 1.0) if isinstance(ledger, dict) else 1.0
+    if has and mine.empty and isinstance(fraction, int | float) and fraction < 1.0:
         has = False  # not in the ledger's sample
     records = mine[mine.kind == "record"][["step", "behaviour", "source", "points", "truth"]] if has else pd.DataFrame()
     listings = mine[mine.kind.isin(["listed", "delisted"])][["step", "list", "kind", "wrongful", "detail"]] if has else pd.DataFrame()
     sectors = mine[mine.kind == "sectors"][["step", "detail"]].rename(columns={"detail": "sectors"}) if has else pd.DataFrame()
     appeals = mine[mine.kind.isin(["appeal", "appeal_decided"])][["step", "kind", "list", "detail", "wrongful"]] if has else pd.DataFrame()
-    scale = tuple(m.get("scale", (float("nan"), float("nan"))))
+    scale = m.get("scale")
+    if not (isinstance(scale, list) and len(scale) == 2 and all(isinstance(x, int | float) for x in scale)):
+        scale = (float("nan"), float("nan"))
+    try:
+        score = float(row.score)
+    except (TypeError, ValueError):
+        raise RunFolderError(f"{run.path}: the citizens table is not as scslab writes it (score)") from None
     return Notice(
-        citizen=int(citizen), run=run.run_id, rulebook=rb.get("name", "?"),
-        score=float(row.score), scale=scale, grade=str(row.grade),
+        citizen=int(citizen), run=run.run_id, rulebook=str(rb.get("name", "?")),
+        score=score, scale=tuple(scale), grade=str(row.grade),
         blacklisted=bool(row.blacklisted), wrongfully_listed=bool(row.wrongfully_listed),
         reasons=_reasons(records, listings) if has else [],
         records=records, listings=listings, sectors=sectors, appeals=appeals,
-        facts={k: int(row[k]) for k in ("listings", "wrongful_listings", "records", "false_records",
-                                          "excused_records", "offences", "appeals", "appeals_won", "sectors_ever")},
+        facts={k: int(row[k]) for k in _FACTS},
         has_ledger=has,
     )

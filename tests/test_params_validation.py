@@ -175,12 +175,21 @@ def test_cli_run_refuses_each_bad_value_in_one_line(args, needle, tmp_path):
 
 
 def test_cli_resume_of_a_damaged_checkpoint_is_a_clean_error(tmp_path):
+    from scslab.store import RunWriter
+
     folder = tmp_path / "r"
+    RunWriter(folder)  # an incomplete run of scslab's, whose checkpoint configuration is damaged
     (folder / "checkpoint").mkdir(parents=True)
     (folder / "checkpoint" / "config.json").write_text("{not json")
     out = _cli("run", "--resume", str(folder), cwd=tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
-    assert "checkpoint cannot be read" in out.stderr
+    assert "config.json: damaged" in out.stderr and "start the run again" in out.stderr
+    # A folder scslab did not start is not resumed (nor touched)
+    (tmp_path / "mine" / "checkpoint").mkdir(parents=True)
+    (tmp_path / "mine" / "checkpoint" / "config.json").write_text("{}")
+    out = _cli("run", "--resume", str(tmp_path / "mine"), cwd=tmp_path)
+    assert out.returncode == 2 and "nothing to resume" in out.stderr, out.stderr
+    assert (tmp_path / "mine" / "checkpoint" / "config.json").read_text() == "{}"
 
 
 # ---------------------------------------------------------------- any value: accepted iff in range

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from . import app
-from .common import console, fail
+from .common import console, fail, plain, safe
 
 LEVERS = ("law", "market", "norms", "code")
 
@@ -20,8 +21,48 @@ def _levers(off: list[str]) -> dict[str, bool]:
     return {k: k not in off for k in LEVERS}
 
 
+# Checked here, not imported from the engine: flags are refused before numpy and numba load
+# (tests/test_cli_run.py checks that this equals scslab.society.spec.MAX_N).
+MAX_POPULATION = 50_000_000
+MAX_STEPS = 36_500
+# What `run --resume DIR` takes from the folder, not from flags.
+_RUN_SETTINGS = ("population", "steps", "seed", "out", "municipalities", "national", "ledger", "off", "overwrite",
+                 "checkpoint_every")
+
+
+def _given(ctx: typer.Context, names) -> list[str]:
+    """The options among ``names`` the user gave (not left at their defaults)."""
+    out = []
+    for n in names:
+        source = ctx.get_parameter_source(n)
+        if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
+            out.append("--" + n.replace("_", "-"))
+    return out
+
+
+def _check_flags(population: int, steps: int, seed: int, ledger: float, municipalities: int,
+                 checkpoint_every: int | None, off: list[str]) -> dict[str, bool]:
+    """Every flag's range, before anything heavy is imported (exit 2 on the first bad one)."""
+    if not 1 <= population <= MAX_POPULATION:
+        fail(f"--population must be in 1..{MAX_POPULATION:,}, got {population:,}")
+    if not 1 <= steps <= MAX_STEPS:
+        fail(f"--steps must be in 1..{MAX_STEPS:,}, got {steps}")
+    if not 0 <= seed < 2**63:
+        fail(f"--seed must be in 0..2^63-1, got {seed}")
+    if not 0.0 <= ledger <= 1.0:
+        fail(f"--ledger must be in 0..1, got {ledger}")
+    if not 1 <= municipalities <= 1000:
+        fail(f"--municipalities must be in 1..1000, got {municipalities}")
+    if municipalities > population:
+        fail(f"--municipalities: more municipalities ({municipalities}) than citizens (--population {population})")
+    if checkpoint_every is not None and not 1 <= checkpoint_every <= MAX_STEPS:
+        fail(f"--checkpoint-every must be in 1..{MAX_STEPS:,}, got {checkpoint_every}")
+    return _levers(off)
+
+
 @app.command()
 def run(
+    ctx: typer.Context,
     rulebook: str = typer.Argument(None, help="a bundled pilot or a rulebook file (not with --resume)"),
     population: int = typer.Option(10_000, "--population", "-n", help="citizens (1..50,000,000)"),
     steps: int = typer.Option(365, "--steps", "-t", help="days to simulate (1..36,500)"),
@@ -31,7 +72,8 @@ def run(
     national: str = typer.Option(None, "--national", help="a rulebook whose national lists apply everywhere"),
     ledger: float = typer.Option(0.0, "--ledger", help="share of citizens whose every event is kept (0..1)"),
     off: list[str] = typer.Option([], "--off", help="switch a lever off: law, market, norms, code (repeatable)"),
-    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing complete run folder"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace a complete run folder scslab wrote "
+                                   "(only its own files; a folder holding other files is refused)"),
     checkpoint_every: int = typer.Option(None, "--checkpoint-every", help="save resumable state every K days"),
     resume: Path = typer.Option(None, "--resume", help="continue a killed run from its run folder"),
 ) -> None:
@@ -41,70 +83,102 @@ def run(
     continues a killed run and writes tables byte-identical to an uninterrupted run.
     """
     if resume is not None:
+        extra = ([f"the rulebook '{rulebook}'"] if rulebook is not None else []) + _given(ctx, _RUN_SETTINGS)
+        if extra:
+            fail(f"--resume continues the run in {resume} with the rulebook and settings it was started with; "
+                 f"leave out {', '.join(extra)} (to start a new run, leave out --resume)")
         _resume(resume)
         return
     if rulebook is None:
         fail("give a rulebook (a bundled pilot or a file), or --resume RUN_FOLDER")
-    if checkpoint_every is not None and not 1 <= checkpoint_every <= 36_500:
-        fail(f"--checkpoint-every must be in 1..36,500, got {checkpoint_every}")
+    levers = _check_flags(population, steps, seed, ledger, municipalities, checkpoint_every, off)
+
+    from ..pilots import resolve_rulebook
+    from ..store import RunFolderError, check_writable
+
+    rb = resolve_rulebook(rulebook)  # RulebookError -> located messages, exit 2 (see main)
+    nat = resolve_rulebook(national) if national else None
+    out = out or Path("runs") / f"{rb.metadata.name}-s{seed}"
+    try:  # a folder that cannot be written is refused before the engine loads
+        check_writable(out, overwrite=overwrite)
+    except RunFolderError as e:
+        fail(_folder_message(e, out))
+    except OSError as e:
+        fail(f"cannot write the run folder {out}: {e.strerror or e}")
 
     from ..engine import run_nation
-    from ..pilots import resolve_rulebook
+    from ..engine.nation import NationError
+    from ..engine.run import memory_problem
+    from ..engine.validate import ParameterError
     from ..society import SocietySpec
 
-    if not 0 <= seed < 2**63:
-        fail(f"--seed must be in 0..2^63-1, got {seed}")
-    if not 0.0 <= ledger <= 1.0:
-        fail(f"--ledger must be in 0..1, got {ledger}")
-    if not 1 <= municipalities <= 1000:
-        fail(f"--municipalities must be in 1..1000, got {municipalities}")
-    if not 1 <= steps <= 36_500:
-        fail(f"--steps must be in 1..36,500, got {steps}")
-    from ..society.spec import MAX_N
-
-    if not 1 <= population <= MAX_N:
-        fail(f"--population must be in 1..{MAX_N:,}, got {population:,}")
-    levers = _levers(off)  # before the progress bar, so a bad --off prints only its message
     try:
         spec = SocietySpec(n=population, municipalities=municipalities)
     except ValueError as e:
         fail(f"--population: {e.errors()[0]['msg'] if hasattr(e, 'errors') else e}")
-    rb = resolve_rulebook(rulebook)
-    nat = resolve_rulebook(national) if national else None
-    out = out or Path("runs") / f"{rb.metadata.name}-s{seed}"
-    from ..engine.run import memory_problem
-
     problem = memory_problem(population, spec.network.mean_degree, len(rb.lists) + (len(nat.lists) if nat else 0), ledger)
     if problem:
         fail(problem)
-    from ..engine.nation import NationError
-    from ..engine.validate import ParameterError
-    from ..store import RunFolderError
 
-    with _progress_bar() as bar:
-        task = bar.add_task(f"{rb.metadata.name} x {population:,}", total=steps, rate="")
-        import time
+    try:
+        with _progress_bar() as bar:
+            task = bar.add_task(f"{safe(rb.metadata.name)} x {population:,}", total=steps, rate="")
+            import time
 
-        t0 = time.perf_counter()
+            t0 = time.perf_counter()
 
-        def tick(done: int, total: int) -> None:
-            el = time.perf_counter() - t0
-            bar.update(task, completed=done, rate=f"{done / el:.1f} steps/s" if el > 0 else "")
+            def tick(done: int, total: int) -> None:
+                el = time.perf_counter() - t0
+                bar.update(task, completed=done, rate=f"{done / el:.1f} steps/s" if el > 0 else "")
 
-        try:
             res = run_nation([rb], population=population, steps=steps, seed=seed, society=spec, national=nat,
                              levers=levers, ledger=ledger if ledger > 0 else False, progress=tick,
                              out=out, checkpoint_every=checkpoint_every, overwrite=overwrite)
-        except RunFolderError as e:
-            fail(f"{e} (use --overwrite, another --out, or --resume for a killed run)")
-        except ParameterError as e:  # the API's range checks (scslab.engine.validate)
-            fail(f"--{e.param.replace('_', '-')} {e.detail}")
-        except NationError as e:  # a national layer that cannot be merged
-            fail(f"--national: {e}")
-        except OSError as e:  # the run folder cannot be made or written
-            fail(f"cannot write the run folder {out}: {e.strerror or e}")
+    except KeyboardInterrupt:
+        _interrupted(out, checkpoint_every is not None)
+    except RunFolderError as e:
+        fail(_folder_message(e, out))
+    except ParameterError as e:  # the API's range checks (scslab.engine.validate)
+        fail(f"--{e.param.replace('_', '-')} {e.detail}")
+    except NationError as e:  # a national layer that cannot be merged
+        fail(f"--national: {e}")
+    except OSError as e:  # the run folder cannot be made or written (a full disk...)
+        fail(_write_message(e, out, checkpoint_every is not None))
     _summary(res, f"{rb.metadata.name}: {population:,} citizens x {steps} days, seed {seed}")
-    console.print(f"run folder: [bold]{out}[/bold]")
+    console.print(Text.assemble("run folder: ", (safe(out), "bold")))
+
+
+def _folder_message(e: Exception, out: Path) -> str:
+    from ..store import RunExistsError, RunLockedError
+
+    msg = str(e)
+    if isinstance(e, RunExistsError) and not isinstance(e, RunLockedError) and "already holds a complete run" in msg:
+        return f"{out}: already holds a complete run; choose another --out, or add --overwrite to replace it"
+    return msg  # says why and what to do (a user's files, another process writing, a damaged marker)
+
+
+def _write_message(e: OSError, out: Path, resumable: bool) -> str:
+    msg = f"cannot write the run folder {out}: {e.strerror or e}"
+    if resumable and (out / "checkpoint" / "LATEST").exists():
+        msg += f"; the newest checkpoint is kept: make room, then continue with `scslab run --resume {out}`"
+    return msg
+
+
+def _interrupted(out: Path, resumable: bool) -> None:
+    """Ctrl-C during a run: say what was left and how to continue, exit 130."""
+    from .common import EXIT_INTERRUPTED
+
+    if not out.is_dir():
+        fail("interrupted before the run folder was made; nothing was written", EXIT_INTERRUPTED)
+    if (out / "COMPLETE").exists():
+        fail(f"interrupted after the run was written; {out} is complete", EXIT_INTERRUPTED)
+    if resumable and (out / "checkpoint" / "config.json").exists():
+        latest = out / "checkpoint" / "LATEST"
+        where = "from its newest checkpoint" if latest.exists() else "from day 0 (no checkpoint was reached)"
+        fail(f"interrupted: {out} is incomplete; continue it {where} with `scslab run --resume {out}`",
+             EXIT_INTERRUPTED)
+    fail(f"interrupted: {out} is incomplete and cannot be resumed (it was started without --checkpoint-every); "
+         "run the same command again to start afresh", EXIT_INTERRUPTED)
 
 
 def _progress_bar():
@@ -124,40 +198,51 @@ def _progress_bar():
 
 def _resume(folder: Path) -> None:
     import time
-    import zipfile
-
-    from ..engine import resume as resume_run
 
     if not folder.is_dir():
         fail(f"{folder}: no such run folder")
-    with _progress_bar() as bar:
-        task = bar.add_task(f"resuming {folder.name}", total=None, rate="")
-        t0 = time.perf_counter()
+    from ..engine import resume as resume_run
+    from ..engine.checkpoint import CheckpointError
+    from ..rulebook.errors import RulebookError
+    from ..store import RunFolderError
 
-        def tick(done: int, total: int) -> None:
-            el = time.perf_counter() - t0
-            bar.update(task, completed=done, total=total, rate=f"{done / el:.1f} steps/s" if el > 0 else "")
+    try:
+        with _progress_bar() as bar:
+            task = bar.add_task(f"resuming {safe(folder.name)}", total=None, rate="")
+            t0 = time.perf_counter()
 
-        try:
+            def tick(done: int, total: int) -> None:
+                el = time.perf_counter() - t0
+                bar.update(task, completed=done, total=total, rate=f"{done / el:.1f} steps/s" if el > 0 else "")
+
             res = resume_run(folder, progress=tick)
-        except FileNotFoundError as e:
-            fail(str(e))
-        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:  # a damaged checkpoint
-            fail(f"{folder}: the checkpoint cannot be read ({type(e).__name__}: {e}); start the run again")
+    except KeyboardInterrupt:
+        _interrupted(folder, True)
+    except CheckpointError as e:  # says what is damaged and what to do, once
+        fail(str(e))
+    except RunFolderError as e:  # not a run of scslab's, another process writing it, a damaged finished run
+        fail(str(e))
+    except FileNotFoundError as e:  # no checkpoint
+        fail(f"{e}; start the run again (the same command with --overwrite)")
+    except RulebookError as e:  # a rulebook in the checkpoint that no longer loads (another version)
+        fail(f"{folder}: the checkpoint's rulebook does not load in this version of scslab "
+             f"({e.problems[0] if e.problems else e}); start the run again")
+    except OSError as e:  # reading is checked above: this is writing (a full disk, a read-only folder)
+        fail(_write_message(e, folder, True))
     m = res.manifest
     _summary(res, f"{m.get('rulebook')}: {m.get('population'):,} citizens x {m.get('steps')} days, seed {m.get('seed')}")
-    console.print(f"run folder: [bold]{folder}[/bold]")
+    console.print(Text.assemble("run folder: ", (safe(folder), "bold")))
 
 
 def _summary(res, title: str) -> None:
     s = res.summary()
-    t = Table(title=title)
+    t = Table(title=plain(title))
     t.add_column("measure")
     t.add_column("value", justify="right")
     grades = res.citizens.grade.value_counts()
     for g in reversed(res.grades.grade.unique().tolist() if len(res.grades) else []):
         if g in grades:
-            t.add_row(f"citizens in grade {g}", f"{grades[g]:,}")
+            t.add_row(plain(f"citizens in grade {g}"), f"{grades[g]:,}")
     t.add_row("share blacklisted now", f"{s['share_blacklisted']:.2%}")
     t.add_row("share ever blacklisted", f"{s['share_ever_blacklisted']:.2%}")
     t.add_row("of listings, wrongful", f"{s['wrongful_share_of_listings']:.1%}")
@@ -185,32 +270,26 @@ def explain(
         fail(str(e))
     except KeyError as e:
         fail(str(e.args[0]))
-    console.print(notice.text(), markup=False)
+    console.print(safe(notice.text(), limit=None, lines=True), markup=False)
+
+    def table(title: str, cols: tuple[str, ...], rows) -> None:
+        t = Table(title=title)
+        for col in cols:
+            t.add_column(col)
+        for row in rows:
+            t.add_row(*(plain(v) for v in row))
+        console.print(t)
+
     if notice.has_ledger and len(notice.records):
-        t = Table(title="Recorded acts")
-        for col in ("day", "behaviour", "source", "points", "truth"):
-            t.add_column(col)
-        for _, r in notice.records.iterrows():
-            t.add_row(str(r.step), str(r.behaviour), str(r.source), f"{r.points:g}", str(r.truth))
-        console.print(t)
+        table("Recorded acts", ("day", "behaviour", "source", "points", "truth"),
+              ((r.step, r.behaviour, r.source, f"{r.points:g}", r.truth) for _, r in notice.records.iterrows()))
     if notice.has_ledger and len(notice.listings):
-        t = Table(title="Listings")
-        for col in ("day", "list", "event", "wrongful", "detail"):
-            t.add_column(col)
-        for _, r in notice.listings.iterrows():
-            t.add_row(str(r.step), str(r["list"]), str(r.kind), "yes" if r.wrongful else "", str(r.detail or ""))
-        console.print(t)
+        table("Listings", ("day", "list", "event", "wrongful", "detail"),
+              ((r.step, r["list"], r.kind, "yes" if r.wrongful else "", r.detail or "")
+               for _, r in notice.listings.iterrows()))
     if notice.has_ledger and len(notice.sectors):
-        t = Table(title="Sanctions by sector")
-        t.add_column("from day")
-        t.add_column("sectors restricted")
-        for _, r in notice.sectors.iterrows():
-            t.add_row(str(r.step), str(r.sectors or "none"))
-        console.print(t)
+        table("Sanctions by sector", ("from day", "sectors restricted"),
+              ((r.step, r.sectors or "none") for _, r in notice.sectors.iterrows()))
     if notice.has_ledger and len(notice.appeals):
-        t = Table(title="Appeals")
-        for col in ("day", "event", "list", "outcome"):
-            t.add_column(col)
-        for _, r in notice.appeals.iterrows():
-            t.add_row(str(r.step), str(r.kind), str(r["list"] or ""), str(r.detail or ""))
-        console.print(t)
+        table("Appeals", ("day", "event", "list", "outcome"),
+              ((r.step, r.kind, r["list"] or "", r.detail or "") for _, r in notice.appeals.iterrows()))

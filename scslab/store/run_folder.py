@@ -425,8 +425,10 @@ class RunWriter:
         if survey.complete:
             raise RunExistsError(f"{p}: already holds a complete run")
         if not survey.incomplete:
-            why = survey.refusal() or f"{p}: not a run folder (no {INCOMPLETE} marker)"
-            raise RunFolderError(why)
+            if survey.damaged_marker:
+                raise RunFolderError(survey.refusal())
+            raise RunFolderError(f"{p}: not an incomplete run scslab started (no {INCOMPLETE} marker); "
+                                 "there is nothing to resume")
         if fresh:  # nobody else is writing: temporary files are a kill's leftovers
             for n in survey.temps:
                 os.unlink(p / n)
@@ -664,6 +666,25 @@ class RunFolder:
     def table(self, name: str, columns: list[str] | None = None):
         """Table ``name`` as a pandas DataFrame (optionally only some columns)."""
         return self.arrow(name, columns=columns).to_pandas()
+
+    def check(self, names: list[str]) -> None:
+        """Check the named files (``citizens.parquet``...) against the sha256 COMPLETE records
+        for them; :class:`RunFolderError` if one differs. For readers that read a few files
+        whole anyway (hashing costs about what reading does)."""
+        if self.record is None:
+            return
+        for name in names:
+            want = self.record["files"].get(name)
+            if want is None:
+                continue
+            fp = self.path / name
+            try:
+                same = _sha256(fp) == want["sha256"]
+            except OSError as e:
+                raise RunFolderError(f"{fp}: cannot be read ({e.strerror or e})") from None
+            if not same:
+                raise RunFolderError(f"{self.path}: damaged: {name} was modified since the run finished "
+                                     f"(sha256 differs from {COMPLETE})")
 
     def verify(self) -> list[str]:
         """Check every file against COMPLETE; return the problems found (empty: intact)."""
