@@ -185,3 +185,85 @@ def test_a_listing_is_not_counted_on_the_day_it_ends(duration, appeals):
     assert c.wrongful_listings.sum() == c.listings.sum() == len(spans)
     # The day's stock agrees: listed_black counts those still listed at the end of each day.
     assert run.steps.listed_black.sum() == days
+
+
+# Points through every channel: records (good, bad, performative), ties (an association
+# penalty and a peer pull), disclosure (a reward and a daily penalty). A wide scale and no
+# decay, so nothing is clipped or fades: the score is base + granted - lost.
+POINTS_RULEBOOK = """
+metadata: {name: points, title: Points, jurisdiction: Testland, version: "1", effective: 2020-01-01}
+scale: {base: 5000, min: 0, max: 10000}
+grades:
+  - {name: low, min: 0, max: 5000}
+  - {name: high, min: 5000, max: 10000}
+data_sources:
+  - {id: platform, kind: platform, coverage: {default: 0.8}}
+behaviours:
+  - {id: volunteer, domain: civic, legal_status: lawful, points: 3, social_value: 0.5, utility: -0.2, base_rate: 0.02, sources: [platform]}
+  - {id: check_in, domain: consumption, legal_status: lawful, points: 2, social_value: 0.0, utility: 0.1, base_rate: 0.02, sources: [platform]}
+  - {id: late_payment, domain: finance, legal_status: contractual, points: -20, social_value: -0.3, utility: 0.3, base_rate: 0.01, sources: [platform]}
+lists:
+  - {id: black, kind: blacklist, trigger: {score_below: 4990}, duration_days: 20}
+network: {association_penalty: %s, peer_weight: %s}
+disclosure: {reward: 7, penalty: 0.1}
+"""
+
+
+def _points_run(assoc: float = 0.5, peer: float = 0.05):
+    rb = parse_rulebook(POINTS_RULEBOOK % (assoc, peer))
+    return simulate(rb, population=3_000, steps=60, seed=4)
+
+
+def test_every_point_granted_or_lost_is_counted():
+    """score - base = points_gained - points_lost for every citizen: records, ties (both
+    ways) and disclosure (reward and penalty) are all counted."""
+    run = _points_run()
+    c, s = run.citizens, run.steps
+    diff = (c.score.astype(np.float64) - 5000) - (c.points_gained.astype(np.float64) - c.points_lost)
+    assert np.abs(diff).max() < 0.05, np.abs(diff).max()
+    for col in ("points_gained", "points_gained_performative", "points_gained_ties", "points_lost",
+                "points_lost_assoc"):
+        agg = {"points_lost_assoc": "assoc_points_lost"}.get(col, col)
+        assert np.isclose(c[col].sum(), s[agg].sum(), rtol=1e-5), col
+    assert (c.points_gained_ties > 0).mean() > 0.2
+
+
+def test_points_granted_include_disclosure_and_ties_as_performative():
+    run = _points_run()
+    s = run.steps
+    # points granted = for records + through ties + for disclosing, every step
+    assert np.allclose(s.points_gained, s.points_gained_records + s.points_gained_ties + s.points_gained_disclosure)
+    assert s.points_gained_ties.sum() > 0 and s.points_gained_disclosure.sum() > 0
+    # the reward, once per new discloser (disclosure is one-way; the first day's newcomers
+    # cannot be told from those who disclosed at the start)
+    new = np.diff(s.disclosed.to_numpy())
+    assert np.allclose(s.points_gained_disclosure.to_numpy()[1:], 7 * new)
+    # check_in (social value 0), the reward and the pull are performative; volunteer is not
+    ev_perf = s.points_gained_performative - s.points_gained_ties - s.points_gained_disclosure
+    assert (ev_perf >= -1e-6).all() and (ev_perf < s.points_gained_records).any()
+    assert (ev_perf > 0).any()
+
+
+def test_points_lost_through_ties_count_the_peer_pull():
+    """C5: offence-free citizens lose points through their ties by the peer pull alone."""
+    run = _points_run(assoc=0, peer=0.05)
+    c, s = run.citizens, run.steps
+    innocent = c.offences == 0
+    assert ((c.points_lost_assoc > 0.5) & innocent).mean() > 0.05
+    assert np.isclose(s.assoc_points_lost.sum(), s.peer_points_lost.sum())
+    assert np.isclose(c.points_lost_assoc.sum(), s.assoc_points_lost.sum(), rtol=1e-5)
+    # losses of the finally offence-free were all by citizens offence-free at the time
+    assert c.points_lost_assoc[innocent].sum() <= s.assoc_points_lost_innocent.sum() * (1 + 1e-5)
+    # and C1's own-conduct denominator is the records' losses plus the non-disclosure penalty
+    own = c.points_lost.sum() - c.points_lost_assoc.sum()
+    assert np.isclose(own, (s.points_lost_records + s.points_lost_nondisclosure).sum(), rtol=1e-5)
+
+
+def test_points_lost_through_ties_add_the_association_penalty_and_the_peer_pull():
+    both, assoc_only = _points_run(assoc=0.5, peer=0.05), _points_run(assoc=0.5, peer=0)
+    for run in (both, assoc_only):
+        s = run.steps
+        assert s.assoc_points_lost.sum() > s.peer_points_lost.sum()  # the association part is there
+        assert np.isclose(run.citizens.points_lost_assoc.sum(), s.assoc_points_lost.sum(), rtol=1e-5)
+    assert both.steps.peer_points_lost.sum() > 0 and assoc_only.steps.peer_points_lost.sum() == 0
+    assert (assoc_only.citizens.points_gained_ties == 0).all()

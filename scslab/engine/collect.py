@@ -22,6 +22,8 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped) -> dict:
     loss, gain = pts < 0, pts > 0
     # The daily penalty for withholding one's data (lawful conduct), paid by every non-discloser.
     pen = float(crb.disclosure_penalty * (shard.st.n - flows["disclosed"])) if shard.p.levers.code else 0.0
+    ties_gain = flows.get("points_gained_ties", 0.0)
+    disclosure_gain = flows.get("points_gained_disclosure", 0.0)
     row = {
         "step": t,
         "municipality": shard.st.municipality,
@@ -39,10 +41,18 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped) -> dict:
         "points_lost_records": float(-pts[loss].sum()),
         "points_lost_lawful": float(-pts[loss & tb.lawful[rec.behaviour]].sum()) + pen,
         "points_lost_nondisclosure": pen,
-        "points_gained": float(pts[gain].sum()),
-        "points_gained_performative": float(pts[gain & tb.performative[rec.behaviour]].sum()),
+        # Granted: for records, through ties (peer pull) and for disclosing one's data; the
+        # last two for no act of social value, so performative too.
+        "points_gained": float(pts[gain].sum()) + ties_gain + disclosure_gain,
+        "points_gained_records": float(pts[gain].sum()),
+        "points_gained_performative": (float(pts[gain & tb.performative[rec.behaviour]].sum())
+                                       + ties_gain + disclosure_gain),
+        "points_gained_ties": ties_gain,
+        "points_gained_disclosure": disclosure_gain,
+        # Lost through ties: association penalty and the peer pull's downward part.
         "assoc_points_lost": flows.get("assoc_points_lost", 0.0),
         "assoc_points_lost_innocent": flows.get("assoc_points_lost_innocent", 0.0),
+        "peer_points_lost": flows.get("peer_points_lost", 0.0),
         "entries_black": 0,
         "entries_wrongful": 0,
         "entries_lawful": 0,

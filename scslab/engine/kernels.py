@@ -582,6 +582,46 @@ def trust_exchanges(indptr, indices, offset, n_local, v_cheat, refuse_listed,
 
 
 @njit(cache=True, parallel=True)
+def peer_pull(weight, degree, mean_score, score, offences, pos, neg, points_gained, points_gained_ties,
+              points_gained_performative, points_lost, points_lost_assoc, partial):
+    """Sesame-style pull towards one's ties: each citizen with active ties closes `weight`
+    (float32) of the gap between the mean score of their ties and their own, as earned
+    points when the ties score higher and as lost points when they score lower.
+
+    Both are points that come through ties, not through any act: a gain is counted as
+    granted, for ties and performative; a loss as lost, and lost through ties.
+    partial[c] gets chunk c's sums: points gained, points lost, and points lost by
+    citizens with no offence of their own so far.
+    """
+    n = score.shape[0]
+    for c in prange(partial.shape[0]):
+        gained = 0.0
+        lost = 0.0
+        lost_innocent = 0.0
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            if degree[i] <= 0:
+                continue
+            d = weight * (mean_score[i] - score[i])  # float32, as the score components
+            # Both parts written, one of them 0: no unpredictable branch (twice as fast).
+            up = max(d, np.float32(0.0))
+            down = max(-d, np.float32(0.0))
+            pos[i] += up
+            points_gained[i] += up
+            points_gained_ties[i] += up
+            points_gained_performative[i] += up
+            neg[i] += down
+            points_lost[i] += down
+            points_lost_assoc[i] += down
+            gained += up
+            lost += down
+            if offences[i] == 0:
+                lost_innocent += down
+        partial[c, 0] = gained
+        partial[c, 1] = lost
+        partial[c, 2] = lost_innocent
+
+
+@njit(cache=True, parallel=True)
 def score_update(pos, neg, cpos, cneg, score, disclosed, harm_prev, harm, base, lo, hi, f_neg, f_pos, penalty,
                  f_harm, points_lost, points_lost_lawful):
     """Non-disclosure penalty, decay of earned and lost points, clipping to the scale.

@@ -41,11 +41,12 @@ COUNTERS = {
     "false_records": np.uint16,
     "excused_records": np.uint16,  # true acts recorded, but excusable in context
     "offences": np.uint16,  # records with negative points
-    "points_lost": np.float32,
-    "points_gained": np.float32,
+    "points_lost": np.float32,  # records, ties, the non-disclosure penalty
+    "points_gained": np.float32,  # records, ties (peer pull), the disclosure reward
     "points_lost_lawful": np.float32,  # lost for lawful conduct
-    "points_lost_assoc": np.float32,  # lost for ties to blacklisted people (kept only with association penalties)
-    "points_gained_performative": np.float32,  # gained for acts of little real value
+    "points_lost_assoc": np.float32,  # lost through ties: association penalty, peer pull (kept only with either)
+    "points_gained_performative": np.float32,  # gained for little real value: such acts, ties, disclosing
+    "points_gained_ties": np.float32,  # gained through ties: the peer pull (kept only with it)
     "listings": np.uint8,  # blacklist entries (saturating, kernels._count's rule: 255 means 255 or more)
     "wrongful_listings": np.uint8,
     "redlistings": np.uint8,
@@ -88,8 +89,10 @@ def counters_for(crb) -> dict[str, type]:
     """The counters a rulebook can move (name -> dtype). The others stay zero all run and
     are not allocated: the citizens table adds them as zero columns at the end."""
     out = dict(COUNTERS)
-    if not crb.association_penalty > 0:
+    if not (crb.association_penalty > 0 or crb.peer_weight > 0):
         del out["points_lost_assoc"]
+    if not crb.peer_weight > 0:
+        del out["points_gained_ties"]
     if not crb.list_black.any():
         for k in ("listings", "wrongful_listings", "appeals", "appeals_won"):
             del out[k]
