@@ -65,3 +65,20 @@ class EngineParams(BaseModel):
     refuse_listed: bool = Field(True, description="with code on, citizens decline exchanges with blacklisted partners")
     # bookkeeping
     c4_every: Annotated[int, Field(ge=1, le=365)] = Field(7, description="days between samples of the buffer x virtue table (C4)")
+
+
+# The plausible range of each illustrative behavioural weight: the box a sweep explores when
+# a rulebook names no range of its own for it (a rulebook's `plausible: [{path: engine.x}]`
+# overrides). None of these weights is measured; the ranges bracket the defaults by about
+# a factor of two either way, so that a verdict that holds over them does not rest on one
+# guess. Path -> (low, high, why).
+ENGINE_PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    "engine.w_virtue": (0.75, 3.0, "how much conscience weighs against gain; illustrative"),
+    "engine.w_strategic": (1.5, 6.0, "how strongly strategic citizens respond to points; illustrative"),
+    "engine.w_norm": (0.75, 3.0, "conformity with ties' conduct; illustrative"),
+    "engine.w_law": (0.5, 2.0, "deterrence by courts; illustrative"),
+    "engine.w_market": (0.25, 1.0, "deterrence by counterparties; illustrative"),
+    "engine.unpublished_knowledge": (0.1, 0.6, "what citizens know of unpublished rules; illustrative"),
+    "engine.appeal_if_wronged": (0.1, 0.6, "daily chance a wrongly listed citizen appeals; illustrative"),
+    "engine.cheat_scale": (0.25, 1.0, "how recent harm turns into cheating partners; illustrative"),
+}

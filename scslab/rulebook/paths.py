@@ -15,7 +15,8 @@ explorer can read and set it without knowing the schema's nesting:
 `set_values(rb, params, {path: value})` returns a new rulebook and new engine parameters
 with the values set, re-validated as a whole (ranges, cross-references), or raises
 `ParamPathError` naming the path and what is wrong. Whole-number fields take rounded
-values, so a sweep over `lists.x.duration_days` from 100 to 700 stays valid.
+values, so a sweep over `lists.x.duration_days` from 100 to 700 stays valid, and a grade's
+`min` (or `max`) is the boundary it shares with its neighbour: both move together.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def get_value(rb, params, path: str):
         node, key = _walk(data, parts[1:], path)
     else:
         data = rb.model_dump()
-        node, key = _walk(data, parts, path)
+        node, key = _walk(data, parts, path, create=True)
         if key not in node and parts[-2:-1] == ("coverage",):
             return node.get("default")
     v = node[key]
@@ -143,6 +144,8 @@ def set_values(rb, params, values: Mapping[str, Any], name: str = "<parameters>"
         old = node.get(key)
         node[key] = _coerce(path, old, value)
         rb_touched |= not engine
+        if not engine and parts[0] == "grades" and key in ("min", "max"):
+            _move_boundary(rb_data["grades"], node, key)
     try:
         p2 = EngineParams.model_validate(p_data)
     except ValidationError as e:
@@ -159,6 +162,16 @@ def set_values(rb, params, values: Mapping[str, Any], name: str = "<parameters>"
 
         raise ParamPathError(format_path(prob.path), prob.message) from None
     return rb2, p2
+
+
+def _move_boundary(grades: list, grade: dict, key: str) -> None:
+    """Grades tile the scale: moving a grade's min moves the grade below's max (and max the
+    grade above's min), so a boundary is one parameter. The scale's ends stay put."""
+    i = next(j for j, g in enumerate(grades) if g is grade)
+    if key == "min" and i > 0:
+        grades[i - 1]["max"] = grade["min"]
+    elif key == "max" and i + 1 < len(grades):
+        grades[i + 1]["min"] = grade["max"]
 
 
 def _coerce(path: str, old, value):
