@@ -157,6 +157,20 @@ def public_order_on_a_list_without_points(d):
     d["lists"][2]["trigger"]["behaviours"].append("order")
 
 
+@variant("SCS131")
+def defaming_officials_decided_by_a_court(d):
+    d["behaviours"].append(behaviour(id="defamation", label="convicted of online defamation of officials",
+                                     domain="online", legal_status="criminal", social_value=-0.3, points=-60,
+                                     sources=["criminal_court"]))
+
+
+@variant("SCS131")
+def hooliganism_on_the_trading_list(d):
+    d["behaviours"].append(behaviour(id="hooliganism", label="hooliganism at a market", domain="commerce",
+                                     legal_status="administrative", points=0, sources=["criminal_court"]))
+    d["lists"][1]["trigger"]["behaviours"].append("hooliganism")
+
+
 # -- the same act twice under other words -----------------------------------------------------
 @variant("SCS212")
 def contract_default_scored_beside_the_judgment(d):
@@ -202,6 +216,21 @@ def power_bill_and_its_judgment_in_two_domains(d):
                                      social_value=-0.1, points=-10, sources=["utility"], evidence="record"))
     d["behaviours"].append(behaviour(id="power_judgment", label="court order over overdue power charges",
                                      social_value=-0.1, points=-20, sources=["enforcement_court"]))
+
+
+@variant("SCS212")
+def drink_driving_twice_from_one_court(d):
+    d["behaviours"].append(behaviour(id="dui", label="convicted of driving under the influence of alcohol",
+                                     domain="traffic", legal_status="criminal", social_value=-0.6, points=-50,
+                                     sources=["criminal_court"]))
+
+
+def test_graded_behaviours_of_one_source_are_not_the_same_act():
+    data = copy.deepcopy(ROL)
+    data["behaviours"].append(behaviour(id="dui_repeat", label="convicted of drink-driving a second time",
+                                        domain="traffic", legal_status="criminal", social_value=-0.7, points=-150,
+                                        sources=["criminal_court"]))
+    assert [f for f in findings(data) if f.code == "SCS212"] == []
 
 
 def test_the_pilot_is_clean_apart_from_its_two_high_risk_notes():

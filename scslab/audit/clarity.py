@@ -19,10 +19,11 @@ VAGUE_TERMS = (
     # order and stability
     "picking quarrels", "quarrel", "provoking trouble", "provok", "provocat", "trouble", "stirring up",
     "social order", "public order", "disturbing order", "disrupting order", "social stability",
-    "disturbing the peace", "nuisance", "disruptive",
+    "disturbing the peace", "disturbance", "nuisance", "disruptive", "hooligan", "extremis", "subversi",
     # morality and attitude
     "uncivil", "immoral", "social morality", "public morals", "indecorous", "vulgar", "disrespect",
-    "unfilial", "unpatriotic", "disloyal", "ungrateful", "untrustworth", "discredit",
+    "unfilial", "unpatriotic", "disloyal", "ungrateful", "untrustworth", "discredit", "disgrace",
+    "unethical", "moral", "impolite", "rude", "offensive", "insult", "bad attitude",
     # catch-words
     "improper", "inappropriate", "negative", "harmful", "misconduct", "misbehav", "bad behaviour",
     "bad behavior", "bad conduct", "undesirable", "antisocial", "anti-social", "suspicious",
@@ -34,6 +35,9 @@ VAGUE_PATTERNS = (
     r"\b(?:unverified|fabricated|made[\s-]+up|untrue)\W+(?:\w+\W+){0,2}?(?:information|news|content|statements?|stories|posts?|facts?)\b",
     r"\bcaus\w*\s+(?:a\s+)?disturbance",
     r"\bunhealthy\s+(?:content|information|trends?|culture)",
+    # speech about those in power is judged by those in power, whoever decides the case
+    r"\b(?:defam\w*|slander\w*|libel\w*|smear\w*|disparag\w*|critici[sz]\w*|mock\w*)\b.{0,40}?"
+    r"\b(?:officials?|government|state|party|leaders?|authorities|police|heroes|martyrs|nation|country)\b",
 )
 # Terms of art: vague when a scorer applies them, but defined by law when a court does.
 TERMS_OF_ART = ("defam", "libel", "slander")
@@ -46,7 +50,8 @@ def vague_term(text: str, decided: bool) -> str | None:
     """The first term in `text` that names a judgement, not an act (see VAGUE_TERMS)."""
     m = _VAGUE.search(text)
     if m:
-        return m.group(0)
+        shown = " ".join(m.group(0).replace('"', "").split())
+        return shown if len(shown) <= 40 else shown[:37] + "..."
     m = _TERM_OF_ART.search(text)
     return m.group(0) if m and not decided else None
 
@@ -90,7 +95,7 @@ def vague_behaviour(rb, ctx):
         if b.points == 0 and b.id not in listed:
             continue
         text = b.label or b.id.replace("_", " ")
-        term = vague_term(text, b.evidence == "final_decision")
+        term = vague_term(text if b.act is None else f"{text} / {b.act}", b.evidence == "final_decision")
         if term:
             yield Finding.at(
                 ("behaviours", i, "label" if b.label else "id"),

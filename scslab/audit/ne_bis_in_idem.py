@@ -117,6 +117,11 @@ def content_words(label: str) -> set[str]:
     return out
 
 
+# Words that grade one act into several behaviours ("speeding by more than 20 km/h").
+_GRADED = re.compile(r"\d|\b(minor|serious|severe|grave|aggravated|repeat\w*|first|second|third|more than|less than|"
+                     r"up to|at least|excessive|per|each|every)\b", re.I)
+
+
 def act_key(act: str) -> str:
     """A declared act as compared: case, spaces and punctuation ignored."""
     return "_".join(re.findall(r"[0-9a-z]+", act.lower()))
@@ -151,8 +156,10 @@ def same_act(wi: set[str], wj: set[str], same_domain: bool) -> bool:
     declare the same `act`; and pairs of penalised behaviours, recorded by different data
     sources, whose labels name the same act once the words that only say how it was recorded
     ('found by a court', 'caught on camera') are set aside and synonyms are read as one
-    ('unpaid', 'arrears' and 'overdue'; 'electricity', 'power' and 'utility'). Behaviours that
-    declare different acts are never paired.""",
+    ('unpaid', 'arrears' and 'overdue'; 'electricity', 'power' and 'utility'), or recorded
+    by the same source under labels that name exactly the same act with no grading words
+    ('more than', 'repeated', a number). Behaviours that declare different acts are never
+    paired.""",
     why="""When the same conduct is recorded first by one body and then again by another (the
     unpaid bill, then the judgment about it), each record deducts points: the person pays
     twice for one act. Two lists triggered by one act punish it twice by design.""",
@@ -210,7 +217,17 @@ def same_act_counted_twice(rb, ctx):
         for _j, o, wj, sj, aj in items[:k]:
             if ai is not None and aj is not None:  # both declare their act: the declaration decides
                 continue
-            if si != sj and same_act(wi, wj, b.domain == o.domain):
+            if si == sj:  # one source: only the same act written twice, not graded variants
+                twice = (wi == wj and bool(wi - _GENERIC) and b.domain == o.domain
+                         and not _GRADED.search(f"{b.label or b.id} {o.label or o.id}"))
+                if twice:
+                    yield Finding.at(("behaviours", i, "label" if b.label else "id"),
+                                     f"behaviour '{b.id}' ({b.label or b.id}) names the same act as '{o.id}' "
+                                     f"({o.label or o.id}), recorded by the same source, and both are penalised",
+                                     "keep one behaviour per act, or declare what each records (`act`)")
+                    break
+                continue
+            if same_act(wi, wj, b.domain == o.domain):
                 yield Finding.at(("behaviours", i, "label" if b.label else "id"),
                                  f"behaviour '{b.id}' ({b.label or b.id}) seems to record the same act as '{o.id}' "
                                  f"({o.label or o.id}) through another source ({names(sorted(si))} vs {names(sorted(sj))}), "
