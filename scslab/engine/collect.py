@@ -31,7 +31,7 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped) -> dict:
         "acts_harm": int(harm.sum()),
         "acts_good": int((sv > 0).sum()),
         "harm": float(-sv[harm].sum()),
-        "unobserved_harm": float(-sv[harm & ~crb.observable[acts.behaviour]].sum()),
+        "unobserved_harm": float(-sv[harm & ~crb.seen[acts.behaviour]].sum()),
         "excusable_acts": int(acts.excused.sum()),
         "records": len(rec),
         "false_records": int(rec.false.sum()),

@@ -240,6 +240,6 @@ class Shard:
     def ground_truth(self, acts) -> None:
         """Counters of what really happened, which the system never sees (sparse updates)."""
         st, c = self.st, self.st.counters
-        kernels.apply_acts(acts.citizen, acts.behaviour, acts.excused, self.tb.social_value32, self.crb.observable,
+        kernels.apply_acts(acts.citizen, acts.behaviour, acts.excused, self.tb.social_value32, self.crb.seen,
                            self.crb.points, c["acts_harm"], c["acts_good"], c["harm_done"], c["unobserved_harm"],
                            c["culpable_acts"], st.harm_level)  # harm_level decays in the score phase

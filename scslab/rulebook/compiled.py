@@ -117,6 +117,14 @@ class CompiledRulebook:
         return np.clip(k, 0, len(self.grade_names) - 1).astype(np.int8)
 
     @property
+    def seen(self) -> np.ndarray:
+        """Behaviours some data source can record (observable and with a source).
+
+        Harm from the rest is harm the system is blind to, whatever it scores.
+        """
+        return self.observable & self.records.any(axis=1)
+
+    @property
     def scoring_thresholds(self) -> np.ndarray:
         """Every score at which a sanction or privilege starts or stops (sorted, unique).
 
