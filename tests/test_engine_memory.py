@@ -351,7 +351,7 @@ def test_a_resumed_run_keeps_its_dropped_ties(tmp_path, monkeypatch):
         simulate(rb, out=tmp_path / "run", checkpoint_every=10, **kw)
     monkeypatch.setattr(ck, "save", real)
     got = resume(tmp_path / "run")
-    assert got.manifest["resumed_from_step"] == 20
+    assert got.timing["resumed_from_step"] == 20
     assert got.network.active_ties.iloc[0] < got.network.ties_initial.iloc[0]
     for k, df in want.tables().items():
         assert df.equals(got.tables()[k]), k

@@ -4,7 +4,7 @@ tests/test_engine_runs.py checks one municipality in one process (Parquet) and a
 thread counts (CSV). This adds the case with the most moving parts: a nation of three
 municipalities with different rulebooks, a national list and the full event ledger,
 written by two separate processes, one with NUMBA_NUM_THREADS=1 and one with 2.
-The manifest is not compared: it records wall-clock timings.
+The manifest and COMPLETE are compared too; only timing.json (wall-clock seconds) may differ.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ run_nation([harsh, load_pilot("rongcheng"), harsh], population=1_200, steps=20, 
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.parquet"))}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
+            if p.is_file() and p.name != "timing.json"}
 
 
 def test_a_nation_with_the_ledger_is_byte_identical_across_processes_and_threads(tmp_path):
@@ -43,5 +44,6 @@ def test_a_nation_with_the_ledger_is_byte_identical_across_processes_and_threads
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert (out / "COMPLETE").exists()
         runs[threads] = _digests(out)
-    assert {"steps.parquet", "citizens.parquet", "events.parquet", "grades.parquet"} <= set(runs["1"])
+    assert {"steps.parquet", "citizens.parquet", "events.parquet", "grades.parquet", "manifest.json",
+            "COMPLETE"} <= set(runs["1"])
     assert runs["1"] == runs["2"]

@@ -75,7 +75,7 @@ def test_killed_run_resumes_to_identical_tables(tmp_path, reference, kill_at):
     assert _tables(folder) == reference
     run = open_run(folder)
     assert run.verify() == []
-    assert run.manifest["resumed_from_step"] >= kill_at
+    assert run.timing["resumed_from_step"] >= kill_at
     assert not (folder / "checkpoint").exists()
 
 

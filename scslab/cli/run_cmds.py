@@ -249,7 +249,7 @@ def _summary(res, title: str) -> None:
     t.add_row("sectors restricted per listed citizen", f"{s['sectors_per_listed']:.2f}")
     t.add_row("harm per 1,000 citizens per day", f"{s['harm_per_1000_per_day']:.3f}")
     t.add_row("mean trust", f"{s['mean_trust']:.3f}")
-    timing = res.manifest.get("timing", {})
+    timing = res.timing
     if "citizen_steps_per_second" in timing:
         t.add_row("citizen-steps per second", f"{timing['citizen_steps_per_second']:,}")
     console.print(t)

@@ -31,6 +31,9 @@ class RunResult:
     events: pd.DataFrame | None = None  # the ledger, when asked for
     ties: pd.DataFrame | None = None  # active ties at the end (src < dst), small runs only
     extra: dict = field(default_factory=dict)
+    # How the run went (seconds, citizen-steps per second, the step it resumed from, when it
+    # finished): not in the manifest, so that runs of the same inputs have the same one.
+    timing: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         m = self.manifest
@@ -46,10 +49,13 @@ class RunResult:
         `resume=True` continues an incomplete folder this run started (keeping its checkpoint).
         """
         from ..store import RunWriter
+        from ..store.run_folder import TIMING
 
         w = RunWriter(folder, overwrite=overwrite, resume=resume)
         for name, df in self.tables().items():
             w.write_table(name, df)
+        if self.timing:
+            w.write_json(TIMING, self.timing)  # listed in COMPLETE by name only (unsealed)
         w.write_manifest(self.manifest)
         w.finish()
         return Path(folder)

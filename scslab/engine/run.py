@@ -7,6 +7,7 @@ can run in any order or in parallel, in one process or many, with identical resu
 
 from __future__ import annotations
 
+import datetime
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -273,7 +274,8 @@ def resume(out: str | Path, progress: Callable[[int, int], None] | None = None) 
 def _result_from_folder(run) -> RunResult:
     t = {name: run.table(name) for name in run.tables()}
     return RunResult(manifest=run.manifest, steps=t["steps"], citizens=t["citizens"], grades=t["grades"],
-                     c4=t["c4"], network=t["network"], events=t.get("events"), ties=t.get("ties"))
+                     c4=t["c4"], network=t["network"], events=t.get("events"), ties=t.get("ties"),
+                     timing=run.timing or {})
 
 
 def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool = False,
@@ -329,13 +331,20 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
         "levers": params.levers.label(),
         "ledger": None if led is None else {"fraction": led.fraction},
         "checkpoint_every": every,
-        "resumed_from_step": t_start if resuming else None,
         "versions": _versions(),
-        "timing": {"society_seconds": round(t_soc, 3), "run_seconds": round(t_run, 3),
-                   "citizen_steps_per_second": round(soc.n * (steps - t_start) / max(t_run, 1e-9))},
+    }
+    # How the run went, apart from what it is: the manifest holds only what the inputs fix,
+    # so two runs of the same inputs have the same manifest (and COMPLETE); this goes to
+    # timing.json, which COMPLETE lists by name only.
+    timing = {
+        "society_seconds": round(t_soc, 3), "run_seconds": round(t_run, 3),
+        "citizen_steps_per_second": round(soc.n * (steps - t_start) / max(t_run, 1e-9)),
+        "resumed_from_step": t_start if resuming else None,
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     del view, nxt  # the views are not part of the result: their memory goes before the tables are made
     result = build_result(nation, soc, manifest, rows, grades, led, config["save_ties"], release_society=owned)
+    result.timing = timing
     if out is not None:
         result.write(out, overwrite=False, resume=True)
         checkpoint.remove(Path(out))

@@ -68,6 +68,8 @@ __all__ = [
     "RESERVED_NAMES",
     "RunFolder",
     "RunWriter",
+    "TIMING",
+    "UNSEALED",
     "check_writable",
     "open_run",
     "validate_table_name",
@@ -81,6 +83,12 @@ _MARKERS = (COMPLETE, INCOMPLETE)
 # The engine keeps resumable state here while a run is in progress (scslab.engine.checkpoint);
 # it is not part of a finished run and is never listed in COMPLETE.
 CHECKPOINT_DIR = "checkpoint"
+# How the run went rather than what it is: wall-clock seconds, the date it finished, whether
+# it was resumed. It differs between two runs of the same inputs, so COMPLETE lists it by
+# name only (under "unsealed"), without its size or sha256: two such runs have
+# byte-identical COMPLETE files, and verify() does not report the file as added.
+TIMING = "timing.json"
+UNSEALED = frozenset({TIMING})
 
 # Limits on what a reader accepts from a folder (a damaged or hostile folder must not
 # exhaust memory or the stack): a real manifest is 15-100 KB and nests 6 levels.
@@ -191,10 +199,11 @@ def _read_record(path: Path, kind: str) -> dict | None:
         return None
     files = obj.get("files")
     if kind == COMPLETE:
+        unsealed = obj.get("unsealed", [])
         ok = isinstance(files, dict) and all(
             isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("bytes"), int)
             and isinstance(v.get("sha256"), str) for k, v in files.items()
-        )
+        ) and isinstance(unsealed, list) and all(f in UNSEALED for f in unsealed)
     else:
         ok = isinstance(files, list) and all(isinstance(f, str) for f in files)
     return obj if ok else None
@@ -312,6 +321,7 @@ class _Survey:
         journal: set[str] = set()
         if self.complete:
             journal |= {f for f in self.complete["files"] if "/" not in f}
+            journal |= set(self.complete.get("unsealed", []))
             journal.add(COMPLETE)
         if self.incomplete:
             journal |= set(self.incomplete["files"])
@@ -515,7 +525,8 @@ class RunWriter:
         return path
 
     def write_json(self, name: str, obj: Any) -> Path:
-        """Write ``obj`` as canonical JSON to ``name`` in the run folder (listed in COMPLETE)."""
+        """Write ``obj`` as canonical JSON to ``name`` in the run folder (listed in COMPLETE;
+        ``timing.json`` by name only, unsealed: see TIMING)."""
         self._check_open()
         if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_.-]{0,62}\.json", name):
             raise ValueError(f"invalid file name {name!r}: lower-case letters, digits, '_', '-', '.', ending .json")
@@ -548,8 +559,12 @@ class RunWriter:
         files = sorted(n for n in rec["files"] if n != CHECKPOINT_DIR and (p / n).is_file())
         record = {
             "format": FORMAT,
-            "files": {f: {"bytes": (p / f).stat().st_size, "sha256": _sha256(p / f)} for f in files},
+            "files": {f: {"bytes": (p / f).stat().st_size, "sha256": _sha256(p / f)}
+                      for f in files if f not in UNSEALED},
         }
+        unsealed = [f for f in files if f in UNSEALED]
+        if unsealed:  # listed by name: their contents differ between runs of the same inputs
+            record["unsealed"] = unsealed
         atomic_write_json(p / COMPLETE, record)
         # COMPLETE is authoritative from here; what follows only tidies up, and INCOMPLETE
         # (the journal naming the checkpoint as scslab's) goes last.
@@ -595,7 +610,7 @@ def tidy_finished(folder: str | os.PathLike) -> None:
         s = _Survey(p)
         if not (s.complete and s.incomplete):
             return
-        listed = set(s.complete["files"])
+        listed = set(s.complete["files"]) | set(s.complete.get("unsealed", []))
         for n in s.owned:
             if n in listed or n in _MARKERS:
                 continue
@@ -667,6 +682,18 @@ class RunFolder:
         """Table ``name`` as a pandas DataFrame (optionally only some columns)."""
         return self.arrow(name, columns=columns).to_pandas()
 
+    @property
+    def timing(self) -> dict | None:
+        """What ``timing.json`` says of how the run went (seconds, the date it finished,
+        whether it was resumed), or None. Not sealed by COMPLETE: not evidence of anything."""
+        if self.record is None or TIMING not in self.record.get("unsealed", []):
+            return None
+        try:
+            obj = _parse_json(_read_limited(self.path / TIMING, _MAX_RECORD_BYTES), self.path / TIMING)
+        except RunFolderError:
+            return None
+        return obj if isinstance(obj, dict) else None
+
     def check(self, names: list[str]) -> None:
         """Check the named files (``citizens.parquet``...) against the sha256 COMPLETE records
         for them; :class:`RunFolderError` if one differs. For readers that read a few files
@@ -710,7 +737,7 @@ class RunFolder:
                 continue
             if not same:
                 problems.append(f"{fp}: modified since the run finished (sha256 differs)")
-        for name in sorted(present - set(listed)):
+        for name in sorted(present - set(listed) - set(record.get("unsealed", []))):
             problems.append(f"{p / name}: added after the run finished (not listed in {COMPLETE})")
         return problems
 
