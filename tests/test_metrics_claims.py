@@ -281,3 +281,21 @@ def test_docs_metrics_md_is_generated_from_the_registry():
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
     assert doc.read_text(encoding="utf-8") == render(), "run: python -m scslab.metrics.reference > docs/metrics.md"
+
+
+def test_run_metrics_of_a_custom_rulebook_use_the_rulebook_the_manifest_records(tmp_path):
+    """A run of an edited rulebook carries its rulebook in the manifest; the metrics read it
+    (lists, scale, groups) instead of silently using an empty context."""
+    from scslab.engine import simulate
+    from scslab.engine.run import _result_from_folder
+    from scslab.metrics.context import context_of
+    from scslab.pilots import load_pilot
+    from scslab.rulebook.paths import set_values
+    from scslab.store import open_run
+
+    rb, _ = set_values(load_pilot("suining"), None, {"behaviours.continuous_petitioning.points": -20})
+    r = simulate(rb, population=300, steps=5, seed=1, out=tmp_path / "run")
+    for res in (r, _result_from_folder(open_run(tmp_path / "run"))):  # in memory, and read back
+        ctx = context_of(res)
+        assert ctx.blacklists == frozenset({"untrustworthy"}) and ctx.scale_max == 1200.0
+        assert ctx.groups_by_coverage[0] == "urban"

@@ -69,13 +69,39 @@ def _related_sectors(rb) -> dict[str, frozenset[str]] | None:
     return {b.id: frozenset(rel.get(b.domain, frozenset())) for b in rb.behaviours}
 
 
+def _rulebook_in_manifest(manifest: dict):
+    """The run's rulebook as the manifest records it (None if absent or not a valid rulebook).
+
+    The stored copy may list mapping keys in another order (manifests are written with
+    sorted keys), so its hash can differ from `rulebook_hash` while the rules are the same."""
+    import json
+
+    from pydantic import ValidationError
+
+    from ..rulebook.schema import Rulebook
+
+    docs = manifest.get("rulebook_documents")
+    name = manifest.get("rulebook")
+    if not isinstance(docs, dict) or not isinstance(docs.get(name), dict):
+        return None
+    try:
+        rb = Rulebook.model_validate_json(json.dumps(docs[name]))
+    except (ValidationError, TypeError, ValueError):
+        return None
+    return rb
+
+
 def context_of(result) -> RunContext:
-    """The context of a RunResult: from its stashed rulebook, else a matching bundled pilot."""
+    """The context of a RunResult: from its stashed rulebook, else the rulebook its manifest
+    records (every run folder keeps it), else a matching bundled pilot; an empty context only
+    when none of these is at hand."""
     ctx = result.extra.get("context") if hasattr(result, "extra") else None
     if isinstance(ctx, RunContext):
         return ctx
     groups = tuple(result.manifest.get("groups") or ()) or None
     rb = result.extra.get("rulebook") if hasattr(result, "extra") else None
+    if rb is None:
+        rb = _rulebook_in_manifest(result.manifest)
     if rb is None:
         from ..pilots import PILOTS, load_pilot
         from ..rulebook.compiled import rulebook_hash
