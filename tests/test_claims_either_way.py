@@ -107,6 +107,9 @@ def sanctions(*sectors: str):
 def rulebooks() -> dict[str, dict]:
     """Every rulebook of the module by name; each pair shares all but the commented change."""
     b = {}
+    # Arrears put a citizen on a blacklist for a year, and nothing else happens: C3's world with
+    # perfect records, and C2's and C5's worlds with their mechanism removed.
+    b["defaulters"] = _book("defaulters", add("lists", DEFAULTERS))
 
     # C1. Petitioning (lawful) is recorded by the registry.
     c1 = (add("behaviours", PETITION),)
@@ -119,20 +122,20 @@ def rulebooks() -> dict[str, dict]:
     c2 = (add("lists", DEFAULTERS),)
     b["c2-unrelated-sectors"] = _book("c2-unrelated-sectors", *c2, sanctions("rail", "air", "schools"))  # a debt bars trains, planes and schools
     b["c2-related-sectors"] = _book("c2-related-sectors", *c2, sanctions("loans", "mortgages"))  # a debt bars credit only
-    b["c2-no-sanctions"] = _book("c2-no-sanctions", *c2)  # listed, but no sector restricted
 
     # C3. The same blacklist; the bank's records are false 20% of the time and 30% of arrears
     # have a context the record lacks, or the records are perfect.
     c3 = (add("lists", DEFAULTERS),)
     errors = (source("bank", false_record_rate=0.2), behaviour("arrears", excusable=0.3))
     b["c3-bad-records"] = _book("c3-bad-records", *c3, *errors)  # false and context-free records list people
-    b["c3-perfect-records"] = _book("c3-perfect-records", *c3)  # only true, inexcusable records list anyone
+    # ("defaulters": only true, inexcusable records list anyone)
     b["c3-no-blacklist"] = _book("c3-no-blacklist", *errors)  # the same records, and no list
 
-    # C4. Keeping data private costs 0.05 points a day, which spreads scores as people disclose
-    # at different times; one grade boundary, near the start or far below any score.
-    c4 = (block("disclosure", penalty=0.05),)
-    b["c4-threshold-near"] = _book("c4-threshold-near", *c4, cut_at(47))  # 3 points of buffer at the start: points at stake
+    # C4. Arrears cost 4 points and are frequent (2% a day), so each cell of the virtue decile x
+    # buffer quartile table sees enough of them; keeping data private costs 0.05 points a day,
+    # which spreads scores as people disclose at different times. One grade boundary.
+    c4 = (behaviour("arrears", points=-4, base_rate=0.02), block("disclosure", penalty=0.05))
+    b["c4-threshold-near"] = _book("c4-threshold-near", *c4, cut_at(47))  # 3 points above it at the start: points at stake
     b["c4-threshold-far"] = _book("c4-threshold-far", *c4, cut_at(2))  # a boundary nobody comes near: no buffer matters
     b["c4-no-threshold"] = _book("c4-no-threshold", *c4)  # no boundary: points buy nothing
 
@@ -141,19 +144,24 @@ def rulebooks() -> dict[str, dict]:
     b["c5-ties-listed"] = _book("c5-ties-listed", *c5, add("lists", DEFAULTERS))  # defaulters' friends pay for them
     b["c5-nobody-listed"] = _book("c5-nobody-listed", *c5, add("lists", {  # a list needing 1,000 records in 30 days:
         **DEFAULTERS, "trigger": {"behaviours": ["arrears"], "min_records": 1000, "window_days": 30}}))  # never bites
-    b["c5-no-tie-terms"] = _book("c5-no-tie-terms", add("lists", DEFAULTERS))  # ties cost nothing
 
     # C6. Scores spread by arrears (-10) and volunteering (+5); each day a score closes a share
-    # of the gap to the mean score of one's ties.
+    # of the gap to the mean score of one's ties. (The gain in assortativity is not monotone in
+    # the share: at 10% a day or more, scores converge over the whole small-world network and
+    # the gain shrinks toward the margin.)
     c6 = (add("behaviours", VOLUNTEER),)
-    b["c6-peer-pull"] = _book("c6-peer-pull", *c6, block("network", peer_weight=0.05))  # 5% a day: friends' scores converge
+    b["c6-peer-pull"] = _book("c6-peer-pull", *c6, block("network", peer_weight=0.02))  # 2% a day: friends' scores converge
     b["c6-faint-pull"] = _book("c6-faint-pull", *c6, block("network", peer_weight=0.0002))  # 0.02% a day: 3% of the gap a run
     b["c6-no-pull"] = _book("c6-no-pull", *c6)  # scores never flow through ties
 
-    # C7. Keeping data private costs points every day.
-    b["c7-privacy-penalised"] = _book("c7-privacy-penalised", block("disclosure", penalty=0.2))  # 30 points over a run
-    b["c7-token-penalty"] = _book("c7-token-penalty", block("disclosure", penalty=0.001))  # 0.15 points over a run
-    b["c7-disclosure-rewarded"] = _book("c7-disclosure-rewarded", block("disclosure", reward=2.0))  # privacy not penalised
+    # C7. Keeping data private costs points every day. Arrears cost 1 point here, not 10: the
+    # paired run without the penalty draws other acts (disclosure is drawn first from the day's
+    # random stream), and chance in who defaulted would otherwise swamp a gap of 1% of the scale.
+    c7 = (behaviour("arrears", points=-1),)
+    b["c7-privacy-penalised"] = _book("c7-privacy-penalised", *c7, block("disclosure", penalty=0.2))  # 30 points a run
+    b["c7-token-penalty"] = _book("c7-token-penalty", *c7, block("disclosure", penalty=0.001))  # 0.15 points a run
+    b["c7-disclosure-rewarded"] = _book("c7-disclosure-rewarded", *c7,
+                                        block("disclosure", reward=2.0))  # disclosing rewarded, privacy not penalised
 
     # C8. Volunteering (social value 0.5) earns 5 points; an app check-in (social value 0) is recorded.
     c8 = (add("behaviours", VOLUNTEER, CHECKIN),)
@@ -189,10 +197,10 @@ def rulebooks() -> dict[str, dict]:
 # claim -> (rulebook where it holds, where it does not hold, where its mechanism is absent)
 CASES = {
     "C1": ("c1-lawful-scored", "c1-lawful-unscored", "c1-unpunished"),
-    "C2": ("c2-unrelated-sectors", "c2-related-sectors", "c2-no-sanctions"),
-    "C3": ("c3-bad-records", "c3-perfect-records", "c3-no-blacklist"),
+    "C2": ("c2-unrelated-sectors", "c2-related-sectors", "defaulters"),
+    "C3": ("c3-bad-records", "defaulters", "c3-no-blacklist"),
     "C4": ("c4-threshold-near", "c4-threshold-far", "c4-no-threshold"),
-    "C5": ("c5-ties-listed", "c5-nobody-listed", "c5-no-tie-terms"),
+    "C5": ("c5-ties-listed", "c5-nobody-listed", "defaulters"),
     "C6": ("c6-peer-pull", "c6-faint-pull", "c6-no-pull"),
     "C7": ("c7-privacy-penalised", "c7-token-penalty", "c7-disclosure-rewarded"),
     "C8": ("c8-checkins-rewarded", "c8-virtue-rewarded", "c8-no-rewards"),
@@ -209,10 +217,11 @@ def write_rulebook(folder: Path, name: str, rb: dict) -> str:
     return str(path)
 
 
-def run_cases(folder: Path, first_seed: int = FIRST_SEED, workers: int = 2):
+def run_cases(folder: Path, first_seed: int = FIRST_SEED, population: int = POPULATION, steps: int = STEPS,
+              workers: int = 2):
     """The one comparison behind every test: all rulebooks, the same seeds. Returns it and the paths."""
     paths = {n: write_rulebook(folder, n, rb) for n, rb in rulebooks().items()}
-    cfg = CompareConfig(pilots=tuple(paths.values()), population=POPULATION, steps=STEPS, seeds=SEEDS,
+    cfg = CompareConfig(pilots=tuple(paths.values()), population=population, steps=steps, seeds=SEEDS,
                         first_seed=first_seed, references=False, levers=tuple(paths[n] for n in LEVER_BOOKS),
                         workers=workers)
     return compare(cfg), paths
