@@ -28,6 +28,7 @@ from . import rulebook_cmds  # noqa: E402,F401
 from . import audit_cmd  # noqa: E402,F401  # isort: skip
 from . import run_cmds  # noqa: E402,F401  # isort: skip
 from . import compare_cmds, demo_cmd  # noqa: E402,F401  # isort: skip
+from . import explore_cmd  # noqa: E402,F401  # isort: skip
 from . import sweep_cmd  # noqa: E402,F401  # isort: skip
 
 
