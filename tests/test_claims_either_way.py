@@ -100,97 +100,123 @@ def cut_at(*cuts: float):
 
 
 def sanctions(*sectors: str):
-    return add("sanctions", *({"id": f"no_{s}", "sector": s, "applies_to": {"list": "defaulters"}, "magnitude": 1}
-                              for s in sectors))
+    return add("sanctions", *({"id": f"no_{s}", "sector": s, "applies_to": {"list": "defaulters"},
+                               "magnitude": 1} for s in sectors))
 
 
 def rulebooks() -> dict[str, dict]:
     """Every rulebook of the module by name; each pair shares all but the commented change."""
-    b = {}
+    b: dict[str, dict] = {}
+
+    def put(name: str, *changes) -> None:
+        b[name] = _book(name, *changes)
+
     # Arrears put a citizen on a blacklist for a year, and nothing else happens: C3's world with
     # perfect records, and C2's and C5's worlds with their mechanism removed.
-    b["defaulters"] = _book("defaulters", add("lists", DEFAULTERS))
+    put("defaulters", add("lists", DEFAULTERS))
 
-    # C1. Petitioning (lawful) is recorded by the registry.
+    # C1. The registry records petitioning, which is lawful.
     c1 = (add("behaviours", PETITION),)
-    b["c1-lawful-scored"] = _book("c1-lawful-scored", *c1)  # petitioning costs 10 points: lawful conduct punished
-    b["c1-lawful-unscored"] = _book("c1-lawful-unscored", *c1, behaviour("petition", points=0))  # only arrears cost points
-    b["c1-unpunished"] = _book("c1-unpunished", *c1, behaviour("petition", points=0),
-                               behaviour("arrears", points=0))  # nothing is punished at all
+    # holds: petitioning costs 10 points, half of all points deducted
+    put("c1-lawful-scored", *c1)
+    # fails: petitioning is recorded but costs nothing; only arrears (contractual) are punished
+    put("c1-lawful-unscored", *c1, behaviour("petition", points=0))
+    # not tested: nothing is punished at all
+    put("c1-unpunished", *c1, behaviour("petition", points=0), behaviour("arrears", points=0))
 
-    # C2. Arrears put a citizen on a blacklist for a year; its sanctions are in some sectors.
-    c2 = (add("lists", DEFAULTERS),)
-    b["c2-unrelated-sectors"] = _book("c2-unrelated-sectors", *c2, sanctions("rail", "air", "schools"))  # a debt bars trains, planes and schools
-    b["c2-related-sectors"] = _book("c2-related-sectors", *c2, sanctions("loans", "mortgages"))  # a debt bars credit only
+    # C2. Arrears put a citizen on the defaulters' blacklist, whose sanctions restrict some sectors.
+    # holds: a debt bars trains, planes and schools, none related to finance
+    put("c2-unrelated-sectors", add("lists", DEFAULTERS), sanctions("rail", "air", "schools"))
+    # fails: a debt bars loans and mortgages, both related to finance
+    put("c2-related-sectors", add("lists", DEFAULTERS), sanctions("loans", "mortgages"))
+    # not tested: "defaulters" lists people but restricts no sector
 
-    # C3. The same blacklist; the bank's records are false 20% of the time and 30% of arrears
-    # have a context the record lacks, or the records are perfect.
-    c3 = (add("lists", DEFAULTERS),)
+    # C3. The defaulters' blacklist.
     errors = (source("bank", false_record_rate=0.2), behaviour("arrears", excusable=0.3))
-    b["c3-bad-records"] = _book("c3-bad-records", *c3, *errors)  # false and context-free records list people
-    # ("defaulters": only true, inexcusable records list anyone)
-    b["c3-no-blacklist"] = _book("c3-no-blacklist", *errors)  # the same records, and no list
+    # holds: 20% of the bank's records are false and 30% of arrears have a context it cannot see
+    put("c3-bad-records", add("lists", DEFAULTERS), *errors)
+    # fails: "defaulters", where records are perfect, so only true, inexcusable arrears list anyone
+    # not tested: the same bad records, and no list
+    put("c3-no-blacklist", *errors)
 
-    # C4. Arrears cost 4 points and are frequent (2% a day), so each cell of the virtue decile x
-    # buffer quartile table sees enough of them; keeping data private costs 0.05 points a day,
-    # which spreads scores as people disclose at different times. One grade boundary.
+    # C4. Arrears cost 4 points and are frequent (2% a day), so that each cell of the virtue
+    # decile x buffer quartile table sees enough of them; keeping data private costs 0.05 points
+    # a day, which spreads scores as people disclose at different times. One grade boundary.
     c4 = (behaviour("arrears", points=-4, base_rate=0.02), block("disclosure", penalty=0.05))
-    b["c4-threshold-near"] = _book("c4-threshold-near", *c4, cut_at(47))  # 3 points above it at the start: points at stake
-    b["c4-threshold-far"] = _book("c4-threshold-far", *c4, cut_at(2))  # a boundary nobody comes near: no buffer matters
-    b["c4-no-threshold"] = _book("c4-no-threshold", *c4)  # no boundary: points buy nothing
+    # holds: the boundary is 3 points below the start, so those near it fear a deduction and those
+    # far above it do not; responding to points widens the high-minus-low buffer harm gap
+    put("c4-threshold-near", *c4, cut_at(47))
+    # fails: the boundary is at 2, which no score comes near: no buffer changes what a point costs
+    put("c4-threshold-far", *c4, cut_at(2))
+    # not tested: no boundary at all, so points buy nothing
+    put("c4-no-threshold", *c4)
 
     # C5. Every blacklisted tie costs 2 points a day.
     c5 = (block("network", association_penalty=2.0),)
-    b["c5-ties-listed"] = _book("c5-ties-listed", *c5, add("lists", DEFAULTERS))  # defaulters' friends pay for them
-    b["c5-nobody-listed"] = _book("c5-nobody-listed", *c5, add("lists", {  # a list needing 1,000 records in 30 days:
-        **DEFAULTERS, "trigger": {"behaviours": ["arrears"], "min_records": 1000, "window_days": 30}}))  # never bites
+    # holds: defaulters are listed, and their offence-free friends pay for them
+    put("c5-ties-listed", *c5, add("lists", DEFAULTERS))
+    # fails: the list needs 1,000 records in 30 days, so nobody is listed and the penalty never bites
+    put("c5-nobody-listed", *c5, add("lists", {**DEFAULTERS, "trigger": {
+        "behaviours": ["arrears"], "min_records": 1000, "window_days": 30}}))
+    # not tested: "defaulters", where ties cost nothing
 
-    # C6. Scores spread by arrears (-10) and volunteering (+5); each day a score closes a share
-    # of the gap to the mean score of one's ties. (The gain in assortativity is not monotone in
-    # the share: at 10% a day or more, scores converge over the whole small-world network and
-    # the gain shrinks toward the margin.)
+    # C6. Scores spread by arrears (-10) and volunteering (+5); each day a score closes a share of
+    # the gap to the mean score of one's ties. (The gain in assortativity is not monotone in the
+    # share: from 10% a day, scores converge over the whole small-world network and it shrinks.)
     c6 = (add("behaviours", VOLUNTEER),)
-    b["c6-peer-pull"] = _book("c6-peer-pull", *c6, block("network", peer_weight=0.02))  # 2% a day: friends' scores converge
-    b["c6-faint-pull"] = _book("c6-faint-pull", *c6, block("network", peer_weight=0.0002))  # 0.02% a day: 3% of the gap a run
-    b["c6-no-pull"] = _book("c6-no-pull", *c6)  # scores never flow through ties
+    # holds: 2% a day: friends' scores converge, and score assortativity rises by about 0.12
+    put("c6-peer-pull", *c6, block("network", peer_weight=0.02))
+    # fails: 0.02% a day closes 3% of the gap over a run: scores barely flow through ties
+    put("c6-faint-pull", *c6, block("network", peer_weight=0.0002))
+    # not tested: no pull, no dropping of ties: scores and ties never meet
+    put("c6-no-pull", *c6)
 
     # C7. Keeping data private costs points every day. Arrears cost 1 point here, not 10: the
     # paired run without the penalty draws other acts (disclosure is drawn first from the day's
     # random stream), and chance in who defaulted would otherwise swamp a gap of 1% of the scale.
     c7 = (behaviour("arrears", points=-1),)
-    b["c7-privacy-penalised"] = _book("c7-privacy-penalised", *c7, block("disclosure", penalty=0.2))  # 30 points a run
-    b["c7-token-penalty"] = _book("c7-token-penalty", *c7, block("disclosure", penalty=0.001))  # 0.15 points a run
-    b["c7-disclosure-rewarded"] = _book("c7-disclosure-rewarded", *c7,
-                                        block("disclosure", reward=2.0))  # disclosing rewarded, privacy not penalised
+    # holds: 0.2 points a day, 30 over a run: those who keep their data private fall behind
+    put("c7-privacy-penalised", *c7, block("disclosure", penalty=0.2))
+    # fails: 0.001 points a day, 0.15 over a run: a token charge nobody's score feels
+    put("c7-token-penalty", *c7, block("disclosure", penalty=0.001))
+    # not tested: disclosing is rewarded once, keeping data private costs nothing
+    put("c7-disclosure-rewarded", *c7, block("disclosure", reward=2.0))
 
-    # C8. Volunteering (social value 0.5) earns 5 points; an app check-in (social value 0) is recorded.
+    # C8. Volunteering (social value 0.5) earns 5 points; the registry records app check-ins
+    # (social value 0).
     c8 = (add("behaviours", VOLUNTEER, CHECKIN),)
-    b["c8-checkins-rewarded"] = _book("c8-checkins-rewarded", *c8)  # check-ins earn 5 points too: the measurable pays
-    b["c8-virtue-rewarded"] = _book("c8-virtue-rewarded", *c8, behaviour("app_checkin", points=0))  # only real good earns
-    b["c8-no-rewards"] = _book("c8-no-rewards", *c8, behaviour("app_checkin", points=0),
-                               behaviour("volunteer", points=0))  # nothing earns points
+    # holds: check-ins earn 5 points too: the measurable is paid, not only the good
+    put("c8-checkins-rewarded", *c8)
+    # fails: check-ins earn nothing; every point granted is for real good
+    put("c8-virtue-rewarded", *c8, behaviour("app_checkin", points=0))
+    # not tested: nothing earns points
+    put("c8-no-rewards", *c8, behaviour("app_checkin", points=0), behaviour("volunteer", points=0))
 
     # C9. Arrears (3% a day, every one excusable: debtors who cannot pay) put people on the
-    # blacklist; the rules are not published, so people barely respond to them and listings
-    # follow what the sources see. The registry records late returns, which list nobody.
-    # One source sees some groups less: urban 0.9, migrant 0.5, rural 0.15; the other sees all at 0.9.
+    # blacklist, so every listing is wrongful; the rules are not published, so people barely
+    # respond and listings follow what the bank sees. The registry records late returns, which
+    # list nobody. One source sees urban 0.9, migrant 0.5, rural 0.15; the other all at 0.9.
     gap, flat = {"urban": 0.9, "migrant": 0.5, "rural": 0.15}, {"default": 0.9}
-    c9 = (add("lists", DEFAULTERS), add("behaviours", LATE_RETURN), behaviour("arrears", base_rate=0.03, excusable=1.0),
-          block("publicity", rules_published=False))
-    b["c9-listing-source-gap"] = _book("c9-listing-source-gap", *c9, source("bank", coverage=gap),
-                                       source("registry", coverage=flat))  # the gap is on the bank, which lists people
-    b["c9-other-source-gap"] = _book("c9-other-source-gap", *c9, source("bank", coverage=flat),
-                                     source("registry", coverage=gap))  # the gap is on late returns, which list nobody
-    b["c9-equal-coverage"] = _book("c9-equal-coverage", *c9, source("bank", coverage=flat),
-                                   source("registry", coverage=flat))  # every group seen alike
+    c9 = (add("lists", DEFAULTERS), add("behaviours", LATE_RETURN),
+          behaviour("arrears", base_rate=0.03, excusable=1.0), block("publicity", rules_published=False))
+    # holds: the gap is on the bank, whose records list people: rural debtors are listed far less
+    put("c9-listing-source-gap", *c9, source("bank", coverage=gap), source("registry", coverage=flat))
+    # fails: the gap is on late returns, which list nobody; the bank sees every group alike
+    put("c9-other-source-gap", *c9, source("bank", coverage=flat), source("registry", coverage=gap))
+    # not tested: every group is seen alike by both sources
+    put("c9-equal-coverage", *c9, source("bank", coverage=flat), source("registry", coverage=flat))
 
-    # C10, C11. Arrears do harm; volunteering does good. Law and markets act the same in all three.
+    # C10, C11. Arrears do harm, volunteering does good; law and markets act alike in all three.
     c10 = (add("behaviours", VOLUNTEER),)
-    b["c10-code-deters"] = _book("c10-code-deters", *c10, behaviour("arrears", points=-30), behaviour("volunteer", points=0),
-                                 add("lists", DEFAULTERS))  # the code takes 30 points for arrears and lists defaulters
-    b["c10-code-rewards"] = _book("c10-code-rewards", *c10, behaviour("arrears", points=0))  # it only rewards volunteering
-    b["c10-no-code"] = _book("c10-no-code", *c10, behaviour("arrears", points=0),
-                             behaviour("volunteer", points=0))  # it scores nothing
+    # holds: the code takes 30 points for arrears and lists defaulters, deterring much of the harm:
+    # trust rises against the same rulebook with code off, and code cuts more harm than law
+    put("c10-code-deters", *c10, behaviour("arrears", points=-30), behaviour("volunteer", points=0),
+        add("lists", DEFAULTERS))
+    # fails: the code only rewards volunteering, which reduces no harm: trust is as with code off,
+    # and law (and the market) do all the regulating
+    put("c10-code-rewards", *c10, behaviour("arrears", points=0))
+    # not tested: the code scores nothing
+    put("c10-no-code", *c10, behaviour("arrears", points=0), behaviour("volunteer", points=0))
     return b
 
 
