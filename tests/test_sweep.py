@@ -82,7 +82,7 @@ def test_assignments_parse_ranges_and_levels():
 
 
 def test_plausible_ranges_are_checked_with_locations():
-    text = pilot_text("suining") + (
+    text = pilot_text("suining").split("\nplausible:")[0] + (
         "\nplausible:\n"
         "  - {path: behaviours.continuus_petitioning.points, low: -100, high: 0}\n"
         "  - {path: lists.untrustworthy.duration_days, low: 400, high: 700}\n"
@@ -162,7 +162,7 @@ def test_designs_cover_the_box():
 
 def test_robustness_counts_the_box_and_finds_where_a_verdict_flips():
     f = Factor("appeals.review_accuracy", 0, 1)
-    xs = [0.5] + list(np.linspace(0.05, 0.95, 10))
+    xs = [0.5] + list(np.linspace(0.05, 0.95, 10))  # at least FLIP_MIN_POINTS points
     plan = _plan([f], [[x] for x in xs])
     verdicts = [{"C3": "supported" if x >= 0.4 else "not supported"} for x in xs]
     r = robustness(plan, verdicts, [{} for _ in xs])["C3"]

@@ -100,6 +100,8 @@ class Comparison:
     detail: dict[str, dict]  # column -> report data from the first seed
     manifest: dict = field(default_factory=dict)
     command: str = ""
+    # column -> claim -> the verdicts over the column's plausible box (sweep.robustness entries)
+    robustness: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     def value(self, column: str, metric: str) -> Interval:
         return self.summary.get(column, {}).get(metric, Interval(float("nan"), float("nan"), float("nan"), 0))
@@ -114,7 +116,8 @@ class Comparison:
                 row["cells"][col] = {"interval": self.tested.get(col, {}).get(cid),
                                      "verdict": self.verdicts.get(col, {}).get(cid, NA),
                                      "against": self.against.get(col, {}).get(cid, ""),
-                                     "reason": self.reasons.get(col, {}).get(cid, "")}
+                                     "reason": self.reasons.get(col, {}).get(cid, ""),
+                                     "robustness": self.robustness.get(col, {}).get(cid)}
             rows.append(row)
         return rows
 
@@ -135,7 +138,8 @@ class Comparison:
             "summary": {c: {k: iv(v) for k, v in m.items()} for c, m in self.summary.items()},
             "claims": [{"id": r["id"], "claim": r["claim"], "metric": r["metric"], "test": r["test"],
                         "cells": {c: {"interval": iv(x["interval"]), "verdict": x["verdict"],
-                                      "against": x["against"], "reason": x["reason"]}
+                                      "against": x["against"], "reason": x["reason"],
+                                      "robustness": _clean(x["robustness"])}
                                   for c, x in r["cells"].items()}} for r in self.claims_table()],
             "mechanisms": {c: {k: {"present": v.present, "detail": v.detail} for k, v in inv.items()}
                            for c, inv in self.mechanisms.items()},

@@ -36,6 +36,8 @@ from .compare import counterfactuals, judge, paired_differences, tested_key
 from .runner import RunOutcome, RunSpec, run_all
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
+# Fewer points than this and a one-factor split that "explains" a flip is likely chance.
+FLIP_MIN_POINTS = 8
 FORMAT = "scslab-sweep/1"
 
 
@@ -302,6 +304,43 @@ def run_sweep(cfg: SweepConfig, out: str | Path | None = None, executor=None, wo
     return res
 
 
+def box_robustness(pilots: Sequence[str], samples: int = 6, seeds: int = 2, population: int = 2_000,
+                   steps: int = 365, params: dict | None = None, executor=None, workers: int = 2,
+                   progress: Callable[[int, int], None] | None = None) -> dict[str, SweepResult]:
+    """A small Latin-hypercube sweep of each pilot's plausible box (and the engine's), all
+    runs in one pool: how each verdict fares over the box, for a comparison's report."""
+    plans = {}
+    for pilot in pilots:
+        cfg = SweepConfig(pilot, (), design="lhs", samples=samples, seeds=seeds, population=population,
+                          steps=steps, params=params)
+        plans[pilot] = (cfg, plan_sweep(cfg))
+    specs = [s for _, pl in plans.values() for s in pl.specs]
+    done = [0]
+
+    def tick(i, o):
+        done[0] += 1
+        if progress:
+            progress(done[0], len(specs))
+
+    outs = run_all(specs, workers=workers, on_done=tick, executor=executor)
+    res, i = {}, 0
+    for pilot, (cfg, pl) in plans.items():
+        n = len(pl.specs)
+        res[pilot] = analyse(cfg, pl, [o.metrics for o in outs[i:i + n]])
+        i += n
+    return res
+
+
+def robustness_note(entry: dict) -> str:
+    """One line for a report cell: the verdicts over the box and where the nominal one flips."""
+    counts = entry.get("counts") or {}
+    if not counts:
+        return ""
+    parts = ", ".join(f"{v} {n}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    flip = (entry.get("flip") or {}).get("text")
+    return f"over the plausible box ({entry.get('points', 0)} points): {parts}" + (f"; {flip}" if flip else "")
+
+
 # --- analysis -------------------------------------------------------------------------
 
 def analyse(cfg: SweepConfig, plan: SweepPlan, run_metrics: Sequence[dict]) -> SweepResult:
@@ -351,7 +390,7 @@ def robustness(plan: SweepPlan, verdicts: list[dict], reasons: list[dict]) -> di
                  "counts": counts, "points": len(vs)}
         if nominal == NOT_TESTED:
             entry["reason"] = reasons[0].get(cid, "")
-        if same.size and not same.all() and same.any():
+        if same.size >= FLIP_MIN_POINTS and not same.all() and same.any():
             entry["flip"] = _best_split(plan, box, same)
         out[cid] = entry
     return out
@@ -467,5 +506,5 @@ def _clean(x):
     return x
 
 
-__all__ = ["DESIGNS", "Factor", "SweepConfig", "SweepResult", "analyse", "design_points", "plan_sweep",
-           "plausible_box", "run_sweep"]
+__all__ = ["DESIGNS", "Factor", "SweepConfig", "SweepResult", "analyse", "box_robustness", "design_points",
+           "plan_sweep", "plausible_box", "robustness_note", "run_sweep"]

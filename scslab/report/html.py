@@ -82,9 +82,15 @@ def _claim_cell(x: dict) -> str:
     if x["verdict"] == NOT_TESTED:
         return (f'<td>{badge(x["verdict"])}<br><span class="small">{_e(x.get("reason", ""))}</span></td>')
     vs = x.get("against", "")
+    rob = x.get("robustness")
+    box = ""
+    if rob:
+        from ..experiments.sweep import robustness_note
+
+        box = f'<br><span class="small box">{_e(robustness_note(rob))}</span>'
     return (f'<td class="num">{fmt_interval(x["interval"])}<br>{badge(x["verdict"])}'
             + (f'<br><span class="small vs">vs {_e(vs)}</span>' if vs and x["verdict"] != "not run" else "")
-            + "</td>")
+            + box + "</td>")
 
 
 def mechanisms_table(cmp) -> str:
