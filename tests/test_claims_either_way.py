@@ -11,7 +11,8 @@ module.
 Do not change a metric, a margin or the verdict logic to make a case here pass: if a claim
 cannot be made to come out one way with a sensible rulebook, that is a finding. The
 rulebooks' numbers are chosen to make each world clear (large penalties, high rates), not
-to be realistic; the engine's behavioural parameters are left at their defaults.
+to be realistic; the engine's behavioural parameters are left at their defaults. The
+verdicts were also checked on seeds 4..6 (`run_cases(folder, first_seed=4)`), outside the test.
 """
 
 from __future__ import annotations
