@@ -210,6 +210,17 @@ def test_sweep_tables_are_the_same_bytes_serial_or_pooled_and_after_resuming(tmp
         run_sweep(other, a, executor=SerialExecutor())
 
 
+@pytest.mark.slow
+def test_sweep_on_ray_gives_the_same_bytes(tmp_path):
+    pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'scslab[ray]'")
+    from scslab.experiments.executors import RayExecutor
+
+    run_sweep(CFG, tmp_path / "serial", executor=SerialExecutor())
+    run_sweep(CFG, tmp_path / "ray", executor=RayExecutor(2))
+    for name in ("runs.parquet", "points.parquet", "analysis.json"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes(), name
+
+
 def test_cli_sweep_refuses_bad_input_without_traceback(tmp_path):
     r = CliRunner()
     for args, words in ((["--design", "tree"], "--design"), (["--param", "behaviours.nope.points=1..2"], "nope"),

@@ -29,7 +29,10 @@ EXECUTORS = ("local", "serial", "ray")
 
 def init_worker() -> None:
     """One numba thread per worker process: on a small machine the processes use the cores."""
-    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    import sys
+
+    if "numba" not in sys.modules:  # once numba's threads exist, changing the variable is an error
+        os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     try:
         import numba
 
