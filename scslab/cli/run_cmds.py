@@ -93,18 +93,25 @@ def run(
         fail("give a rulebook (a bundled pilot or a file), or --resume RUN_FOLDER")
     levers = _check_flags(population, steps, seed, ledger, municipalities, checkpoint_every, off)
 
-    from ..pilots import resolve_rulebook
     from ..store import RunFolderError, check_writable
+
+    def check_out(folder: Path) -> None:  # a folder that cannot be written is refused before any work
+        try:
+            check_writable(folder, overwrite=overwrite)
+        except RunFolderError as e:
+            fail(_folder_message(e, folder))
+        except OSError as e:
+            fail(f"cannot write the run folder {folder}: {e.strerror or e}")
+
+    if out is not None:
+        check_out(out)
+    from ..pilots import resolve_rulebook
 
     rb = resolve_rulebook(rulebook)  # RulebookError -> located messages, exit 2 (see main)
     nat = resolve_rulebook(national) if national else None
-    out = out or Path("runs") / f"{rb.metadata.name}-s{seed}"
-    try:  # a folder that cannot be written is refused before the engine loads
-        check_writable(out, overwrite=overwrite)
-    except RunFolderError as e:
-        fail(_folder_message(e, out))
-    except OSError as e:
-        fail(f"cannot write the run folder {out}: {e.strerror or e}")
+    if out is None:
+        out = Path("runs") / f"{rb.metadata.name}-s{seed}"
+        check_out(out)
 
     from ..engine import run_nation
     from ..engine.nation import NationError
@@ -121,16 +128,7 @@ def run(
         fail(problem)
 
     try:
-        with _progress_bar() as bar:
-            task = bar.add_task(f"{safe(rb.metadata.name)} x {population:,}", total=steps, rate="")
-            import time
-
-            t0 = time.perf_counter()
-
-            def tick(done: int, total: int) -> None:
-                el = time.perf_counter() - t0
-                bar.update(task, completed=done, rate=f"{done / el:.1f} steps/s" if el > 0 else "")
-
+        with _Bar(f"{safe(rb.metadata.name)} x {population:,}") as tick:
             res = run_nation([rb], population=population, steps=steps, seed=seed, society=spec, national=nat,
                              levers=levers, ledger=ledger if ledger > 0 else False, progress=tick,
                              out=out, checkpoint_every=checkpoint_every, overwrite=overwrite)
@@ -196,9 +194,34 @@ def _progress_bar():
     )
 
 
-def _resume(folder: Path) -> None:
-    import time
+class _Bar:
+    """A progress bar shown from the first step on, so that a refusal before any work
+    prints its message alone. Used as ``with _Bar(title) as tick: ... progress=tick``."""
 
+    def __init__(self, title: str) -> None:
+        self.title, self.bar, self.task = title, None, None
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        if self.bar is None:
+            self.bar = _progress_bar()
+            self.bar.start()
+            self.task = self.bar.add_task(self.title, total=total, rate="")
+            self.t0, self.first = time.perf_counter(), done
+        el = time.perf_counter() - self.t0
+        rate = f"{(done - self.first) / el:.1f} steps/s" if el > 0 and done > self.first else ""
+        self.bar.update(self.task, completed=done, total=total, rate=rate)
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _resume(folder: Path) -> None:
     if not folder.is_dir():
         fail(f"{folder}: no such run folder")
     from ..engine import resume as resume_run
@@ -207,14 +230,7 @@ def _resume(folder: Path) -> None:
     from ..store import RunFolderError
 
     try:
-        with _progress_bar() as bar:
-            task = bar.add_task(f"resuming {safe(folder.name)}", total=None, rate="")
-            t0 = time.perf_counter()
-
-            def tick(done: int, total: int) -> None:
-                el = time.perf_counter() - t0
-                bar.update(task, completed=done, total=total, rate=f"{done / el:.1f} steps/s" if el > 0 else "")
-
+        with _Bar(f"resuming {safe(folder.name)}") as tick:
             res = resume_run(folder, progress=tick)
     except KeyboardInterrupt:
         _interrupted(folder, True)

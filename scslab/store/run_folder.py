@@ -336,9 +336,17 @@ class _Survey:
                 owned.append(n)
             elif temp_target(n) in journal | set(_MARKERS) and full.is_file() and (self.complete or self.incomplete):
                 owned.append(n)
+        if not (self.complete or self.incomplete or self.damaged_marker):
+            # A writer killed while writing the first INCOMPLETE leaves only its temporary
+            # file: the folder was being claimed by scslab and holds nothing else.
+            first = [n for n in names if temp_target(n) == INCOMPLETE and (p / n).is_file()]
+            if first and len(first) == len(names):
+                owned = first
         self.owned = owned
         self.foreign = [n for n in names if n not in owned]
-        self.ours = bool(self.complete or self.incomplete) and not self.damaged_marker
+        self.ours = (bool(self.complete or self.incomplete) and not self.damaged_marker) or (
+            bool(owned) and not self.foreign)
+        self.killed_at_start = self.ours and not (self.complete or self.incomplete)
 
     @property
     def temps(self) -> list[str]:
@@ -437,6 +445,9 @@ class RunWriter:
         if not survey.incomplete:
             if survey.damaged_marker:
                 raise RunFolderError(survey.refusal())
+            if survey.killed_at_start:
+                raise RunFolderError(f"{p}: the run was killed as it started, before it saved anything; "
+                                     "start it again (the same command)")
             raise RunFolderError(f"{p}: not an incomplete run scslab started (no {INCOMPLETE} marker); "
                                  "there is nothing to resume")
         if fresh:  # nobody else is writing: temporary files are a kill's leftovers
