@@ -132,7 +132,7 @@ class LiveRun:
     cmp: Any = None
     config: Any = None
     mechanisms: Any = None
-    report_html: str | None = None
+    figures: tuple | None = None  # ((folder, with paired run), the run report's figures)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
@@ -411,32 +411,37 @@ class Explorer:
         off = load_run(run.off.folder) if run.off.status == "done" and run.off.folder else None
         return main, off
 
+    def _drawn(self, run: LiveRun):
+        """The run and its paired run read back, and the run report's figures (drawn once)."""
+        from ..report.run_report import figures
+
+        main, off = self._loaded(run)
+        key = (run.main.folder, off is not None)
+        with self.render_lock:
+            if run.figures is None or run.figures[0] != key:
+                run.figures = (key, figures(main, off))
+        return main, off, run.figures[1]
+
     def run_report(self, run: LiveRun) -> str:
         from ..report.run_report import render_run_report
 
-        with run.lock:
-            if run.report_html is not None and (run.off.status != "done" or "paired" in run.report_html):
-                return run.report_html
-        main, off = self._loaded(run)
+        main, off, figs = self._drawn(run)
         with self.render_lock:
-            page = render_run_report(main, off, title=f"Run of {run.rulebook.metadata.title}")
-        with run.lock:
-            run.report_html = page
-        return page
+            return render_run_report(main, off, title=f"Run of {run.rulebook.metadata.title}", figs=figs)
 
     def export_report(self, run: LiveRun) -> str:
         from ..audit.html_section import report_section
         from ..report.html import render_report
         from ..report.run_report import render_run_report, section
 
-        main, off = self._loaded(run)
+        main, off, figs = self._drawn(run)
         audit = report_section(run.rulebook)
         title = f"scslab explorer: {run.rulebook.metadata.title}"
         with self.render_lock:
             if run.cmp is not None:
-                return render_report(run.cmp, extra_sections=[("The explorer's run", section(main, off)), audit],
-                                     title=title)
-            page = render_run_report(main, off, title=title)
+                return render_report(run.cmp, extra_sections=[("The explorer's run", section(main, off, figs=figs)),
+                                                              audit], title=title)
+            page = render_run_report(main, off, title=title, figs=figs)
         note = ('<section class="extra"><h2>The claims</h2><p class="small">The claims table was not computed '
                 'for this run (switched off, stopped or still running when the report was exported).</p></section>')
         extra = f'<section class="extra"><h2>{html.escape(audit[0])}</h2>{audit[1]}</section>'

@@ -355,8 +355,10 @@ def reproduce(run: LoadedRun) -> str:
               f'<code>{_e(cmd)}</code> (the manifest holds the rulebook itself and every parameter).</p>')
 
 
-def section(run, against=None, figures_too: bool = True) -> str:
-    """The report of one run as an HTML fragment (for embedding in another page)."""
+def section(run, against=None, figures_too: bool = True, figs: list | None = None) -> str:
+    """The report of one run as an HTML fragment (for embedding in another page).
+
+    `figs` are figures already drawn by `figures(run, against)` (drawing is most of the time)."""
     run, against = _as_loaded(run), _as_loaded(against)
     m = run.manifest
     title = run.rulebook.metadata.title if run.rulebook is not None else m.get("rulebook", "?")
@@ -367,14 +369,14 @@ def section(run, against=None, figures_too: bool = True) -> str:
     head = ["", "this run"] + (["paired run"] if against is not None else [""])
     parts = [lead, _table(head, summary(run, against))]
     if figures_too:
-        for fid, caption, svg in figures(run, against):
+        for fid, caption, svg in (figs if figs is not None else figures(run, against)):
             parts.append(f'<figure id="run-fig-{fid}" class="plot"><figcaption>{_e(caption)}</figcaption>{svg}</figure>')
     parts.append("<h3>Every metric of this run</h3>" + metrics_section(run, against))
     parts.append("<h3>Parameters and how to reproduce</h3>" + reproduce(run))
     return "\n".join(parts)
 
 
-def render_run_report(run, against=None, title: str | None = None) -> str:
+def render_run_report(run, against=None, title: str | None = None, figs: list | None = None) -> str:
     """The full page: `run` (and `against`) are run folders, RunResults or LoadedRuns."""
     run = _as_loaded(run)
     title = title or f"scslab run report: {run.manifest.get('rulebook', '?')}"
@@ -384,7 +386,7 @@ def render_run_report(run, against=None, title: str | None = None) -> str:
 <body>
 <h1>{_e(title)}</h1>
 <p class="lead">The populations are synthetic: no real person is scored here.</p>
-{section(run, against)}
+{section(run, against, figs=figs)}
 </body></html>
 """
 

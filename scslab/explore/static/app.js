@@ -381,6 +381,7 @@ function drawAll() {
     const mk = (rows) => { const v = trailing(rows.map(f), w); return rows.map((r, i) => [r.step + 1, v[i]]); };
     return [{ label: "this rulebook", colour: "#2563eb", points: mk(on) }, { label: "code off (paired)", colour: "#111", dash: true, points: mk(off) }];
   };
+  for (const id of ["chart-listed", "chart-sectors", "chart-trust", "chart-harm"]) $(id).dataset.run = S.run || "";
   lineChart($("chart-listed"), pair((r) => 100 * r.listed_black / r.population), { xmax: steps, ylabel: "%" });
   lineChart($("chart-sectors"), pair((r) => 1000 * r.sector_restrictions / r.population), { xmax: steps });
   lineChart($("chart-trust"), pair((r) => r.trust_sum / r.population), { xmax: steps, yMinZero: false });
