@@ -106,7 +106,7 @@ def test_change_run_click_export(browser, server, tmp_path):
     page.dispatch_event("#num-disclosure_penalty", "change")
     _until(lambda: _audit_count(page) > before, "the audit did not update")
     assert page.locator(".ctl.changed").count() == 1
-    _shot(page, "audit")
+    _shot(page, "audit", full=False)
     # run: the first plot comes while the run goes on, then the claims for these settings
     page.click("#tab-live")
     page.select_option("#population", "10000")
