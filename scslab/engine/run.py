@@ -81,20 +81,27 @@ def memory_problem(population: int, mean_degree: float, n_lists: int, ledger: fl
     return None
 
 
+def _society_spec(society, population: int, municipalities: int):
+    """The spec of the society a run will use, without building it."""
+    from ..society import Society, SocietySpec
+
+    if isinstance(society, Society):
+        return society.spec
+    if society is None:
+        return SocietySpec(n=population, municipalities=municipalities)
+    if isinstance(society, SocietySpec):
+        return society
+    if isinstance(society, dict):
+        return SocietySpec.model_validate({"n": population, "municipalities": municipalities, **society})
+    raise TypeError("society must be a Society, a SocietySpec, a dict or None")
+
+
 def _society(society, population: int, municipalities: int, seed: int):
-    from ..society import Society, SocietySpec, make_society
+    from ..society import Society, make_society
 
     if isinstance(society, Society):
         return society
-    if society is None:
-        spec = SocietySpec(n=population, municipalities=municipalities)
-    elif isinstance(society, SocietySpec):
-        spec = society
-    elif isinstance(society, dict):
-        spec = SocietySpec.model_validate({"n": population, "municipalities": municipalities, **society})
-    else:
-        raise TypeError("society must be a Society, a SocietySpec, a dict or None")
-    return make_society(spec, seed=seed)
+    return make_society(_society_spec(society, population, municipalities), seed=seed)
 
 
 @dataclass
@@ -215,24 +222,28 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
 
 def _claimed_run(rbs, nat, params, society, population, seed, steps, ledger, save_ties, progress, out,
                  checkpoint_every) -> RunResult:
-    t0 = time.perf_counter()
-    soc = _society(society, population, len(rbs) if len(rbs) > 1 else 1, seed)
-    owned = soc is not society  # made here: the run may use its arrays in place
-    t_soc = time.perf_counter() - t0
+    municipalities = len(rbs) if len(rbs) > 1 else 1
+    spec = _society_spec(society, population, municipalities)
     fraction = (1.0 if ledger is True else float(ledger)) if ledger else 0.0
     if save_ties is None:
-        save_ties = soc.n <= 50_000
+        save_ties = spec.n <= 50_000
     config = {
         # YAML text (dates stay dates), needed only to resume from a checkpoint.
         "rulebooks": [dump_rulebook(r) for r in rbs] if checkpoint_every else None,
         "national": dump_rulebook(nat) if nat and checkpoint_every else None,
         # JSON text, not a mapping: the config file sorts keys, and the order of groups matters.
-        "society": soc.spec.model_dump_json(),
+        "society": spec.model_dump_json(),
         "seed": int(seed), "steps": int(steps), "params": params.model_dump_json(),
         "ledger": fraction, "save_ties": bool(save_ties), "checkpoint_every": checkpoint_every,
     }
     if out is not None and checkpoint_every:
+        # Before the society is built (which takes a while for large ones): a run killed
+        # from here on can be resumed (from day 0 until the first checkpoint).
         checkpoint.write_config(Path(out), config)
+    t0 = time.perf_counter()
+    soc = _society(society, population, municipalities, seed)
+    owned = soc is not society  # made here: the run may use its arrays in place
+    t_soc = time.perf_counter() - t0
     return _execute(config, rbs, nat, soc, params, t_soc, progress, out, owned=owned)
 
 
