@@ -28,6 +28,8 @@ import yaml
 from scslab.experiments import CompareConfig, compare
 from scslab.metrics.claims import NOT_SUPPORTED, NOT_TESTED, SUPPORTED
 
+pytestmark = pytest.mark.slow  # one comparison of 28 rulebooks (about 285 runs); CI runs it
+
 POPULATION, STEPS, SEEDS, FIRST_SEED = 3_000, 150, 3, 1
 
 # One small system: a bank records arrears (a harmful, contractual act) and deducts 10 points;

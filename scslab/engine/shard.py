@@ -41,6 +41,31 @@ def step_rng(seed: int, municipality: int, step: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(seed), int(municipality), int(step)]))
 
 
+# Each phase of a step draws from its own stream, keyed by (seed, municipality, step, phase).
+# Runs compared pair by pair (a pilot and the same pilot with one mechanism switched off)
+# then share their random numbers phase by phase: switching disclosure off, say, does not
+# shift the draws of the day's acts, so a paired difference measures the mechanism, not
+# which citizens happened to draw an act (common random numbers).
+PHASES = ("disclose", "behave", "observe", "listing", "appeal", "trust")
+
+
+class PhaseStreams:
+    """The day's random streams, one per phase, each made when first used."""
+
+    __slots__ = ("_key", "_made")
+
+    def __init__(self, seed: int, municipality: int, step: int):
+        self._key = (int(seed), int(municipality), int(step))
+        self._made: dict[str, np.random.Generator] = {}
+
+    def __getitem__(self, phase: str) -> np.random.Generator:
+        g = self._made.get(phase)
+        if g is None:
+            g = np.random.default_rng(np.random.SeedSequence([*self._key, 1 + PHASES.index(phase)]))
+            self._made[phase] = g
+        return g
+
+
 def local_indptr(indptr: np.ndarray) -> np.ndarray:
     """Row pointers from 0, int32 when the shard's tie ends fit (4 bytes a citizen less)."""
     dt = np.int32 if int(indptr[-1]) - int(indptr[0]) < 2**31 else np.int64
@@ -173,7 +198,7 @@ class Shard:
         restrictions the same day (DESIGN.md lists appeal after sanction; see docs/model.md).
         """
         st, crb, p, tb = self.st, self.crb, self.p, self.tb
-        rng = step_rng(self.seed, self.m, t)
+        rng = PhaseStreams(self.seed, self.m, t)
         # Recent harm lives in the view: yesterday's is this shard's part of `view`, and
         # today's is written straight into `nxt` (the score phase decays one into the other),
         # so the state keeps no copy of its own.
@@ -183,22 +208,22 @@ class Shard:
         nb = self.neighbourhood(view)
         # C4 cells from the buffer citizens have when they decide (sampled days only).
         c4_cuts = c4_cells(self) if t % p.c4_every == 0 else None
-        new_disc = disclose(st, p, tb, rng) if p.levers.code else np.empty(0, np.int64)
-        acts = behave(st, crb, p, tb, nb, rng)  # 1 behave
+        new_disc = disclose(st, p, tb, rng["disclose"]) if p.levers.code else np.empty(0, np.int64)
+        acts = behave(st, crb, p, tb, nb, rng["behave"])  # 1 behave
         if c4_cuts is not None:
             sample_c4(self, acts, c4_cuts)  # before the score phase moves the buffers
-        rec = observe(st, crb, tb, acts, self.false_records, rng)  # 2 observe
+        rec = observe(st, crb, tb, acts, self.false_records, rng["observe"])  # 2 observe
         flows = score(st, crb, p, tb, nb, rec, new_disc, p.harm_memory, harm_prev)  # 3 score
         self.ground_truth(acts)
-        lev = listing(st, crb, p, tb, rec, t, rng)  # 4 list
-        aev = appeal(st, crb, p, t, rng, lev)  # 5 appeal
+        lev = listing(st, crb, p, tb, rec, t, rng["listing"])  # 4 list
+        aev = appeal(st, crb, p, t, rng["appeal"], lev)  # 5 appeal
         count_listed_days(st, crb, lev)  # the day's listings settled: days listed
         flows.update(sanction(st, crb, tb, nxt))  # 6 sanction (and publish)
         self.grade_counts = flows.pop("grade_counts")  # citizens per grade today
         self.harm_published = flows.pop("harm_sum")  # what tomorrow's neighbourhood reads
         dropped = self.network_phase(t, view)  # 7 network
         self.ties_active -= dropped
-        flows.update(self.trust_phase(t, view, rng))  # 8 trust
+        flows.update(self.trust_phase(t, view, rng["trust"]))  # 8 trust
         if t == steps // 2:
             st.score_mid[:] = st.score
         if self.ledger is not None:
