@@ -161,7 +161,8 @@ def execute(spec: RunSpec) -> RunOutcome:
     return RunOutcome(
         spec=spec, metrics=metrics, series=series_of(r, ctx) if full else {},
         manifest={k: r.manifest.get(k) for k in ("rulebook", "rulebook_hash", "seed", "population", "steps",
-                                                 "levers", "params", "versions", "scslab_version", "timing")},
+                                                 "levers", "params", "versions", "scslab_version")}
+                 | {"timing": getattr(r, "timing", None)},
         detail=detail_of(r, ctx, spec.seed) if spec.detail else None,
         seconds=time.perf_counter() - t0,
         extra={"title": rb.metadata.title, "groups_by_coverage": ctx.groups_by_coverage},
