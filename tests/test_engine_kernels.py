@@ -311,6 +311,15 @@ def test_trust_exchanges_match_the_plain_definition(k_ties, n_str, refuse):
         assert np.array_equal(got, exp)
     assert partial[:, 1].sum() == (c - c0).sum() > 0
     assert partial[:, 0].sum() == pytest.approx(float(want[2].sum()), rel=1e-12)
+    # The same kernel as plain Python (what NUMBA_DISABLE_JIT=1 runs): each chunk's sums land
+    # in that chunk's row (an inner variable once shadowed the chunk index).
+    r2, s2, c2 = r0.copy(), s0.copy(), c0.copy()
+    partial2 = np.zeros_like(partial)
+    with np.errstate(over="ignore"):  # the hashes wrap around in uint64, as compiled code does
+        kernels.trust_exchanges.py_func(indptr, _fold(indices, act), sl.start, n, v_cheat, refuse, k_ties,
+                                        strangers, np.uint64(11), 4, np.float32(0.98), r2, s2, c2, partial2)
+    assert np.array_equal(c2, c) and np.array_equal(partial2[:, 1], partial[:, 1])
+    np.testing.assert_allclose(partial2[:, 0], partial[:, 0], rtol=1e-5)  # float32 steps in Python
 
 
 def _shard_with_recent_harm(pilot: str, n: int, seed: int, rng: np.random.Generator):

@@ -570,8 +570,8 @@ def trust_exchanges(indptr, indices, offset, n_local, v_cheat, refuse_listed,
                 s[li] = ss
                 tr = (rr + 1.0) / (rr + ss + 2.0)  # not stored: the table derives it from r and s
                 if cheats:
-                    c = cheated_out[li] + cheats
-                    cheated_out[li] = c if c < 65535 else 65535  # uint16, saturating
+                    tot = cheated_out[li] + cheats  # not `c`: that is the chunk this loop fills
+                    cheated_out[li] = tot if tot < 65535 else 65535  # uint16, saturating
                 t_sum += tr
                 ch_sum += cheats
         partial[c, 0] = t_sum
