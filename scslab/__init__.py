@@ -18,6 +18,20 @@ _LAZY = {
     "load_pilot": "scslab.pilots",
     "resolve_rulebook": "scslab.pilots",
     "PILOTS": "scslab.pilots",
+    # the engine
+    "simulate": "scslab.engine",
+    "run_nation": "scslab.engine",
+    "resume": "scslab.engine",
+    "RunResult": "scslab.engine",
+    "EngineParams": "scslab.engine",
+    "Levers": "scslab.engine",
+    # measuring and auditing
+    "run_metrics": "scslab.metrics",
+    "CLAIMS": "scslab.metrics",
+    "compare": "scslab.experiments",
+    "CompareConfig": "scslab.experiments",
+    "audit_file": "scslab.audit",  # `scslab.audit` is the subpackage: scslab.audit.audit(rulebook)
+    "audit_rulebook": "scslab.audit",
 }
 
 
@@ -26,7 +40,8 @@ def __getattr__(name: str):
     import importlib
 
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        target = "audit" if name == "audit_rulebook" else name
+        return getattr(importlib.import_module(_LAZY[name]), target)
     raise AttributeError(f"module 'scslab' has no attribute {name!r}")
 
 
