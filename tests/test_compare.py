@@ -132,3 +132,18 @@ def test_cli_compare_writes_the_report_and_numbers(tmp_path):
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert data["columns"] == ["court-blacklist"] and data["seeds"] == [1, 2]
     assert data["command"].startswith("scslab compare court-blacklist --population 200 --steps 10 --seeds 2")
+
+
+def test_cli_compare_takes_engine_weights_and_records_them(tmp_path):
+    p = tmp_path / "w.yaml"
+    p.write_text("engine.w_virtue: 2.5\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["compare", "court-blacklist", "--population", "200", "--steps", "8", "--seeds", "2",
+                                 "--no-references", "--no-levers", "--workers", "1", "--params", str(p),
+                                 "--set", "engine.w_law=1.5", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    data = json.loads((tmp_path / "o" / "report.json").read_text(encoding="utf-8"))
+    assert data["config"]["params"]["w_virtue"] == 2.5 and data["config"]["params"]["w_law"] == 1.5
+    assert "--set engine.w_law=1.5 --set engine.w_virtue=2.5" in data["command"]
+    p.write_text("engine.w_virtu: 2.5\n", encoding="utf-8")
+    bad = CliRunner().invoke(app, ["compare", "court-blacklist", "--params", str(p), "--out", str(tmp_path / "o")])
+    assert bad.exit_code == 2 and f"{p}:1:1" in bad.output and "w_virtue" in bad.output

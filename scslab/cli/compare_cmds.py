@@ -22,6 +22,19 @@ def check_sizes(population: int, steps: int, seeds: int) -> None:
         fail(f"--seeds must be in 1..{MAX_SEEDS}, got {seeds}")
 
 
+def engine_settings(sets, params_file) -> dict | None:
+    """`--set` and `--params` as validated engine parameters (located errors, exit 2)."""
+    from ..rulebook.errors import RulebookError
+    from ..rulebook.params_file import engine_overrides, load_params_file, parse_sets
+    from .common import fail_with_problems
+
+    try:
+        fixed = {**(load_params_file(params_file) if params_file else {}), **parse_sets(sets)}
+        return engine_overrides(fixed, "--set/--params")
+    except RulebookError as e:
+        fail_with_problems(e.problems)
+
+
 def resolve_pilots(names) -> list[str]:
     """Check every pilot or rulebook file up front, so a typo fails before hours of runs."""
     from ..pilots import resolve_rulebook
@@ -112,6 +125,9 @@ def compare_cmd(
     no_levers: bool = typer.Option(False, "--no-levers", help="skip the lever decomposition (C11)"),
     confidence: float = typer.Option(0.95, "--confidence", help="interval and verdict confidence"),
     workers: int = typer.Option(2, "--workers", "-w", help="worker processes (results do not depend on it)"),
+    set_: list[str] = typer.Option(None, "--set", help="engine weight for every run, PATH=VALUE, e.g. "
+                                   "engine.w_virtue=2 (repeatable; docs/sweeps.md)"),
+    params_file: Path = typer.Option(None, "--params", help="YAML file of engine.* PATH: VALUE for every run"),
     out: Path = typer.Option(Path("reports/compare"), "--out", "-o",
                              help="folder for report.html and report.json (the numbers)"),
 ) -> None:
@@ -128,11 +144,12 @@ def compare_cmd(
         fail(f"--confidence must be in [0.5, 1), got {confidence}")
     if not 1 <= workers <= 64:
         fail(f"--workers must be in 1..64, got {workers}")
+    params = engine_settings(set_, params_file)
     names = resolve_pilots(pilots)
     lever_pilots = [] if no_levers else (resolve_pilots(levers) if levers else names[:1])
     config = CompareConfig(pilots=tuple(names), population=population, steps=steps, seeds=seeds, first_seed=seed,
                            references=not no_references, levers=tuple(lever_pilots), confidence=confidence,
-                           workers=workers)
+                           workers=workers, params=params)
     cmp = run_with_progress(config, "compare")
     print_claims(cmp)
     from ..audit import report_sections  # each pilot's audit verdict, after the claims

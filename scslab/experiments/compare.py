@@ -78,7 +78,29 @@ class CompareConfig:
             parts.append("--no-levers")
         if self.confidence != 0.95:
             parts += ["--confidence", f"{self.confidence:g}"]
+        for path, value in engine_changes(self.params):
+            parts += ["--set", f"{path}={str(value).lower() if isinstance(value, bool) else value}"]
         return " ".join(shlex.quote(p) for p in parts)
+
+
+def engine_changes(params: dict | None) -> list[tuple[str, object]]:
+    """The engine parameters that differ from the defaults, as (path, value), in a fixed order."""
+    if not params:
+        return []
+    from ..engine import EngineParams
+
+    default = EngineParams().model_dump(mode="json")
+    out = []
+
+    def walk(got, ref, prefix):
+        for k in sorted(got):
+            if isinstance(got[k], dict):
+                walk(got[k], ref.get(k, {}), f"{prefix}.{k}")
+            elif got[k] != ref.get(k):
+                out.append((f"{prefix}.{k}", got[k]))
+
+    walk(EngineParams.model_validate(params).model_dump(mode="json"), default, "engine")
+    return out
 
 
 @dataclass
