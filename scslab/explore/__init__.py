@@ -118,9 +118,14 @@ def running(target: str | None = None, **kwargs):
 def serve(target: str | None = None, port: int = DEFAULT_PORT, host: str = LOOPBACK, open_browser: bool = True,
           workers: int = 2, on_ready=None) -> None:
     """Serve the explorer until interrupted (Ctrl-C), opening the browser on its page."""
+    import signal
     import time
 
     srv = Server(target, port=port, host=host, workers=workers).start()
+
+    def terminate(signum, frame):  # `kill`: stop as Ctrl-C does (workers ended, temporary runs removed)
+        raise KeyboardInterrupt
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         if on_ready is not None:
             on_ready(srv.url)
@@ -131,6 +136,7 @@ def serve(target: str | None = None, port: int = DEFAULT_PORT, host: str = LOOPB
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         srv.stop()
 
 

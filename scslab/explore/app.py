@@ -166,6 +166,10 @@ class Explorer:
         if target in PILOTS and not Path(target).exists():
             return self.load_pilot(target).id
         p = Path(target)
+        if not p.exists():
+            from ..pilots import resolve_rulebook
+
+            resolve_rulebook(target)  # raises, naming the pilot the user probably meant
         from ..rulebook.loader import read_limited
 
         try:
