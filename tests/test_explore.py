@@ -260,3 +260,33 @@ def test_bad_requests_get_messages(server):
         assert r.json()["error"]
     assert c.post("/api/runs", content=b"not json", headers={"Content-Type": "application/json"}).status_code == 400
     assert c.get("/api/runs/unknown").status_code == 404
+
+
+@pytest.mark.slow
+def test_a_task_that_does_not_stop_is_ended_with_its_worker(tmp_path):
+    """A claims run (compare's execute) has no stop hook: asked to stop, it is ended with its
+    worker after the grace period, and a fresh worker takes its place."""
+    from scslab.experiments.runner import RunSpec
+    from scslab.explore.workers import Pool, Task
+
+    pool = Pool(1, str(tmp_path))
+    pool.stop_grace = 1.0
+    try:
+        got = []
+        pool.submit(Task("spec", RunSpec("rongcheng", 1, 200_000, 3650), lambda k, m: got.append(k), group="g"))
+        end = time.monotonic() + 120
+        while "started" not in got and time.monotonic() < end:
+            time.sleep(0.05)
+        assert "started" in got
+        t0 = time.monotonic()
+        pool.stop_group("g")
+        while "stopped" not in got and time.monotonic() < t0 + 30:
+            time.sleep(0.05)
+        assert got[-1] == "stopped" and time.monotonic() - t0 < 10, got
+        done = []  # the replacement works
+        pool.submit(Task("spec", RunSpec("rongcheng", 1, 300, 3), lambda k, m: done.append(k), group="h"))
+        while "done" not in done and time.monotonic() < t0 + 120:
+            time.sleep(0.05)
+        assert done[-1] == "done", done
+    finally:
+        pool.close()

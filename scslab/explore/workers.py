@@ -27,6 +27,7 @@ from typing import Any
 WARM_UP = {"population": 300, "steps": 3}
 MAX_ERROR = 2_000
 MAX_START_FAILURES = 3
+STOP_GRACE = 10.0  # seconds a stopped task has to end its day before its worker is ended
 
 
 @dataclass
@@ -176,9 +177,11 @@ class _Slot:
         self.i = i
         self.proc = None
         self.inbox = None
+        self.outbox = None
         self.ready = False
         self.task: Task | None = None
         self.failures = 0
+        self.cancelled_at: float | None = None
 
 
 class Pool:
@@ -190,7 +193,6 @@ class Pool:
         # spawn, not fork: the server holds threads (uvicorn, this pool's reader)
         self.ctx = mp.get_context("spawn")
         self.workdir = workdir
-        self.outbox = self.ctx.Queue()
         self.cancel = self.ctx.Array("q", max(1, workers), lock=False)
         self.slots = [_Slot(i) for i in range(max(1, workers))]
         self.pending: deque[Task] = deque()
@@ -199,6 +201,7 @@ class Pool:
         self.lock = threading.RLock()
         self.closed = False
         self.broken: str | None = None
+        self.stop_grace = STOP_GRACE
         for s in self.slots:
             self._start(s)
         self.reader = threading.Thread(target=self._read, name="scslab-explore-pool", daemon=True)
@@ -206,10 +209,12 @@ class Pool:
 
     def _start(self, s: _Slot) -> None:
         s.inbox = self.ctx.Queue()
+        s.outbox = self.ctx.Queue()
         s.ready = False
         s.task = None
+        s.cancelled_at = None
         self.cancel[s.i] = 0
-        s.proc = self.ctx.Process(target=worker_main, args=(s.i, s.inbox, self.outbox, self.cancel, self.workdir),
+        s.proc = self.ctx.Process(target=worker_main, args=(s.i, s.inbox, s.outbox, self.cancel, self.workdir),
                                   name=f"scslab-explore-worker-{s.i}", daemon=True)
         s.proc.start()
 
@@ -240,6 +245,7 @@ class Pool:
             for s in self.slots:
                 if s.task is not None and s.task.group == group:
                     self.cancel[s.i] = s.task.id
+                    s.cancelled_at = time.monotonic()
         for t in dropped:
             self.tasks.pop(t.id, None)
             t.on_message("stopped", None)
@@ -252,6 +258,7 @@ class Pool:
                 t = self.pending.popleft()
                 t.slot = s.i
                 s.task = t
+                s.cancelled_at = None
                 self.cancel[s.i] = 0
                 s.inbox.put((t.id, t.kind, t.payload))
 
@@ -262,31 +269,57 @@ class Pool:
         self._dispatch()
 
     def _read(self) -> None:
+        """Take the workers' messages (each worker has its own queue: a worker killed while
+        writing spoils only its own, which is replaced with it) and watch for dead workers."""
+        last = 0.0
         while not self.closed:
-            try:
-                slot, tid, kind, payload = self.outbox.get(timeout=0.5)
-            except queue.Empty:
+            got = False
+            for s in self.slots:
+                q = s.outbox
+                while q is not None:
+                    try:
+                        _slot, tid, kind, payload = q.get_nowait()
+                    except queue.Empty:
+                        break
+                    except (EOFError, OSError, ValueError):  # a dead worker's queue: replaced below
+                        break
+                    got = True
+                    self._handle(s, tid, kind, payload)
+            now = time.monotonic()
+            if now - last > 0.25:
+                last = now
+                self._end_stuck()
                 self._check_alive()
-                continue
-            except (EOFError, OSError):  # the queue was closed
+            if not got:
+                time.sleep(0.01)
+
+    def _handle(self, s: _Slot, tid: int, kind: str, payload) -> None:
+        with self.lock:
+            if kind == "ready":
+                s.ready = True
+                self._dispatch()
                 return
-            s = self.slots[slot]
+            task = self.tasks.get(tid)
+        if task is None:
+            return
+        try:
+            task.on_message(kind, payload)
+        except Exception:  # a listener's bug must not stop the pool
+            traceback.print_exc()
+        if kind in ("done", "stopped", "error"):
             with self.lock:
-                if kind == "ready":
-                    s.ready = True
-                    self._dispatch()
-                    continue
-                task = self.tasks.get(tid)
-            if task is None:
-                continue
-            try:
-                task.on_message(kind, payload)
-            except Exception:  # a listener's bug must not stop the pool
-                traceback.print_exc()
-            if kind in ("done", "stopped", "error"):
-                with self.lock:
-                    if s.task is task:
-                        self._finish(s)
+                if s.task is task:
+                    self._finish(s)
+
+    def _end_stuck(self) -> None:
+        """A task asked to stop that has not stopped within `stop_grace` seconds (a day that never
+        ends: a hostile rulebook, a huge run) is ended with its worker, which is replaced."""
+        now = time.monotonic()
+        for s in self.slots:
+            if s.task is not None and s.cancelled_at is not None and now - s.cancelled_at > self.stop_grace:
+                s.cancelled_at = None
+                if s.proc is not None and s.proc.is_alive():
+                    s.proc.kill()
 
     def _check_alive(self) -> None:
         for s in self.slots:
@@ -295,6 +328,7 @@ class Pool:
             with self.lock:
                 task = s.task
                 code = s.proc.exitcode
+                asked_to_stop = task is not None and self.cancel[s.i] == task.id
                 if not s.ready:
                     s.failures += 1  # died while starting: something is wrong with the installation
                 if s.failures >= MAX_START_FAILURES:
@@ -302,7 +336,10 @@ class Pool:
                     self.broken = f"a worker process could not start (exit status {code}); see the server's output"
                     continue
                 self._start(s)  # a fresh worker takes its place
-            if task is not None:
+            if task is not None and asked_to_stop:  # ended by _end_stuck, as asked
+                self.tasks.pop(task.id, None)
+                task.on_message("stopped", None)
+            elif task is not None:
                 self.tasks.pop(task.id, None)
                 why = "killed (out of memory?)" if code is not None and code < 0 else f"exit status {code}"
                 task.on_message("error", {"message": f"the worker process running this ended: {why}; "
