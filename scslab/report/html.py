@@ -29,6 +29,7 @@ h1{margin-bottom:.2rem} h2{margin-top:2.2rem;border-bottom:1px solid #ddd;paddin
 table{border-collapse:collapse;font-size:.86rem;margin:.6rem 0}
 th,td{border:1px solid #ddd;padding:.3rem .45rem;vertical-align:top;text-align:left}
 th{background:#f4f4f4} td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+table.claims td.num{min-width:9rem} td.num .small{display:block;white-space:normal;text-align:left;max-width:16rem}
 .v{display:inline-block;border-radius:3px;padding:0 .35rem;font-size:.78rem;margin-top:.15rem}
 .v-supported{background:#d7f0d7;color:#14541a} .v-not-supported{background:#f6dada;color:#7a1616}
 .v-mixed{background:#fbefc9;color:#6b5000} .v-na,.v-other{background:#eee;color:#555}
