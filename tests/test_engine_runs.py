@@ -34,17 +34,37 @@ def test_seeded_runs_write_byte_identical_tables(tmp_path):
 
 
 def test_results_do_not_depend_on_thread_count(tmp_path):
+    # SCSLAB_PARALLEL_FROM=0 lowers the one-thread threshold (200,000 citizens) so that this
+    # small run really steps on 2 threads; the run reports the count it stepped with and the
+    # count numba has again after the run (set to 1 before it, to see that it is given back).
     code = (
-        "import sys, hashlib; from scslab.engine import simulate; from scslab.rulebook import load_rulebook;"
-        f"r = simulate(load_rulebook({str(HARSH)!r}), population=600, steps=15, seed=2, ledger=True);"
-        "print(hashlib.sha256(r.citizens.to_csv().encode() + r.events.to_csv().encode()).hexdigest())"
+        "import sys, hashlib, numba; from scslab.engine import simulate; from scslab.rulebook import load_rulebook;"
+        "numba.set_num_threads(1); seen = set();"
+        f"r = simulate(load_rulebook({str(HARSH)!r}), population=600, steps=15, seed=2, ledger=True,"
+        " progress=lambda d, t: seen.add(numba.get_num_threads()));"
+        "print(sorted(seen), numba.get_num_threads(),"
+        " hashlib.sha256(r.citizens.to_csv().encode() + r.events.to_csv().encode()).hexdigest())"
     )
-    outs = set()
+    outs = {}
     for threads in ("1", "2"):
-        env = {**os.environ, "NUMBA_NUM_THREADS": threads}
-        outs.add(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                                check=True).stdout.strip())
-    assert len(outs) == 1
+        env = {**os.environ, "NUMBA_NUM_THREADS": threads, "SCSLAB_PARALLEL_FROM": "0"}
+        outs[threads] = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                       check=True).stdout.split()
+    assert outs["1"][0] == "[1]" and outs["2"][0] == "[2]"  # stepped on 1 and on 2 threads
+    assert outs["1"][1] == outs["2"][1] == "1"  # the caller's count given back after the run
+    assert outs["1"][2] == outs["2"][2]  # the same results
+
+
+def test_a_small_run_steps_on_one_thread_and_gives_the_count_back(monkeypatch):
+    import numba
+
+    monkeypatch.delenv("SCSLAB_PARALLEL_FROM", raising=False)
+    before = numba.get_num_threads()
+    seen = set()
+    simulate(load_rulebook(HARSH), population=300, steps=3, seed=1,
+             progress=lambda d, t: seen.add(numba.get_num_threads()))
+    assert seen == {1}
+    assert numba.get_num_threads() == before
 
 
 def test_a_nation_of_three_municipalities_with_different_pilots_runs():

@@ -3,7 +3,8 @@
 tests/test_engine_runs.py checks one municipality in one process (Parquet) and across
 thread counts (CSV). This adds the case with the most moving parts: a nation of three
 municipalities with different rulebooks, a national list and the full event ledger,
-written by two separate processes, one with NUMBA_NUM_THREADS=1 and one with 2.
+written by two separate processes, one with NUMBA_NUM_THREADS=1 and one with 2 (with
+SCSLAB_PARALLEL_FROM=0, so that the small run really steps on 2 threads).
 The manifest and COMPLETE are compared too; only timing.json (wall-clock seconds) may differ.
 """
 
@@ -38,7 +39,7 @@ def test_a_nation_with_the_ledger_is_byte_identical_across_processes_and_threads
     runs = {}
     for threads in ("1", "2"):
         out = tmp_path / f"t{threads}"
-        env = {**os.environ, "NUMBA_NUM_THREADS": threads}
+        env = {**os.environ, "NUMBA_NUM_THREADS": threads, "SCSLAB_PARALLEL_FROM": "0"}
         proc = subprocess.run([sys.executable, "-c", CODE, str(HARSH), str(out)], env=env,
                               capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr[-2000:]

@@ -21,7 +21,7 @@ from ..rulebook.compiled import compile_rulebook
 from ..rulebook.errors import Problem, RulebookError
 from ..rulebook.loader import dump_rulebook
 from ..rulebook.schema import Rulebook
-from . import checkpoint, kernels
+from . import checkpoint, kernels, reach
 from .context import View
 from .ledger import Ledger
 from .nation import merge_national
@@ -146,14 +146,20 @@ def build_nation(rulebooks: Sequence[Rulebook], society, params: EngineParams, s
         # The engine keeps a dropped tie end j as ~j: the flags go into the indices.
         kernels.fold_inactive(net.indices, net.active, net.indices)
         net.active = None
-    crbs = []
+    crbs, compiled = [], {}
     for rb in rulebooks:
-        if national is not None:
-            rb = merge_national(rb, national)
-            issues = check_rulebook(rb)
-            if issues:
-                raise RulebookError([Problem(rb.metadata.name, 0, 0, path, msg) for path, msg in issues])
-        crbs.append(compile_rulebook(rb, groups=tuple(pop.group_names)))
+        # The same rulebook object in many municipalities is merged and compiled once (a
+        # nation of 43 municipalities has a handful of pilots); the shards share it, read-only.
+        crb = compiled.get(id(rb))
+        if crb is None:
+            merged = rb
+            if national is not None:
+                merged = merge_national(rb, national)
+                issues = check_rulebook(merged)
+                if issues:
+                    raise RulebookError([Problem(merged.metadata.name, 0, 0, path, msg) for path, msg in issues])
+            crb = compiled[id(rb)] = compile_rulebook(merged, groups=tuple(pop.group_names))
+        crbs.append(crb)
     views = (_new_view(pop.n, crbs, params), _new_view(pop.n, crbs, params))
     shards = []
     for m, crb in enumerate(crbs):
@@ -183,13 +189,16 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
                ledger: bool | float = False, save_ties: bool | None = None,
                progress: Callable[[int, int], None] | None = None,
                out: str | Path | None = None, checkpoint_every: int | None = None,
-               overwrite: bool = False) -> RunResult:
+               overwrite: bool = False, nation: dict | None = None) -> RunResult:
     """Simulate one or more municipalities, each with its own rulebook.
 
     With one rulebook and several municipalities in the society spec, every municipality
     runs that rulebook. `ledger` is False, True (all citizens) or a sample fraction.
     With `out`, the run folder is written there; with `checkpoint_every` too, the state is
     saved every so many steps and `resume(out)` continues a killed run.
+    `nation` (from `scslab.nation.run_config`) names the nation a run of several
+    municipalities is: the run then tracks its national blacklists and adds the tables
+    `municipalities`, `national` and `reach` (engine/reach.py).
     """
     check_run_args(rulebooks, population=population, steps=steps, seed=seed, society=society, national=national,
                    params=params, levers=levers, ledger=ledger, save_ties=save_ties, progress=progress,
@@ -198,7 +207,12 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
         raise ValueError(f"steps must be in 1..{MAX_STEPS}, got {steps}")
     if checkpoint_every is not None and (out is None or not 1 <= int(checkpoint_every) <= MAX_STEPS):
         raise ValueError("checkpoint_every needs an output folder and a value in 1..36500")
-    rbs = [_as_rulebook(r) for r in rulebooks]
+    loaded: dict = {}  # a pilot named in many municipalities is read once (the same object)
+    rbs = []
+    for r in rulebooks:
+        if isinstance(r, str) and r not in loaded:
+            loaded[r] = _as_rulebook(r)
+        rbs.append(loaded[r] if isinstance(r, str) else r)
     nat = _as_rulebook(national) if national is not None else None
     params = params or EngineParams()
     if levers is not None:
@@ -214,28 +228,32 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
         writer = RunWriter(out, overwrite=overwrite)
     try:
         return _claimed_run(rbs, nat, params, society, population, seed, steps, ledger, save_ties, progress,
-                            out, checkpoint_every)
+                            out, checkpoint_every, nation)
     finally:
         if writer is not None:
             writer.close()
 
 
 def _claimed_run(rbs, nat, params, society, population, seed, steps, ledger, save_ties, progress, out,
-                 checkpoint_every) -> RunResult:
+                 checkpoint_every, nation=None) -> RunResult:
     municipalities = len(rbs) if len(rbs) > 1 else 1
     spec = _society_spec(society, population, municipalities)
     fraction = (1.0 if ledger is True else float(ledger)) if ledger else 0.0
     if save_ties is None:
         save_ties = spec.n <= 50_000
+    dumped: dict = {}
     config = {
         # YAML text (dates stay dates), needed only to resume from a checkpoint.
-        "rulebooks": [dump_rulebook(r) for r in rbs] if checkpoint_every else None,
+        "rulebooks": [dumped[id(r)] if id(r) in dumped else dumped.setdefault(id(r), dump_rulebook(r))
+                      for r in rbs] if checkpoint_every else None,
         "national": dump_rulebook(nat) if nat and checkpoint_every else None,
         # JSON text, not a mapping: the config file sorts keys, and the order of groups matters.
         "society": spec.model_dump_json(),
         "seed": int(seed), "steps": int(steps), "params": params.model_dump_json(),
         "ledger": fraction, "save_ties": bool(save_ties), "checkpoint_every": checkpoint_every,
     }
+    if nation is not None:  # only then: the config of other runs stays as it was
+        config["nation"] = dict(nation)
     if out is not None and checkpoint_every:
         # Before the society is built (which takes a while for large ones): a run killed
         # from here on can be resumed (from day 0 until the first checkpoint).
@@ -271,7 +289,9 @@ def resume(out: str | Path, progress: Callable[[int, int], None] | None = None) 
             raise FileNotFoundError(f"{folder}: no checkpoint to resume from (was the run started with "
                                     "--checkpoint-every?)")
         where = f"{folder}/checkpoint/config.json"
-        rbs = [parse_rulebook(text, where) for text in config["rulebooks"]]
+        parsed: dict = {}
+        rbs = [parsed[text] if text in parsed else parsed.setdefault(text, parse_rulebook(text, where))
+               for text in config["rulebooks"]]
         nat = parse_rulebook(config["national"], where) if config["national"] else None
         params = EngineParams.model_validate_json(config["params"])
         t0 = time.perf_counter()
@@ -284,11 +304,31 @@ def resume(out: str | Path, progress: Callable[[int, int], None] | None = None) 
 
 def _result_from_folder(run) -> RunResult:
     t = {name: run.table(name) for name in run.tables()}
+    from .result import TABLES
+
     return RunResult(manifest=run.manifest, steps=t["steps"], citizens=t["citizens"], grades=t["grades"],
                      c4=t["c4"], network=t["network"], events=t.get("events"), ties=t.get("ties"),
-                     timing=run.timing or {})
+                     timing=run.timing or {}, more={k: v for k, v in t.items() if k not in TABLES})
 
 
+def _keeping_thread_count(fn):
+    """Run ``fn`` and give numba back the thread count it had before (on error too)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import numba
+
+        before = numba.get_num_threads()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            numba.set_num_threads(before)
+
+    return wrapper
+
+
+@_keeping_thread_count
 def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool = False,
              owned: bool = False) -> RunResult:
     seed, steps, every = config["seed"], config["steps"], config["checkpoint_every"]
@@ -298,6 +338,10 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
     # bytes per citizen off the peak at 1e6; docs/benchmarks.md).
     give_back_free_memory()
     nation = build_nation(rbs, soc, params, seed, nat, led, own_society=owned)
+    meta = config.get("nation")
+    track = meta is not None and nat is not None
+    if track:
+        reach.track(nation)  # before a checkpoint is loaded: its flags are part of the state
     give_back_free_memory()
     t_start, rows, grades = 0, [], []
     if resuming:
@@ -314,6 +358,8 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
         for sh in nation.shards:
             rows.append(sh.step(t, view, nxt, steps))  # writes its part of nxt
             grades.append((t, sh.st.municipality, sh.crb.grade_names, sh.grade_counts))
+            if track:
+                reach.update(sh)
         view, nxt = nxt, view
         view.changed()  # written this step: tomorrow reads it afresh
         if every and (t + 1) % every == 0 and t + 1 < steps:
@@ -344,6 +390,10 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
         "checkpoint_every": every,
         "versions": _versions(),
     }
+    if meta is not None:
+        manifest["nation"] = {k: meta[k] for k in ("name", "title", "pilots", "shares", "config") if k in meta}
+        manifest["kind"] = "nation"
+    more = reach.nation_tables(nation, rows, meta) if meta is not None else {}
     # How the run went, apart from what it is: the manifest holds only what the inputs fix,
     # so two runs of the same inputs have the same manifest (and COMPLETE); this goes to
     # timing.json, which COMPLETE lists by name only.
@@ -356,10 +406,16 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
     del view, nxt  # the views are not part of the result: their memory goes before the tables are made
     result = build_result(nation, soc, manifest, rows, grades, led, config["save_ties"], release_society=owned)
     result.timing = timing
+    result.more = more
     if out is not None:
         result.write(out, overwrite=False, resume=True)
         checkpoint.remove(Path(out))
     return result
+
+
+# Citizens in the largest shard from which a run uses all of numba's threads (below: one).
+# SCSLAB_PARALLEL_FROM overrides it, e.g. 0 for the tests that check results at 2 threads.
+PARALLEL_FROM = 200_000
 
 
 def _size_thread_pool(largest_shard: int) -> None:
@@ -368,9 +424,12 @@ def _size_thread_pool(largest_shard: int) -> None:
     Small runs (tests, replications run two at a time) lose more to thread start-up and to
     contention than they gain. Results do not depend on the thread count.
     """
+    import os
+
     import numba
 
-    want = numba.config.NUMBA_NUM_THREADS if largest_shard >= 200_000 else 1
+    threshold = int(os.environ.get("SCSLAB_PARALLEL_FROM", PARALLEL_FROM))
+    want = numba.config.NUMBA_NUM_THREADS if largest_shard >= threshold else 1
     numba.set_num_threads(max(1, min(want, numba.config.NUMBA_NUM_THREADS)))
 
 
