@@ -10,6 +10,7 @@ import numpy as np
 
 from . import kernels
 from .listing import EXIT_REASONS
+from .purchases import COLUMNS as PURCHASE_COLUMNS
 
 
 def collect(shard, t, acts, rec, lev, aev, flows, dropped) -> dict:
@@ -77,6 +78,8 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped) -> dict:
         "wealth_sum": flows["wealth_sum"],
         "disclosed": flows["disclosed"],
     })
+    for k in PURCHASE_COLUMNS:  # attempts_<sector>, blocked_<sector>
+        row[k] = int(flows.get(k, 0))
     for reason in EXIT_REASONS:
         row[f"exits_{reason}"] = 0
     for l, who, wrongful, lawful in lev.entered:

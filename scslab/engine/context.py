@@ -104,6 +104,35 @@ def global_sectors(mask: np.ndarray, bits: np.ndarray) -> np.ndarray:
     return out
 
 
+def _coverage(crb: CompiledRulebook, share: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(S, G, 2) coverage without and with the disclosure boost, and the (B, G, 2) chance an
+    act is recorded: 1 - prod over covering sources of (1 - coverage). `share` (S,) scales
+    each source's coverage (a source still being connected, DataSource.ramp)."""
+    G = len(crb.groups)
+    cov = np.empty((crb.coverage.shape[0], G, 2))
+    cov[:, :, 0] = crb.coverage
+    cov[:, :, 1] = np.minimum(1.0, crb.coverage + crb.disclosure_boost)
+    if share is not None:
+        cov *= share[:, None, None]
+    miss = np.ones((crb.n_behaviours, G, 2))
+    for s in range(cov.shape[0]):
+        miss *= np.where(crb.records[:, s][:, None, None], 1.0 - cov[s][None, :, :], 1.0)
+    pobs = np.where(crb.observable[:, None, None], 1.0 - miss, 0.0)
+    return cov, pobs
+
+
+def tables_on_day(tb: Tables, crb: CompiledRulebook, t: int) -> Tables:
+    """The tables of day t: while a source's coverage is still ramping up (DataSource.ramp),
+    its coverage, and so the chance an act is recorded, is that share of the full one.
+    Citizens know the day's chance (the strategic term reads `pobs`); the behave phase's
+    thinning bound, made from the full coverage, still bounds it."""
+    share = crb.coverage_share(t)
+    if share is None:
+        return tb
+    cov, pobs = _coverage(crb, share)
+    return dataclasses.replace(tb, cov_eff=cov, pobs=pobs)
+
+
 def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
     lv = p.levers
     with np.errstate(divide="ignore"):
@@ -118,15 +147,7 @@ def make_tables(crb: CompiledRulebook, p: EngineParams) -> Tables:
         logit0 = logit0 + p.w_market * ((crb.legal_status == CONTRACTUAL) & (crb.social_value < 0))
     know = (1.0 if crb.rules_published else p.unpublished_knowledge) * (1.0 if crb.thresholds_published else 0.6)
     h = max(p.bandwidth * (crb.max - crb.min), 1e-9)
-    G = len(crb.groups)
-    cov = np.empty((crb.coverage.shape[0], G, 2))
-    cov[:, :, 0] = crb.coverage
-    cov[:, :, 1] = np.minimum(1.0, crb.coverage + crb.disclosure_boost)
-    # P(recorded) = 1 - prod over covering sources of (1 - coverage)
-    miss = np.ones((crb.n_behaviours, G, 2))
-    for s in range(cov.shape[0]):
-        miss *= np.where(crb.records[:, s][:, None, None], 1.0 - cov[s][None, :, :], 1.0)
-    pobs = np.where(crb.observable[:, None, None], 1.0 - miss, 0.0)
+    cov, pobs = _coverage(crb)
     trig_any = (crb.list_trigger & crb.list_black[:, None]).any(axis=0) if crb.n_lists else np.zeros(crb.n_behaviours, bool)
 
     def in_force(t) -> np.ndarray:

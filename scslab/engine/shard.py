@@ -17,11 +17,12 @@ from . import kernels
 from .behave import behave, disclose
 from .collect import c4_cells, collect, sample_c4
 from .consequences import appeal, appealable_lists, ordered_sum, sanction
-from .context import Neighbourhood, Tables, View, make_tables
+from .context import Neighbourhood, Tables, View, make_tables, tables_on_day
 from .ledger import Ledger
 from .listing import count_listed_days, listing
 from .observe import false_record_table, observe
 from .params import EngineParams
+from .purchases import purchase_plan, purchases
 from .scoring import score
 from .state import (
     NOT_LISTED,
@@ -46,7 +47,8 @@ def step_rng(seed: int, municipality: int, step: int) -> np.random.Generator:
 # then share their random numbers phase by phase: switching disclosure off, say, does not
 # shift the draws of the day's acts, so a paired difference measures the mechanism, not
 # which citizens happened to draw an act (common random numbers).
-PHASES = ("disclose", "behave", "observe", "listing", "appeal", "trust")
+# New phases go at the end, so the phases before keep their streams.
+PHASES = ("disclose", "behave", "observe", "listing", "appeal", "trust", "purchase")
 
 
 class PhaseStreams:
@@ -138,6 +140,7 @@ class Shard:
             counters={k: np.zeros(n, dt) for k, dt in counters_for(crb).items()},
         )
         self.false_records = false_record_table(crb, self.tb, self.st.group)
+        self.purchase_plans = purchase_plan(crb, self.tb)
         self.ties_active = int(kernels.count_active(self.st.indices))
         lo, hi = self.id_range
         # Entries pointing at other shards (active or not), and their rows.
@@ -193,11 +196,13 @@ class Shard:
     def step(self, t: int, view: View, nxt: View, steps: int) -> dict[str, float]:
         """Run the phases for step t. Reads last step's `view`; writes this shard's part of `nxt`.
 
-        Order: behave, observe, score, list, appeal, sanction, network, trust, collect.
+        Order: behave, observe, score, list, appeal, sanction (and blocked purchases),
+        network, trust, collect.
         Appeals are decided before the day's sanctions, so a won appeal lifts the
         restrictions the same day (DESIGN.md lists appeal after sanction; see docs/model.md).
         """
-        st, crb, p, tb = self.st, self.crb, self.p, self.tb
+        st, crb, p = self.st, self.crb, self.p
+        tb = tables_on_day(self.tb, crb, t)  # sources still being connected see less (DataSource.ramp)
         rng = PhaseStreams(self.seed, self.m, t)
         # Recent harm lives in the view: yesterday's is this shard's part of `view`, and
         # today's is written straight into `nxt` (the score phase decays one into the other),
@@ -221,6 +226,8 @@ class Shard:
         flows.update(sanction(st, crb, tb, nxt))  # 6 sanction (and publish)
         self.grade_counts = flows.pop("grade_counts")  # citizens per grade today
         self.harm_published = flows.pop("harm_sum")  # what tomorrow's neighbourhood reads
+        if self.purchase_plans:  # the restricted try to buy what they are barred from
+            flows.update(purchases(st, crb, self.purchase_plans, lev, t, rng["purchase"]))
         dropped = self.network_phase(t, view)  # 7 network
         self.ties_active -= dropped
         flows.update(self.trust_phase(t, view, rng["trust"]))  # 8 trust

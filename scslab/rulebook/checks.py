@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .schema import Rulebook
+from .schema import PURCHASE_SECTORS, Rulebook
 from .yaml_nodes import Path
 
 Issue = tuple[Path, str]
@@ -129,6 +129,24 @@ def check_rulebook(rb: Rulebook) -> list[Issue]:
                 for j, g in enumerate(tgt.grades or []):
                     if g not in grade_names:
                         issues.append(((kind, i, "applies_to", "grades", j), f"{kind[:-1]} '{m.id}' names grade '{g}', which is not defined{_hint(g, grade_names)}"))
+
+    # Purchases: only sanctions in purchase sectors, one declaration per sector.
+    declared: dict[str, str] = {}
+    for kind in ("sanctions", "privileges"):
+        for i, m in enumerate(getattr(rb, kind)):
+            if m.purchases is None:
+                continue
+            where = (kind, i, "purchases")
+            if kind == "privileges":
+                issues.append((where, f"privilege '{m.id}' declares purchases; only a sanction blocks purchases"))
+            elif m.sector not in PURCHASE_SECTORS:
+                issues.append((where, f"sanction '{m.id}' is in sector '{m.sector}', where no purchase is counted "
+                                      f"(purchase sectors: {', '.join(PURCHASE_SECTORS)})"))
+            elif m.sector in declared:
+                issues.append((where, f"sanction '{m.id}' declares purchases in sector '{m.sector}', as "
+                                      f"'{declared[m.sector]}' already does; declare them once per sector"))
+            else:
+                declared[m.sector] = m.id
 
     # Sources cited by `source:` fields must exist.
     for path, obj in _sourced(rb):

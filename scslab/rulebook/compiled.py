@@ -7,12 +7,13 @@ grades ``k`` from lowest to highest, sectors by position in ``schema.SECTORS``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from .schema import DOMAINS, EVIDENCE, LEGAL_STATUSES, SECTORS, Rulebook
+from .schema import DOMAINS, EVIDENCE, LEGAL_STATUSES, PURCHASE_SECTORS, SECTORS, Rulebook
 
 DEFAULT_GROUPS = ("urban", "rural", "migrant")
 NO_THRESHOLD = np.nan
@@ -102,6 +103,26 @@ class CompiledRulebook:
     rules_published: bool
     thresholds_published: bool
     own_record_visible: bool
+    # coverage entering over time (DataSource.ramp): share of full coverage on day 0, rising
+    # linearly to 1 over ramp_days (1.0 and 0 for a source without a ramp)
+    ramp_start: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(0))  # float64 (S,)
+    ramp_days: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int32))  # int32 (S,)
+    # purchases per sector of schema.PURCHASE_SECTORS (P,): the declaring sanction's numbers
+    # (rate 0 where none is declared) and which sanctions restrict the sector (P, M)
+    purchase_rate: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(len(PURCHASE_SECTORS)))
+    purchase_ref_income: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(len(PURCHASE_SECTORS)))
+    purchase_elasticity: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(len(PURCHASE_SECTORS)))
+    purchase_growth: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(len(PURCHASE_SECTORS)))
+    purchase_from: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(len(PURCHASE_SECTORS), np.int32))
+    purchase_block: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(len(PURCHASE_SECTORS)))
+    calendar_start: str | None = None  # ISO date of step 0 (Rulebook.calendar), or None
+
+    def coverage_share(self, t: int) -> np.ndarray | None:
+        """Share of each source's full coverage on day t (its ramp), or None when all are full."""
+        if self.ramp_days.size == 0 or int(self.ramp_days.max(initial=0)) <= t:
+            return None
+        frac = np.minimum(1.0, t / np.maximum(self.ramp_days, 1))
+        return np.where(self.ramp_days > t, self.ramp_start + (1.0 - self.ramp_start) * frac, 1.0)
 
     @property
     def n_behaviours(self) -> int:
@@ -203,6 +224,18 @@ def compile_rulebook(rb: Rulebook, groups: tuple[str, ...] = DEFAULT_GROUPS) -> 
         return NO_THRESHOLD if v is None else float(v)
 
     lists = rb.lists
+    P = len(PURCHASE_SECTORS)
+    pur = {k: np.zeros(P) for k in ("rate", "elasticity", "growth")}
+    pur["ref"] = np.ones(P)
+    pur["block"] = np.ones(P)
+    pur["from"] = np.zeros(P, np.int32)
+    for m in rb.sanctions:
+        if m.purchases is not None and m.sector in PURCHASE_SECTORS:
+            k = PURCHASE_SECTORS.index(m.sector)
+            x = m.purchases
+            pur["rate"][k], pur["ref"][k], pur["elasticity"][k] = x.rate, x.reference_income, x.income_elasticity
+            pur["growth"][k], pur["from"][k], pur["block"][k] = x.annual_growth, x.enforced_from_day, x.block_share
+    ramps = [s.ramp for s in rb.data_sources]
     return CompiledRulebook(
         name=rb.metadata.name,
         hash=rulebook_hash(rb),
@@ -265,4 +298,9 @@ def compile_rulebook(rb: Rulebook, groups: tuple[str, ...] = DEFAULT_GROUPS) -> 
         rules_published=rb.publicity.rules_published,
         thresholds_published=rb.publicity.thresholds_published,
         own_record_visible=rb.publicity.own_record_visible,
+        ramp_start=np.array([1.0 if r is None else r.start_share for r in ramps], dtype=np.float64),
+        ramp_days=np.array([0 if r is None else r.days for r in ramps], dtype=np.int32),
+        purchase_rate=pur["rate"], purchase_ref_income=pur["ref"], purchase_elasticity=pur["elasticity"],
+        purchase_growth=pur["growth"], purchase_from=pur["from"], purchase_block=pur["block"],
+        calendar_start=None if rb.calendar is None else rb.calendar.start.isoformat(),
     )

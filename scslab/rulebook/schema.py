@@ -43,6 +43,11 @@ DOMAINS = (
     "public_services", "environment", "health", "political", "labour", "other",
 )
 
+# Sectors where a restriction stops a purchase the citizen tries to make (a ticket, a room,
+# a property, school fees): a sanction there may declare `purchases`, and every run counts
+# the attempts and blocks per sector (steps table: attempts_<sector>, blocked_<sector>).
+PURCHASE_SECTORS = ("air", "rail", "hotels", "travel", "housing", "schools")
+
 Sector = Literal[SECTORS]  # type: ignore[valid-type]
 Domain = Literal[DOMAINS]  # type: ignore[valid-type]
 
@@ -138,6 +143,14 @@ class Behaviour(Sourced):
     lookback_days: Days = Field(0, description="how far back before `effective` past conduct is counted")
 
 
+class Ramp(Sourced):
+    start_share: Probability = Field(
+        description="share of the source's full coverage on the run's first day (courts or agencies not yet "
+        "connected); it rises linearly to 1 over `days`"
+    )
+    days: Days = Field(description="days from the run's first day until the source reaches full coverage")
+
+
 class DataSource(Sourced):
     id: Identifier = Field(description="unique id")
     kind: Literal[
@@ -155,6 +168,10 @@ class DataSource(Sourced):
         description="share of the excusable acts it sees (done in a context such as inability to pay, "
         "illness or error) that the source still files, as plain offences; none means 1 for a source "
         "that is not adjudicated (it cannot see the context) and 0 for an adjudicated one (it hears it)",
+    )
+    ramp: Ramp | None = Field(
+        None, description="coverage entering over time (e.g. courts joining a national list); none means full "
+        "coverage from the first day"
     )
 
 
@@ -202,6 +219,27 @@ class Target(Strict):
     list: Identifier | None = Field(None, description="citizens on this list")
 
 
+class Purchases(Sourced):
+    rate: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        description="purchases a restricted citizen attempts per day in the sector, at the reference income"
+    )
+    reference_income: Annotated[float, Field(gt=0.0, le=1e7)] = Field(
+        4000.0, description="monthly income at which `rate` applies (the synthetic society's median is 4000)"
+    )
+    income_elasticity: Annotated[float, Field(ge=0.0, le=3.0)] = Field(
+        1.0, description="attempts scale as (income / reference_income) ** income_elasticity"
+    )
+    annual_growth: Annotated[float, Field(ge=-0.5, le=2.0)] = Field(
+        0.0, description="yearly growth of the attempt rate (e.g. air travel growing): rate x (1 + growth) ** years"
+    )
+    enforced_from_day: Days = Field(
+        0, description="day of the run from which attempts are checked against the list (before it, they go through)"
+    )
+    block_share: Probability = Field(
+        1.0, description="share of attempts the check stops once enforced (identity checks that miss some)"
+    )
+
+
 class Measure(Sourced):
     id: Identifier = Field(description="unique id")
     sector: Sector = Field(description="part of life the measure acts in")
@@ -212,6 +250,10 @@ class Measure(Sourced):
     scope: Literal["national", "local"] = Field("local", description="national measures act in every municipality")
     legal_basis: str | None = Field(None, description="the law that authorises the measure; none if there is none")
     label: str | None = Field(None, description="the measure in the rulebook's own words")
+    purchases: Purchases | None = Field(
+        None, description="sanctions in a purchase sector (air, rail, hotels, travel, housing, schools): how often "
+        "restricted citizens try to buy what the measure bars, so blocked purchases are counted"
+    )
 
 
 class Network(Sourced):
@@ -272,6 +314,10 @@ class Publicity(Sourced):
     own_record_visible: bool = Field(True, description="citizens can see their own record")
 
 
+class Calendar(Sourced):
+    start: dt.date = Field(description="the date of a run's first day (step 0); step t is start + t days")
+
+
 class PlausibleRange(Sourced):
     path: str = Field(min_length=1, max_length=300, description="a parameter path (docs/sweeps.md): a number of "
                       "this rulebook, e.g. 'network.association_penalty', or an engine weight, e.g. 'engine.w_virtue'")
@@ -295,6 +341,10 @@ class Rulebook(Strict):
     disclosure: Disclosure = Field(default_factory=Disclosure, description="rewards and penalties for sharing data")
     decay: Decay = Field(default_factory=Decay, description="how records fade and are repaired")
     publicity: Publicity = Field(default_factory=Publicity, description="what citizens know of the rules")
+    calendar: Calendar | None = Field(
+        None, description="anchors runs to dates: dated figures (the court list since October 2013) can be "
+        "compared with the run day by day; none means steps are just days"
+    )
     plausible: list[PlausibleRange] = Field(
         default_factory=list,
         description="the plausible range of each illustrative number (the box sweeps explore): what a "
