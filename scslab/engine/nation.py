@@ -27,7 +27,18 @@ def merge_national(local: Rulebook, national: Rulebook) -> Rulebook:
         raise NationError(f"list ids {sorted(clash)} exist in both '{local.metadata.name}' and the national layer")
     need_b = {b for x in nat_lists for b in x.trigger.behaviours}
     have_b = {b.id for b in local.behaviours}
-    behaviours = list(local.behaviours) + [b for b in national.behaviours if b.id in need_b and b.id not in have_b]
+    # A behaviour that triggers a national list is recorded by the national sources too,
+    # also where the local rulebook declares it itself: a municipality without a source for
+    # court judgments (the `none` baseline) still has the courts that fill the national list.
+    nat_b = {b.id: b for b in national.behaviours}
+    behaviours = []
+    for b in local.behaviours:
+        if b.id in need_b and b.id in nat_b:
+            extra_s = [s for s in nat_b[b.id].sources if s not in b.sources]
+            if extra_s:
+                b = b.model_copy(update={"sources": list(b.sources) + extra_s})
+        behaviours.append(b)
+    behaviours += [b for b in national.behaviours if b.id in need_b and b.id not in have_b]
     need_s = {s for b in behaviours for s in b.sources}
     have_s = {s.id for s in local.data_sources}
     sources = list(local.data_sources) + [s for s in national.data_sources if s.id in need_s and s.id not in have_s]

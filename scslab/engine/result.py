@@ -31,6 +31,8 @@ class RunResult:
     events: pd.DataFrame | None = None  # the ledger, when asked for
     ties: pd.DataFrame | None = None  # active ties at the end (src < dst), small runs only
     extra: dict = field(default_factory=dict)
+    # Further tables written with the run (a nation's municipalities, national, reach).
+    more: dict[str, pd.DataFrame] = field(default_factory=dict)
     # How the run went (seconds, citizen-steps per second, the step it resumed from, when it
     # finished): not in the manifest, so that runs of the same inputs have the same one.
     timing: dict = field(default_factory=dict)
@@ -41,7 +43,9 @@ class RunResult:
                 f"steps={m.get('steps')}, seed={m.get('seed')}, tables={list(self.tables())})")
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {k: getattr(self, k) for k in TABLES if getattr(self, k) is not None}
+        out = {k: getattr(self, k) for k in TABLES if getattr(self, k) is not None}
+        out.update(self.more)
+        return out
 
     def write(self, folder: str | Path, overwrite: bool = False, resume: bool = False) -> Path:
         """Write a self-describing run folder (atomic files, COMPLETE marker last).
