@@ -11,6 +11,18 @@ import sys
 import typer
 
 from .common import console, fail_with_problems
+from .helpfmt import plain_placeholders
+
+plain_placeholders()  # `--overwrite`, `--off TEXT`, `RULEBOOK`: not `<bool>`, `<list[str]>`, `{rulebook}`
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        console.print(f"scslab {__version__}")
+        raise typer.Exit()
+
 
 app = typer.Typer(
     name="scslab",
@@ -20,6 +32,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _main_options(
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                 help="print scslab's version and exit"),
+) -> None:
+    """scslab: a laboratory for social credit systems. Simulate, measure, audit. Synthetic populations only."""
 
 # Each module registers its commands on `app`.
 from . import store_cmds  # noqa: E402,F401  # isort: skip

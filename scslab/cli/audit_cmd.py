@@ -97,22 +97,17 @@ def audit(
 
 def _attach_simulated_evidence(report, settings) -> None:
     """Run the rulebook with a progress bar on stderr (stdout stays clean for JSON and SARIF)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 
     from ..audit.evidence import attach_evidence, evidence_counts
     from ..audit.simulation import run_for_audit
-    from .common import err_console
+    from .common import LazyProgress, err_console
 
-    with Progress(TextColumn("[bold]simulating[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("days"), TimeRemainingColumn(), console=err_console, transient=True) as bar:
-        task = bar.add_task(f"{report.rulebook.metadata.name} ({settings.describe()})", total=settings.steps)
-        result = run_for_audit(report.rulebook, settings, progress=lambda done, total: bar.update(task, completed=done))
+    with LazyProgress(TextColumn("[bold]simulating[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("days"), TimeRemainingColumn(), console=err_console, transient=True) as bars:
+        task = bars.add(f"{report.rulebook.metadata.name} ({settings.describe()})", total=settings.steps)
+        result = run_for_audit(report.rulebook, settings,
+                               progress=lambda done, total: bars.update(task, completed=done))
     attach_evidence(report.findings, result, report.rulebook)
     c = evidence_counts(report.findings)
     err_console.print(f"simulated {settings.describe()}: evidence for {c['observed'] + c['not_observed']} of "

@@ -70,3 +70,52 @@ def fail(message: str, status: int = EXIT_USER_ERROR) -> None:
 def note(message: str) -> None:
     """Print a warning on stderr (never read as markup)."""
     err_console.print(Text.assemble(("warning:", "yellow"), " ", safe(message, limit=4_000, lines=True)))
+
+
+class LazyProgress:
+    """Progress bars drawn from the first update on, never before.
+
+    A command refused before any work (a bad folder, an error from the first run) then
+    prints its message alone, with no empty bar above it. Used as::
+
+        with LazyProgress(TextColumn(...), BarColumn(), ...) as bars:
+            key = bars.add("runs", total=n)
+            ... progress=lambda done, total: bars.update(key, completed=done, total=total)
+    """
+
+    def __init__(self, *columns, console: Console = console, transient: bool = False) -> None:
+        self._columns, self._console, self._transient = columns, console, transient
+        self._progress = None
+        self._tasks: dict[str, tuple[str, float | None]] = {}
+        self._ids: dict[str, int] = {}
+
+    def add(self, description: str, total: float | None = None) -> str:
+        """A bar to draw once it first moves; returns its key."""
+        self._tasks[description] = (description, total)
+        return description
+
+    def _bar(self, key: str):
+        if self._progress is None:
+            from rich.progress import Progress
+
+            self._progress = Progress(*self._columns, console=self._console, transient=self._transient)
+            self._progress.start()
+            for k, (description, total) in self._tasks.items():  # in the order they were added
+                self._ids[k] = self._progress.add_task(description, total=total)
+        return self._ids[key]
+
+    def update(self, key: str, **fields) -> None:
+        """Update a bar (rich's ``Progress.update`` fields: completed, total, ...)."""
+        task = self._bar(key)
+        self._progress.update(task, **fields)
+
+    def advance(self, key: str, steps: float = 1) -> None:
+        task = self._bar(key)
+        self._progress.advance(task, steps)
+
+    def __enter__(self) -> LazyProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.stop()

@@ -18,8 +18,11 @@ def check_sizes(population: int, steps: int, seeds: int) -> None:
         fail(f"--population must be in 100..{MAX_POPULATION:,}, got {population}")
     if not 1 <= steps <= 36_500:
         fail(f"--steps must be in 1..36,500, got {steps}")
-    if not 1 <= seeds <= MAX_SEEDS:
-        fail(f"--seeds must be in 1..{MAX_SEEDS}, got {seeds}")
+    if seeds == 1:
+        fail("--seeds 1 gives no verdicts: a verdict needs a confidence interval over at least 2 seeds, "
+             "so every claim would read n/a; use --seeds 2 or more")
+    if not 2 <= seeds <= MAX_SEEDS:
+        fail(f"--seeds must be in 2..{MAX_SEEDS}, got {seeds}")
 
 
 def engine_settings(sets, params_file) -> dict | None:
@@ -58,9 +61,10 @@ def run_with_progress(config, title: str):
     """Run a comparison with one progress bar per pilot (and per lever decomposition)."""
     import time
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
     from ..experiments import compare, plan
+    from .common import LazyProgress
 
     specs = plan(config)
     groups: dict[str, int] = {}
@@ -70,12 +74,13 @@ def run_with_progress(config, title: str):
     console.print(f"[bold]{title}[/bold]: {len(specs)} runs of {config.population:,} citizens x {config.steps} days "
                   f"on {config.workers} worker{'s' if config.workers != 1 else ''}")
     t0 = time.perf_counter()
-    with Progress(TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console) as bar:
-        tasks = {k: bar.add_task(k, total=n) for k, n in groups.items()}
+    with LazyProgress(TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn()) as bars:
+        for k, n in groups.items():
+            bars.add(k, total=n)
 
         def tick(spec, outcome) -> None:
-            bar.advance(tasks[_group(spec)])
+            bars.advance(_group(spec))
 
         cmp = compare(config, progress=tick)
     cmp.manifest["wall_seconds"] = round(time.perf_counter() - t0, 2)

@@ -58,14 +58,15 @@ def demo(
 
 def box_with_progress(config, samples: int, population: int, steps: int, workers: int) -> dict:
     """Each pilot's verdicts over its plausible box: a small sweep, with a progress bar."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
     from ..experiments.sweep import box_robustness
+    from .common import LazyProgress
 
-    with Progress(TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console) as bar:
-        task = bar.add_task("plausible boxes", total=None)
+    with LazyProgress(TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn()) as bars:
+        task = bars.add("plausible boxes", total=None)
         res = box_robustness(config.columns[:-1] if config.columns[-1] == "none" else config.columns,
                              samples=samples, population=population, steps=steps, workers=max(1, workers),
-                             progress=lambda d, n: bar.update(task, completed=d, total=n))
+                             progress=lambda d, n: bars.update(task, completed=d, total=n))
     return {p: r.robustness for p, r in res.items()}

@@ -229,9 +229,10 @@ def _resume(folder: Path) -> None:
     from ..rulebook.errors import RulebookError
     from ..store import RunFolderError
 
+    finished = (folder / "COMPLETE").is_file()
     try:
         with _Bar(f"resuming {safe(folder.name)}") as tick:
-            res = resume_run(folder, progress=tick)
+            res = resume_run(folder, progress=tick)  # a finished run: verified, read back, left as it is
     except KeyboardInterrupt:
         _interrupted(folder, True)
     except CheckpointError as e:  # says what is damaged and what to do, once
@@ -246,7 +247,13 @@ def _resume(folder: Path) -> None:
     except OSError as e:  # reading is checked above: this is writing (a full disk, a read-only folder)
         fail(_write_message(e, folder, True))
     m = res.manifest
-    _summary(res, f"{m.get('rulebook')}: {m.get('population'):,} citizens x {m.get('steps')} days, seed {m.get('seed')}")
+    what = f"{m.get('rulebook')}: {m.get('population'):,} citizens x {m.get('steps')} days, seed {m.get('seed')}"
+    if finished:
+        console.print(Text.assemble(
+            "nothing to resume: ", (safe(folder), "bold"), f" already holds a complete run ({safe(what)}); its files "
+            "were checked and left as they are. To run it again, start it afresh with the same settings and "
+            "--overwrite."))
+    _summary(res, what)
     console.print(Text.assemble("run folder: ", (safe(folder), "bold")))
 
 

@@ -77,11 +77,12 @@ def sweep_cmd(
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+
+    from .common import LazyProgress
 
     console.print(f"[bold]sweep[/bold] of {name}: {len(plan.points) - 1} points ({design}) + the rulebook's own, "
                   f"{len(plan.specs)} runs of {population:,} citizens x {steps} days; factors: "
@@ -90,13 +91,13 @@ def sweep_cmd(
         ex = make_executor(executor, workers, address)
     except RuntimeError as e:
         fail(str(e))
-    with ex, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TimeRemainingColumn(), console=console) as bar:
-        task = bar.add_task("runs", total=len(plan.specs))
-        try:
-            res = run_sweep(cfg, out, executor=ex, progress=lambda d, n: bar.update(task, completed=d))
-        except FileExistsError as e:
-            fail(str(e))
+    try:
+        with ex, LazyProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                              TimeElapsedColumn(), TimeRemainingColumn()) as bars:
+            bars.add("runs", total=len(plan.specs))
+            res = run_sweep(cfg, out, executor=ex, progress=lambda d, n: bars.update("runs", completed=d))
+    except FileExistsError as e:  # reported after the bar is gone (and never below an empty one)
+        fail(str(e))
     from rich.table import Table
 
     t = Table(title="Verdicts over the box")
