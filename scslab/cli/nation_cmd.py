@@ -8,7 +8,7 @@ import typer
 from rich.text import Text
 
 from . import app
-from .common import console, fail, safe
+from .common import console, fail, fail_with_problems, safe
 from .run_cmds import MAX_STEPS, _Bar, _check_flags, _folder_message, _interrupted, _write_message
 
 
@@ -51,15 +51,22 @@ def nation(
     levers = _check_flags(population, steps, seed, ledger, 1, checkpoint_every, off)
     from ..nation import load_nation
     from ..nation.config import NATIONS, nation_text
+    from ..rulebook.errors import RulebookError
 
     if export:
         if config in NATIONS and not Path(config).exists():
             console.print(nation_text(config), markup=False, end="")
         else:
-            load_nation(config)  # located problems, exit 2
+            try:
+                load_nation(config)
+            except RulebookError as e:
+                fail_with_problems(e.problems)
             console.print(Path(config).read_text(encoding="utf-8"), markup=False, end="")
         return
-    nat = load_nation(config)  # RulebookError -> located messages, exit 2 (see main)
+    try:
+        nat = load_nation(config)
+    except RulebookError as e:  # located messages, exit 2
+        fail_with_problems(e.problems)
     cfg = nat.config
     if check:
         console.print(Text.assemble((safe(nat.name), "bold"), ": ", safe(cfg.title)))

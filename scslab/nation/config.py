@@ -146,7 +146,7 @@ def validate_nation(located: Located, name: str = "<nation>", base: Path | None 
     if abs(total - 1.0) > SHARE_TOLERANCE:
         problems.append(_problem(name, located, ("municipalities",),
                                  f"the shares add up to {total:.4g}; they are population shares and must add up "
-                                 f"to 1 (within {SHARE_TOLERANCE:.0%})"))
+                                 f"to 1 (within {SHARE_TOLERANCE:.0%})", key=True))
     for k in _SET_BY_NATION:
         if k in cfg.society:
             problems.append(_problem(name, located, ("society", k),
@@ -181,6 +181,11 @@ def validate_nation(located: Located, name: str = "<nation>", base: Path | None 
             national = _resolve(cfg.national, base)
         except RulebookError as e:
             problems.append(_problem(name, located, ("national",), _first(e)))
+        if national is not None and not any(x.scope == "national" for x in national.lists):
+            problems.append(_problem(name, located, ("national",),
+                                     f"'{cfg.national}' has no national list to apply nationwide "
+                                     "(a list with scope: national)"))
+            national = None
     if national is not None:
         from ..engine.nation import NationError, merge_national
         from ..rulebook.checks import check_rulebook

@@ -81,12 +81,12 @@ def report_lines(manifest: dict, munis: pd.DataFrame, national: pd.DataFrame, re
     out.append("")
     bp = by_pilot(munis)
     out.append("By the pilot each municipality runs (rates per 100,000 citizens at the end):")
-    head = f"  {'pilot':<22}{'munis':>6}{'citizens':>12}{'national':>10}{'ever':>9}{'local BL':>10}{'harm/1000/d':>13}{'trust':>7}"
+    head = f"  {'pilot':<21}{'munis':>6}{'citizens':>11}{'national':>9}{'ever':>8}{'local BL':>9}{'harm/1000/d':>12}{'trust':>7}"
     out.append(head)
     for name, r in bp.iterrows():
-        out.append(f"  {str(name)[:21]:<22}{int(r.municipalities):>6}{int(r.population):>12,}"
-                   f"{r.national_per_100k:>10.1f}{r.national_ever_per_100k:>9.1f}{r.local_per_100k:>10.1f}"
-                   f"{r.harm_per_1000_per_day:>13.3f}{r.mean_trust_end:>7.3f}")
+        out.append(f"  {str(name)[:20]:<21}{int(r.municipalities):>6}{int(r.population):>11,}"
+                   f"{r.national_per_100k:>9.1f}{r.national_ever_per_100k:>8.1f}{r.local_per_100k:>9.1f}"
+                   f"{r.harm_per_1000_per_day:>12.3f}{r.mean_trust_end:>7.3f}")
     out += _para("  national: on the national list at the end; ever: at some time; local BL: on a local blacklist")
     out.append("")
     out.append("Municipalities (largest first):")
