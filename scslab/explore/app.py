@@ -16,6 +16,7 @@ located problems; nothing a request sends can stop the server.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -457,6 +458,13 @@ class Explorer:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+@functools.lru_cache(maxsize=1)
+def _pilot_titles() -> list[dict]:
+    from ..pilots import PILOTS, load_pilot
+
+    return [{"name": p, "title": load_pilot(p).metadata.title} for p in PILOTS]
+
+
 def _warm_up() -> None:
     import importlib
 
@@ -536,10 +544,7 @@ def create_app(explorer: Explorer, allowed_hosts: tuple[str, ...] = ("127.0.0.1"
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
     async def state(request):
-        from ..pilots import PILOTS, load_pilot
-
-        pilots = [{"name": p, "title": load_pilot(p).metadata.title} for p in PILOTS]
-        return reply({"pilots": pilots, "initial": X.initial, "workers_ready": X.pool.ready,
+        return reply({"pilots": _pilot_titles(), "initial": X.initial, "workers_ready": X.pool.ready,
                       "workers": len(X.pool.slots), "broken": X.pool.broken, "populations": POPULATIONS, "max_steps": MAX_STEPS,
                       "claims_population": CLAIMS_POPULATION, "claims_seeds": CLAIMS_SEEDS})
 
