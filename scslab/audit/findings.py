@@ -41,19 +41,23 @@ class Finding:
 
     @property
     def field_path(self) -> str:
+        """The finding's place in the rulebook as a dotted path, e.g. ``behaviours[2].points``."""
         return format_path(self.path)
 
     @property
     def rank(self) -> int:
+        """The severity as a number, higher is worse (for sorting and --fail-on)."""
         return SEVERITY_RANK[self.severity]
 
     def sort_key(self) -> tuple:
+        """Findings sort by place in the file (file, line, column), then rule code and message."""
         return (self.file, self.line, self.column, self.code, self.message)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.code} [{self.severity}] {self.message}"
 
     def to_dict(self) -> dict:
+        """The finding as JSON-able data (the path as a list, and as text in ``field_path``)."""
         d = asdict(self)
         d["path"] = list(self.path)
         d["field_path"] = self.field_path

@@ -29,6 +29,7 @@ class AuditReport:
 
     @property
     def verdict(self):
+        """The AI Act Art. 5(1)(c) verdict read from the findings (scslab.audit.verdict)."""
         from .verdict import verdict
 
         return verdict(self)

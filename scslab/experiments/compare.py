@@ -57,10 +57,12 @@ class CompareConfig:
 
     @property
     def seed_list(self) -> list[int]:
+        """The seeds every column runs on: first_seed, first_seed + 1, ..., seeds of them."""
         return list(range(self.first_seed, self.first_seed + self.seeds))
 
     @property
     def columns(self) -> list[str]:
+        """The report's columns: the pilots in the order given, then the references not among them."""
         cols = list(dict.fromkeys(self.pilots))
         if self.references:
             cols += [r for r in REFERENCES if r not in cols]
@@ -126,6 +128,7 @@ class Comparison:
     robustness: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     def value(self, column: str, metric: str) -> Interval:
+        """The interval over seeds of `metric` in `column` (n = 0 and NaN when it has none)."""
         return self.summary.get(column, {}).get(metric, Interval(float("nan"), float("nan"), float("nan"), 0))
 
     def claims_table(self) -> list[dict]:

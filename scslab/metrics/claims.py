@@ -70,6 +70,7 @@ class Test:
 
     @property
     def zero_null(self) -> bool:
+        """Whether the tested quantity is a difference (null 0) rather than the metric itself."""
         return self.against in ("baseline", "counterfactual")
 
     def key(self, paired: bool = False) -> str:
@@ -81,6 +82,7 @@ class Test:
         return self.metric
 
     def describe(self) -> str:
+        """The test in words, e.g. "mean_trust minus ... clearly above 0, by more than 0.005"."""
         what = {"baseline": f"{self.metric} minus the no-SCS baseline",
                 "counterfactual": f"{self.metric} minus the same pilot with the mechanism off"
                 }.get(self.against, self.metric)
@@ -109,6 +111,7 @@ class Claim:
     undefined: str = "fewer than two seeds gave the tested quantity a value"
 
     def metric(self, key: str) -> Metric:
+        """The claim's metric named `key` (StopIteration if it has none of that name)."""
         return next(m for m in self.metrics if m.key == key)
 
 

@@ -29,6 +29,7 @@ class RunContext:
 
     @property
     def scale_range(self) -> float:
+        """The width of the score scale, max minus min."""
         return self.scale_max - self.scale_min
 
 
@@ -45,6 +46,8 @@ def group_coverage(crb) -> dict[str, float]:
 
 
 def context_from_rulebook(rb, groups: tuple[str, ...] | None = None) -> RunContext:
+    """What the metrics need to know of a rulebook (its lists, scale, and the groups from best
+    to worst data coverage), read from the rulebook itself rather than from a run."""
     from ..rulebook.compiled import DEFAULT_GROUPS, compile_rulebook
 
     crb = compile_rulebook(rb, groups=tuple(groups) if groups else DEFAULT_GROUPS)

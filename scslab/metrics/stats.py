@@ -25,6 +25,7 @@ class Interval:
     n: int
 
     def as_dict(self) -> dict[str, float]:
+        """The interval as a plain mapping: mean, lo, hi, n."""
         return {"mean": self.mean, "lo": self.lo, "hi": self.hi, "n": self.n}
 
 

@@ -21,6 +21,11 @@ def pilot_text(name: str) -> str:
 
 
 def load_pilot(name: str) -> Rulebook:
+    """The bundled pilot `name` (one of :data:`PILOTS`) as a validated :class:`Rulebook`.
+
+    >>> load_pilot("rongcheng").metadata.name
+    'rongcheng'
+    """
     return parse_rulebook(pilot_text(name), f"{name}.yaml")
 
 

@@ -126,10 +126,12 @@ class CompiledRulebook:
 
     @property
     def n_behaviours(self) -> int:
+        """How many behaviours the rulebook scores or records."""
         return len(self.behaviour_ids)
 
     @property
     def n_lists(self) -> int:
+        """How many lists (black and red) the rulebook keeps."""
         return len(self.list_ids)
 
     def grade_of(self, score: np.ndarray) -> np.ndarray:
@@ -190,6 +192,7 @@ def files_excusable(source) -> float:
 
 
 def rulebook_hash(rb: Rulebook) -> str:
+    """The sha256 of the rulebook's canonical JSON: equal for rulebooks that mean the same."""
     return hashlib.sha256(rb.model_dump_json().encode()).hexdigest()
 
 

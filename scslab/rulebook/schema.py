@@ -352,4 +352,5 @@ class Rulebook(Strict):
     )
 
     def behaviour(self, bid: str) -> Behaviour:
+        """The behaviour whose id is `bid` (StopIteration if there is none)."""
         return next(b for b in self.behaviours if b.id == bid)
