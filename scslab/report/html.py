@@ -24,12 +24,20 @@ from . import plots
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;
      padding:0 1rem;color:#222;line-height:1.45}
+.wide{width:calc(100vw - 3rem);max-width:2400px;position:relative;left:50%;transform:translateX(-50%);
+      overflow-x:auto}
+table.claims{width:100%} table.claims td:nth-child(2){min-width:5.5rem}
+table.claims td:nth-child(3){min-width:10rem;max-width:17rem} table.claims .test{overflow-wrap:anywhere}
+table.claims td.num{white-space:normal} .nw{white-space:nowrap}
+nav.toc{background:#f8f8f8;border:1px solid #e4e4e4;border-radius:4px;padding:.4rem 1rem;font-size:.88rem}
+nav.toc ol{margin:.2rem 0;padding-left:1.3rem} nav.toc ol ol{columns:2;font-size:.82rem}
+a{color:#1a4f8b}
 h1{margin-bottom:.2rem} h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
 .lead{color:#555;margin-top:0}
 table{border-collapse:collapse;font-size:.86rem;margin:.6rem 0}
 th,td{border:1px solid #ddd;padding:.3rem .45rem;vertical-align:top;text-align:left}
 th{background:#f4f4f4} td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-table.claims td.num{min-width:9rem} td.num .small{display:block;white-space:normal;text-align:left;max-width:16rem}
+table.claims td.num{min-width:7rem} td.num .small{display:block;white-space:normal;text-align:left;max-width:16rem}
 .v{display:inline-block;border-radius:3px;padding:0 .35rem;font-size:.78rem;margin-top:.15rem}
 .v-supported{background:#d7f0d7;color:#14541a} .v-not-supported{background:#f6dada;color:#7a1616}
 .v-mixed{background:#fbefc9;color:#6b5000} .v-na,.v-other{background:#eee;color:#555}
@@ -40,7 +48,12 @@ pre{padding:.6rem;overflow-x:auto;font-size:.8rem}
 
 
 def fmt(x: float) -> str:
-    """A number for people: 3 significant figures-ish, dashes for missing values."""
+    """A number for people: about 3 significant figures, never in scientific notation.
+
+    Small values keep two significant figures in plain decimals (0.00054, not 5.4e-04);
+    below a millionth a value reads as 0 (with its sign: "−0" for a tiny negative). NaN and
+    None read as a dash.
+    """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
     if math.isinf(x):
@@ -54,8 +67,11 @@ def fmt(x: float) -> str:
         s = f"{x:.1f}"
     elif a >= 0.01:
         s = f"{x:.3f}"
+    elif a >= 5e-7:
+        decimals = min(6, 1 - math.floor(math.log10(a)))  # two significant figures
+        s = f"{x:.{decimals}f}"
     else:
-        s = f"{x:.2e}"
+        s = "-0" if x < 0 else "0"
     return s.replace("-", "−")
 
 
@@ -65,6 +81,13 @@ def fmt_interval(iv: Interval | None) -> str:
     if iv.n == 1:
         return f"{fmt(iv.mean)} (one seed)"
     return f"{fmt(iv.mean)} [{fmt(iv.lo)}, {fmt(iv.hi)}]"
+
+
+def interval_html(iv: Interval | None) -> str:
+    """:func:`fmt_interval` as HTML that may wrap between the mean and its interval (never inside)."""
+    if iv is None or iv.n < 2:
+        return f'<span class="nw">{_e(fmt_interval(iv))}</span>'
+    return f'<span class="nw">{fmt(iv.mean)}</span> <span class="nw">[{fmt(iv.lo)}, {fmt(iv.hi)}]</span>'
 
 
 def badge(v: str) -> str:
@@ -89,7 +112,7 @@ def _claim_cell(x: dict) -> str:
         from ..experiments.sweep import robustness_note
 
         box = f'<br><span class="small box">{_e(robustness_note(rob))}</span>'
-    return (f'<td class="num">{fmt_interval(x["interval"])}<br>{badge(x["verdict"])}'
+    return (f'<td class="num">{interval_html(x["interval"])}<br>{badge(x["verdict"])}'
             + (f'<br><span class="small vs">vs {_e(vs)}</span>' if vs and x["verdict"] != "not run" else "")
             + box + "</td>")
 
@@ -113,16 +136,47 @@ def mechanisms_table(cmp) -> str:
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
+def tested_label(cid: str) -> str:
+    """What a claim's cells show, in words: the metric, and the difference taken when the
+    tested quantity is one (C10's cells are mean trust minus the same pilot with code off,
+    not mean trust itself)."""
+    from ..metrics.mechanisms import MECHANISMS
+
+    cl = CLAIMS[cid]
+    m = cl.metric(cl.test.metric)
+    if cl.test.against == "counterfactual" and not m.paired and cl.counterfactual in MECHANISMS:
+        return f"{m.label}: pilot minus the same pilot with {MECHANISMS[cl.counterfactual].off} (paired by seed)"
+    if cl.test.against == "baseline":
+        return f"{m.label}: pilot minus the no-SCS baseline (paired by seed)"
+    return m.label
+
+
 def claims_table(cmp) -> str:
     head = "".join(f"<th>{_e(c)}{' <span class=small>(reference)</span>' if cmp.roles[c] == 'reference' else ''}</th>"
                    for c in cmp.columns)
     rows = []
     for r in cmp.claims_table():
         cells = "".join(_claim_cell(x) for x in r["cells"].values())
+        label = tested_label(r["id"]) if r["id"] in CLAIMS else r["metric"]
         rows.append(f'<tr id="claim-{_e(r["id"])}"><td><b>{_e(r["id"])}</b></td><td>{_e(r["claim"])}</td>'
-                    f'<td>{_e(r["metric"])}<br><span class="small">supported if {_e(r["test"])}</span></td>{cells}</tr>')
-    return (f'<table class="claims"><thead><tr><th>id</th><th>claim</th><th>metric tested</th>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>')
+                    f'<td>{_e(label)}<br><span class="small test">supported if {_e(r["test"])}</span></td>{cells}</tr>')
+    return (f'<div class="wide"><table class="claims"><thead><tr><th>id</th><th>claim</th><th>what each cell shows'
+            f'</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def contents(entries: Sequence[tuple[str, str, Sequence[tuple[str, str]]]]) -> str:
+    """A table of contents: (anchor, title, [(anchor, title), ...]) per section."""
+    items = []
+    for anchor, title, subs in entries:
+        sub = "".join(f'<li><a href="#{_e(a)}">{_e(t)}</a></li>' for a, t in subs)
+        items.append(f'<li><a href="#{_e(anchor)}">{_e(title)}</a>' + (f"<ol>{sub}</ol>" if sub else "") + "</li>")
+    return f'<nav class="toc" aria-label="contents"><b>Contents</b><ol>{"".join(items)}</ol></nav>'
 
 
 def metrics_table(cmp) -> str:
@@ -205,7 +259,19 @@ def render_report(cmp, extra_sections: Sequence[tuple[str, str]] | None = None,
         body = svg if svg else '<p class="small">Nothing to draw for this comparison.</p>'
         figs.append(f'<figure id="fig-{fid}" class="plot"><figcaption>{_e(caption)}</figcaption>{body}</figure>')
     # The hook: sections made elsewhere (e.g. the audit's verdict), in the order given.
-    extra = "".join(f'<section class="extra"><h2>{_e(t)}</h2>{h}</section>' for t, h in (extra_sections or ()))
+    extra_ids = [f"extra-{_slug(t)}-{i}" for i, (t, _) in enumerate(extra_sections or ())]
+    extra = "".join(f'<section class="extra" id="{i}"><h2>{_e(t)}</h2>{h}</section>'
+                    for i, (t, h) in zip(extra_ids, extra_sections or (), strict=True))
+    claim_rows = [(f"claim-{r['id']}", f"{r['id']} {r['claim']}") for r in cmp.claims_table()]
+    toc = contents([
+        ("claims", "The claims", claim_rows),
+        ("mechanisms", "What each rulebook switches on", ()),
+        ("plots", "Figures", [(f"fig-{fid}", caption) for fid, caption, _ in plots.FIGURES]),
+        ("levers-detail", "The four levers (C11)", ()),
+        *[(i, t, ()) for i, (t, _) in zip(extra_ids, extra_sections or (), strict=True)],
+        ("metrics", "Every metric", ()),
+        ("reproduce", "Parameters and how to reproduce", ()),
+    ])
     cfg = cmp.config
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -223,6 +289,7 @@ the margin of a negligible effect; <b>not supported</b> when it lies inside that
 says which. <b>not tested</b> means the rulebook lacks what the claim is about, or the comparison was undefined in
 the runs (e.g. nobody was listed); the reason is given. The runs report what they show, whatever the direction.
 Definitions: docs/metrics.md.</p>
+{toc}
 <section id="claims"><h2>The claims</h2>{claims_table(cmp)}</section>
 <section id="mechanisms"><h2>What each rulebook switches on</h2>
 <p class="small">The critics' mechanisms, read from each rulebook (scslab.metrics.mechanisms). A claim about a
@@ -232,7 +299,7 @@ mechanism a rulebook lacks is not tested on it.</p>{mechanisms_table(cmp)}</sect
 <!-- extra sections (e.g. the audit's verdict) go here, after what the runs show:
      render_report(..., extra_sections=[(title, html)]) -->
 {extra}
-<section id="metrics"><h2>Every metric</h2>{metrics_table(cmp)}</section>
+<section id="metrics"><h2>Every metric</h2><div class="wide">{metrics_table(cmp)}</div></section>
 <section id="reproduce"><h2>Parameters and how to reproduce</h2>{reproduce_section(cmp)}</section>
 </body></html>
 """

@@ -114,26 +114,56 @@ def sectors_per_offence(cmp) -> str | None:
     xs = np.arange(len(cmp.columns))
     for j, (key, lab, hatch) in enumerate((("sectors_per_sanctioning_offence", "all sectors", None),
                                            ("unrelated_sectors_per_sanctioning_offence", "unrelated", "//"))):
-        m, lo, hi = _intervals(cmp, key)
-        a2.bar(xs + (j - 0.5) * 0.38, np.nan_to_num(m), width=0.38, yerr=_yerr(m, lo, hi),
-               color=[colour[c] for c in cmp.columns], hatch=hatch, edgecolor="white", capsize=2, label=lab)
+        interval_bars(a2, xs + (j - 0.5) * 0.38, [cmp.value(c, key) for c in cmp.columns], width=0.38,
+                      colours=[colour[c] for c in cmp.columns], hatch=hatch, label=lab)
     a2.set_xticks(xs, cmp.columns, rotation=20)
     a2.set_ylabel("sectors")
-    a2.set_title("Mean over seeds (95% interval)")
+    a2.set_title(f"Mean over seeds ({_confidence(cmp):.0%} interval)")
     a2.legend(fontsize=8, frameon=False)
+    _bar_key(a2)
     return _svg(fig)
 
 
-def _intervals(cmp, key):
-    iv = [cmp.value(c, key) for c in cmp.columns]
-    return (np.array([x.mean for x in iv], float), np.array([x.lo for x in iv], float),
-            np.array([x.hi for x in iv], float))
+def _confidence(cmp) -> float:
+    return float(getattr(getattr(cmp, "config", None), "confidence", 0.95))
 
 
-def _yerr(m, lo, hi):
-    lo = np.where(np.isfinite(lo), lo, m)
-    hi = np.where(np.isfinite(hi), hi, m)
-    return np.nan_to_num(np.vstack([m - lo, hi - m]))
+ONE_SEED = {"alpha": 0.35, "linestyle": "--", "linewidth": 1.0}  # a bar from one seed: a value, not a mean
+
+
+def interval_bars(ax, xs, intervals, width: float, colours, hatch=None, label=None, scale: float = 1.0) -> None:
+    """Bars of means over seeds with their intervals, drawn so that the reader can tell apart:
+
+    - a mean over two seeds or more: a solid bar with its interval;
+    - a value from one seed (no interval can be had): a pale bar with a dashed outline,
+      no error bar, marked "1 seed";
+    - no value (n/a: no seed gave one, or not run): no bar at all, marked "n/a" (never a
+      bar of height 0, which would read as a measured zero).
+    """
+    labelled = False
+    for x, iv, colour in zip(xs, intervals, colours, strict=True):
+        n = 0 if iv is None else int(iv.n)
+        m = float("nan") if iv is None else float(iv.mean)
+        if n == 0 or not np.isfinite(m):
+            ax.annotate("n/a", (x, 0), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+                        fontsize=7, color="0.35")
+            continue
+        kw = {"label": label} if label and not labelled else {}
+        labelled = labelled or bool(kw)
+        if n == 1:
+            ax.bar(x, m * scale, width=width, color=colour, hatch=hatch, edgecolor="black", **ONE_SEED, **kw)
+            ax.annotate("1 seed", (x, m * scale), xytext=(0, 2 if m >= 0 else -2), textcoords="offset points",
+                        ha="center", va="bottom" if m >= 0 else "top", fontsize=7, color="0.35")
+            continue
+        lo, hi = float(iv.lo), float(iv.hi)
+        err = [[max(m - lo, 0.0) * scale], [max(hi - m, 0.0) * scale]] if np.isfinite(lo) and np.isfinite(hi) else None
+        ax.bar(x, m * scale, width=width, color=colour, hatch=hatch, edgecolor="white", yerr=err, capsize=2, **kw)
+
+
+def _bar_key(ax) -> None:
+    """A note under a bar chart: what a pale bar and "n/a" mean."""
+    ax.text(0.0, -0.32, "pale, dashed bar: one seed gave a value (no interval); n/a: no value",
+            transform=ax.transAxes, fontsize=7, color="0.35", va="top")
 
 
 def _trailing_mean(x: np.ndarray, window: int) -> np.ndarray:
@@ -243,17 +273,16 @@ def levers_shapley(cmp) -> str | None:
     width = 0.8 / len(LEVERS)
     xs = np.arange(len(pilots))
     for j, k in enumerate(LEVERS):
-        iv = [cmp.levers[p]["summary"].get(f"share_{k}") for p in pilots]
-        m = np.array([x.mean if x else np.nan for x in iv])
-        lo = np.array([x.lo if x else np.nan for x in iv])
-        hi = np.array([x.hi if x else np.nan for x in iv])
-        ax.bar(xs + (j - 1.5) * width, np.nan_to_num(m) * 100, width=width, yerr=_yerr(m, lo, hi) * 100,
-               color=colour(j), capsize=2, label=k)
+        interval_bars(ax, xs + (j - 1.5) * width, [cmp.levers[p]["summary"].get(f"share_{k}") for p in pilots],
+                      width=width, colours=[colour(j)] * len(pilots), label=k, scale=100.0)
     ax.axhline(0, color="black", linewidth=0.6)
     ax.set_xticks(xs, pilots)
     ax.set_ylabel("% of harm reduction (Shapley)")
-    ax.set_title("Which lever reduces harm: Shapley shares, all four on vs all off (95% interval)")
+    ax.set_title("Which lever reduces harm: Shapley shares, all four on vs all off "
+                 f"({_confidence(cmp):.0%} interval)")
     ax.legend(fontsize=8, frameon=False, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    ax.text(0.0, -0.3, "pale, dashed bar: one seed gave a value (no interval); n/a: no value",
+            transform=ax.transAxes, fontsize=7, color="0.35", va="top")
     return _svg(fig)
 
 
