@@ -276,7 +276,8 @@ async function poll() {
   if (m.error) txt += ` · ${m.error.message}`;
   if (!m.streaming) txt += " · (live series not available: drawn at the end)";
   $("progress-text").textContent = txt;
-  $("run-status").textContent = r.finished ? "Finished." : "Running...";
+  $("run-status").textContent = !r.finished ? "Running..." : m.status === "done" ? "Finished." :
+    m.status === "stopped" ? "Finished: stopped." : "Finished: the run failed (see above).";
   drawAll();
   renderClaims(r.claims);
   if (m.status === "done" && !S.mainDone) {
