@@ -14,3 +14,15 @@ MINI_RULEBOOK = (Path(__file__).parent / "data" / "mini.yaml").read_text(encodin
 def mini_rulebook_yaml() -> str:
     """YAML text of a minimal valid rulebook: one behaviour, one list, one sanction."""
     return MINI_RULEBOOK
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One local Ray with 2 CPUs for the whole test run (skipped where Ray is not installed)."""
+    ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'scslab[ray]'")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    if started:
+        ray.shutdown()

@@ -24,6 +24,12 @@ def nation(
     overwrite: bool = typer.Option(False, "--overwrite", help="replace a complete run folder scslab wrote"),
     checkpoint_every: int = typer.Option(None, "--checkpoint-every",
                                          help="save resumable state every K days (continue with scslab run --resume)"),
+    executor: str = typer.Option("local", "--executor", help="where shards step: local (this process) or ray "
+                                 "(blocks of municipalities on Ray workers; pip install 'scslab[ray]')"),
+    workers: int = typer.Option(None, "--workers", help="Ray workers, each stepping a block of municipalities "
+                                "(default: one per CPU Ray has)"),
+    address: str = typer.Option(None, "--address", help="a running Ray cluster (auto, or ray://host:port); "
+                                "default: start Ray on this machine"),
     check: bool = typer.Option(False, "--check", help="only validate the config and list its municipalities"),
     export: bool = typer.Option(False, "--export", help="print the config's YAML (e.g. of a bundled nation)"),
     report: Path = typer.Option(None, "--report", help="print the report of a nation's run folder"),
@@ -48,6 +54,14 @@ def nation(
         return
     if config is None:
         fail("give a nation config file or a bundled nation (pilots-43)")
+    if executor not in ("local", "ray"):
+        fail(f"--executor takes local or ray; got {executor}")
+    if (workers is not None or address is not None) and executor != "ray":
+        fail("--workers and --address need --executor ray")
+    if workers is not None and not 1 <= workers <= 4096:
+        fail(f"--workers must be in 1..4,096, got {workers}")
+    if executor == "ray" and ledger > 0:
+        fail("--ledger is kept only with --executor local")
     levers = _check_flags(population, steps, seed, ledger, 1, checkpoint_every, off)
     from ..nation import load_nation
     from ..nation.config import NATIONS, nation_text
@@ -96,25 +110,46 @@ def nation(
     problem = memory_problem(population, 12.0, n_lists, ledger)
     if problem:
         fail(problem)
+    from ..engine.distributed import ShardExecutorError
     from ..engine.validate import ParameterError
     from ..nation.report import report_text
     from ..nation.run import run_config
 
+    shards = None
+    if executor == "ray":
+        from ..engine.distributed import RayShards
+
+        try:
+            shards = RayShards(workers=workers, address=address)
+        except ShardExecutorError as e:
+            fail(str(e))
     try:
         with _Bar(f"{safe(nat.name)} x {population:,}") as tick:
             res = run_config(nat, population=population, steps=steps, seed=seed, levers=levers,
                              ledger=ledger if ledger > 0 else False, progress=tick, out=out,
-                             checkpoint_every=checkpoint_every, overwrite=overwrite)
+                             checkpoint_every=checkpoint_every, overwrite=overwrite, executor=shards)
     except KeyboardInterrupt:
         _interrupted(out, checkpoint_every is not None)
     except RunFolderError as e:
         fail(_folder_message(e, out))
     except ParameterError as e:
         fail(f"--{e.param.replace('_', '-')} {e.detail}")
+    except ShardExecutorError as e:  # a worker lost, and no checkpoint to continue from
+        fail(str(e))
     except OSError as e:
         fail(_write_message(e, out, checkpoint_every is not None))
     console.print(safe(report_text(res), limit=None, lines=True), markup=False, soft_wrap=True)
     rate = res.timing.get("citizen_steps_per_second")
-    if rate:
+    ex = res.timing.get("executor")
+    if ex:
+        console.print(f"\n{res.timing['citizen_steps_per_second_loop']:,} citizen-steps per second over the "
+                      f"supersteps ({rate:,} with the workers' start); {ex['workers']} Ray workers; "
+                      f"{ex['exchange_bytes_per_step']:,} bytes exchanged per step ({ex['exchange_ids_per_step']:,} "
+                      f"view entries); a superstep took {ex['superstep_seconds_median']:.3f} s (median)",
+                      markup=False, soft_wrap=True)
+    elif rate:
         console.print(f"\n{rate:,} citizen-steps per second", markup=False)
+    for rec in res.timing.get("recovered", []):
+        console.print(f"a worker was lost at step {rec['worker_lost_at_step']}; the run continued from its newest "
+                      "checkpoint", markup=False)
     console.print(Text.assemble("run folder: ", (safe(out), "bold")))

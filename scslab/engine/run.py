@@ -189,7 +189,7 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
                ledger: bool | float = False, save_ties: bool | None = None,
                progress: Callable[[int, int], None] | None = None,
                out: str | Path | None = None, checkpoint_every: int | None = None,
-               overwrite: bool = False, nation: dict | None = None) -> RunResult:
+               overwrite: bool = False, nation: dict | None = None, executor=None) -> RunResult:
     """Simulate one or more municipalities, each with its own rulebook.
 
     With one rulebook and several municipalities in the society spec, every municipality
@@ -198,7 +198,9 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
     saved every so many steps and `resume(out)` continues a killed run.
     `nation` (from `scslab.nation.run_config`) names the nation a run of several
     municipalities is: the run then tracks its national blacklists and adds the tables
-    `municipalities`, `national` and `reach` (engine/reach.py).
+    `municipalities`, `national` and `reach` (engine/reach.py). `executor` steps the shards
+    in blocks elsewhere (`engine.distributed.RayShards`, one Ray actor per block); the tables
+    are byte-identical to those of a run in this process.
     """
     check_run_args(rulebooks, population=population, steps=steps, seed=seed, society=society, national=national,
                    params=params, levers=levers, ledger=ledger, save_ties=save_ties, progress=progress,
@@ -228,14 +230,14 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int = 10_000,
         writer = RunWriter(out, overwrite=overwrite)
     try:
         return _claimed_run(rbs, nat, params, society, population, seed, steps, ledger, save_ties, progress,
-                            out, checkpoint_every, nation)
+                            out, checkpoint_every, nation, executor)
     finally:
         if writer is not None:
             writer.close()
 
 
 def _claimed_run(rbs, nat, params, society, population, seed, steps, ledger, save_ties, progress, out,
-                 checkpoint_every, nation=None) -> RunResult:
+                 checkpoint_every, nation=None, executor=None) -> RunResult:
     municipalities = len(rbs) if len(rbs) > 1 else 1
     spec = _society_spec(society, population, municipalities)
     fraction = (1.0 if ledger is True else float(ledger)) if ledger else 0.0
@@ -262,10 +264,10 @@ def _claimed_run(rbs, nat, params, society, population, seed, steps, ledger, sav
     soc = _society(society, population, municipalities, seed)
     owned = soc is not society  # made here: the run may use its arrays in place
     t_soc = time.perf_counter() - t0
-    return _execute(config, rbs, nat, soc, params, t_soc, progress, out, owned=owned)
+    return _execute(config, rbs, nat, soc, params, t_soc, progress, out, owned=owned, executor=executor)
 
 
-def resume(out: str | Path, progress: Callable[[int, int], None] | None = None) -> RunResult:
+def resume(out: str | Path, progress: Callable[[int, int], None] | None = None, executor=None) -> RunResult:
     """Continue a run killed before it finished, from its newest checkpoint.
 
     The tables written at the end are byte-identical to those of an uninterrupted run.
@@ -297,9 +299,45 @@ def resume(out: str | Path, progress: Callable[[int, int], None] | None = None) 
         t0 = time.perf_counter()
         soc = make_society(SocietySpec.model_validate_json(config["society"]), seed=config["seed"])
         return _execute(config, rbs, nat, soc, params, time.perf_counter() - t0, progress, folder,
-                        resuming=True, owned=True)
+                        resuming=True, owned=True, executor=executor)
     finally:
         writer.close()
+
+
+MAX_RECOVERIES = 3
+
+
+def _recover(lost, config, out, progress, executor) -> RunResult:
+    """A worker died: continue from the newest checkpoint on fresh workers, or fail saying why."""
+    from ..society import SocietySpec, make_society
+    from .distributed import ShardExecutorError
+
+    if out is None or not config.get("checkpoint_every"):
+        raise ShardExecutorError(f"{lost}; the run kept no checkpoints, so it cannot continue: no tables were "
+                                 "written. Run it again; with a checkpoint interval (checkpoint_every, "
+                                 "--checkpoint-every K) a run continues from its newest checkpoint") from None
+    tries = getattr(executor, "recoveries", 0) + 1
+    if tries > MAX_RECOVERIES:
+        raise ShardExecutorError(f"{lost}; workers were lost {tries} times in this run, so it stops here. "
+                                 f"{out} keeps its newest checkpoint: continue it with `scslab run --resume {out}`") \
+            from None
+    executor.recoveries = tries
+    folder = Path(out)
+    latest = checkpoint.read_config(folder)  # the configuration, checked against its sha256
+    from ..rulebook import parse_rulebook
+
+    where = f"{folder}/checkpoint/config.json"
+    parsed: dict = {}
+    rbs = [parsed[text] if text in parsed else parsed.setdefault(text, parse_rulebook(text, where))
+           for text in latest["rulebooks"]]
+    nat = parse_rulebook(latest["national"], where) if latest["national"] else None
+    params = EngineParams.model_validate_json(latest["params"])
+    t0 = time.perf_counter()
+    soc = make_society(SocietySpec.model_validate_json(latest["society"]), seed=latest["seed"])
+    result = _execute(latest, rbs, nat, soc, params, time.perf_counter() - t0, progress, folder, resuming=True,
+                      owned=True, executor=executor)
+    result.timing.setdefault("recovered", []).insert(0, {"worker_lost_at_step": lost.step})
+    return result
 
 
 def _result_from_folder(run) -> RunResult:
@@ -330,9 +368,11 @@ def _keeping_thread_count(fn):
 
 @_keeping_thread_count
 def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool = False,
-             owned: bool = False) -> RunResult:
+             owned: bool = False, executor=None) -> RunResult:
     seed, steps, every = config["seed"], config["steps"], config["checkpoint_every"]
     led = Ledger(config["ledger"]) if config["ledger"] else None
+    if executor is not None and led is not None:
+        raise ValueError("the event ledger is kept only when shards step in this process (no executor)")
     # Making the society and the nation frees many temporaries: their pages go back to the
     # system now instead of staying in the heap below the run's arrays (measured: 15-20
     # bytes per citizen off the peak at 1e6; docs/benchmarks.md).
@@ -346,26 +386,40 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
     t_start, rows, grades = 0, [], []
     if resuming:
         t_start, rows, grades = checkpoint.load(Path(out), nation, led)
-    view, nxt = nation.views
-    nation.views = None  # the run loop swaps them from here on
-    for sh in nation.shards:
-        sh.publish(view)
-    _size_thread_pool(max(sh.st.n for sh in nation.shards))
     if progress is not None and t_start:
         progress(t_start, steps)
-    t1 = time.perf_counter()
-    for t in range(t_start, steps):
+    executed = None
+    if executor is not None:  # shards step in blocks elsewhere (engine/distributed.py)
+        from .distributed import WorkerLost
+
+        def save(t_done, saved, rows, grades):
+            checkpoint.save(Path(out), t_done, saved, rows, grades, led)
+
+        t1 = time.perf_counter()
+        try:
+            executed = executor.run(nation, t_start, steps, rows, grades, track, every, save, progress)
+        except WorkerLost as e:
+            return _recover(e, config, out, progress, executor)
+        view = nxt = None
+    else:
+        view, nxt = nation.views
+        nation.views = None  # the run loop swaps them from here on
         for sh in nation.shards:
-            rows.append(sh.step(t, view, nxt, steps))  # writes its part of nxt
-            grades.append((t, sh.st.municipality, sh.crb.grade_names, sh.grade_counts))
-            if track:
-                reach.update(sh)
-        view, nxt = nxt, view
-        view.changed()  # written this step: tomorrow reads it afresh
-        if every and (t + 1) % every == 0 and t + 1 < steps:
-            checkpoint.save(Path(out), t + 1, nation, rows, grades, led)
-        if progress is not None:
-            progress(t + 1, steps)
+            sh.publish(view)
+        _size_thread_pool(max(sh.st.n for sh in nation.shards))
+        t1 = time.perf_counter()
+        for t in range(t_start, steps):
+            for sh in nation.shards:
+                rows.append(sh.step(t, view, nxt, steps))  # writes its part of nxt
+                grades.append((t, sh.st.municipality, sh.crb.grade_names, sh.grade_counts))
+                if track:
+                    reach.update(sh)
+            view, nxt = nxt, view
+            view.changed()  # written this step: tomorrow reads it afresh
+            if every and (t + 1) % every == 0 and t + 1 < steps:
+                checkpoint.save(Path(out), t + 1, nation, rows, grades, led)
+            if progress is not None:
+                progress(t + 1, steps)
     t_run = time.perf_counter() - t1
     manifest = {
         "scslab_version": _version(),
@@ -403,6 +457,11 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
         "resumed_from_step": t_start if resuming else None,
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
+    if executed is not None:
+        timing["executor"] = executed
+        # The engine's throughput over the supersteps, as over the step loop in one process;
+        # run_seconds keeps the whole (the workers' start and the shards' way back included).
+        timing["citizen_steps_per_second_loop"] = round(soc.n * (steps - t_start) / max(executed["loop_seconds"], 1e-9))
     del view, nxt  # the views are not part of the result: their memory goes before the tables are made
     result = build_result(nation, soc, manifest, rows, grades, led, config["save_ties"], release_society=owned)
     result.timing = timing

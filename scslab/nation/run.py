@@ -11,12 +11,14 @@ from .config import Nation, load_nation
 def run_config(nation: Nation | str | Path, *, population: int = 100_000, steps: int = 365, seed: int = 0,
                levers: dict | None = None, params=None, ledger: bool | float = False,
                save_ties: bool | None = None, progress: Callable[[int, int], None] | None = None,
-               out: str | Path | None = None, checkpoint_every: int | None = None, overwrite: bool = False):
+               out: str | Path | None = None, checkpoint_every: int | None = None, overwrite: bool = False,
+               executor=None):
     """Run a nation (a config, its file, or a bundled name) on `population` citizens.
 
     The result has the usual tables (one steps row per municipality and day) plus
     `municipalities`, `national` and `reach` (scslab.engine.reach); its manifest records the
-    nation's name, each municipality's pilot and share, and the config's text.
+    nation's name, each municipality's pilot and share, and the config's text. `executor`
+    (e.g. `scslab.engine.distributed.RayShards(workers=2)`) steps the shards on workers.
     """
     from ..engine import run_nation
 
@@ -27,7 +29,7 @@ def run_config(nation: Nation | str | Path, *, population: int = 100_000, steps:
     return run_nation(nation.rulebooks(), population=population, steps=steps, seed=seed,
                       society=nation.config.society_spec(population), national=nation.national, params=params,
                       levers=levers, ledger=ledger, save_ties=save_ties, progress=progress, out=out,
-                      checkpoint_every=checkpoint_every, overwrite=overwrite, nation=meta)
+                      checkpoint_every=checkpoint_every, overwrite=overwrite, nation=meta, executor=executor)
 
 
 __all__ = ["run_config"]
