@@ -194,6 +194,7 @@ class View:
     harm: np.ndarray  # float32 recent-harm level
     cheat: np.ndarray  # uint16: blacklisted flag (top bit) and cheat probability x 32767 (see kernels._cheat)
     _any_black: bool | None = None  # cached by any_black(); the run loop resets it when the view changes
+    _black_ids: np.ndarray | None = None  # cached by black_ids()
 
     def any_black(self) -> bool:
         """Is anyone blacklisted? One pass per step for the whole nation, not one per shard."""
@@ -201,9 +202,16 @@ class View:
             self._any_black = bool(self.black.any())
         return self._any_black
 
+    def black_ids(self) -> np.ndarray:
+        """Ids of the blacklisted (the published are among them), ascending; one pass per step."""
+        if self._black_ids is None:
+            self._black_ids = np.flatnonzero(self.black) if self.any_black() else np.zeros(0, np.int64)
+        return self._black_ids
+
     def changed(self) -> None:
         """Forget what was cached about the arrays (call after writing them)."""
         self._any_black = None
+        self._black_ids = None
 
 
 @dataclass

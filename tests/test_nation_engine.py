@@ -1,0 +1,56 @@
+"""What the nation's speed work changed in the engine keeps every stream and decision."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scslab.engine.context import View
+from scslab.engine.shard import PHASES, PhaseStreams
+
+
+@pytest.mark.parametrize("key", [(0, 0, 0), (1, 2, 3), (2**40 + 5, 42, 2**31), (2**63 - 1, 9_999, 36_499),
+                                 (2**32, 2**32 - 1, 65_535)])
+def test_phase_streams_are_seedsequence_of_the_key_and_the_phase(key):
+    ps = PhaseStreams(*key)
+    for i, phase in enumerate(PHASES):
+        want = np.random.default_rng(np.random.SeedSequence([*key, 1 + i])).integers(0, 2**63, 16)
+        assert np.array_equal(ps[phase].integers(0, 2**63, 16), want), phase
+
+
+def test_the_views_blacklisted_ids_follow_its_flags():
+    v = View(score=np.zeros(0, np.float32), black=np.zeros(10, np.uint8), published=np.zeros(10, np.uint8),
+             harm=np.zeros(10, np.float32), cheat=np.zeros(10, np.uint16))
+    assert v.black_ids().size == 0
+    v.black[[7, 2]] = 1
+    assert v.black_ids().size == 0  # cached until the run loop says the view changed
+    v.changed()
+    assert v.black_ids().tolist() == [2, 7]
+
+
+def test_ties_to_listed_citizens_elsewhere_drop_as_when_every_cross_tie_was_visited():
+    from scslab.engine import kernels
+    from scslab.engine.params import EngineParams
+    from scslab.engine.run import build_nation
+    from scslab.pilots import load_pilot
+    from scslab.society import SocietySpec, make_society
+
+    soc = make_society(SocietySpec(n=3_000, municipalities=3, network={"cross_municipality_share": 0.4}), seed=3)
+    params = EngineParams(ostracism=0.5)
+    nation = build_nation([load_pilot("guilt-by-association")] * 3, soc, params, 3)
+    view = nation.views[0]
+    rng = np.random.default_rng(0)
+    view.black[rng.choice(3_000, 60, replace=False)] = 1
+    view.published[np.flatnonzero(view.black)[::2]] = 1
+    view.changed()
+    total = 0
+    for t, sh in enumerate(nation.shards):
+        plain = sh.st.indices.copy()  # every cross entry visited, as before
+        lo, hi = sh.id_range
+        rows = np.flatnonzero(view.black[lo:hi] | view.published[lo:hi])
+        want = kernels.drop_ties_sparse(sh.st.indptr, plain, sh.st.offset, rows, sh.cross_rows, sh.cross_entries,
+                                        view.black, view.published, np.uint64(3), t, sh.crb.tie_drop_rate, 0.5)
+        assert sh.network_phase(t, view) == want
+        assert np.array_equal(sh.st.indices, plain)
+        total += want
+    assert total > 20  # ties did drop, across shards too
