@@ -228,3 +228,20 @@ def test_cli_sweep_refuses_bad_input_without_traceback(tmp_path):
         res = r.invoke(app, ["sweep", "suining", *args, "--out", str(tmp_path / "s")])
         assert res.exit_code == 2, res.output
         assert "Traceback" not in res.output and words in res.output, res.output
+
+
+def test_a_sweep_is_in_the_sql_catalog_with_its_parameters(tmp_path):
+    from scslab.store import Catalog
+
+    small = SweepConfig(CFG.pilot, CFG.factors, design="lhs", samples=2, seeds=2, population=200, steps=10)
+    run_sweep(small, tmp_path / "sweeps" / "one", executor=SerialExecutor())
+    cat = Catalog(tmp_path)
+    rows = cat.sql('select sweep_id, count(*) as n, count(distinct "param:network.association_penalty") as k '
+                   "from sweep_runs group by all")
+    assert rows.shape[0] == 1 and rows["sweep_id"][0] == "sweeps/one" and rows["k"][0] == 3
+    assert int(rows["n"][0]) == len(plan_sweep(small).specs)
+    pts = cat.sql("select distinct verdict from sweep_points where claim = 'C10'")
+    assert len(pts) >= 1
+    assert cat.sql("select pilot, design from sweeps")["design"][0] == "lhs"
+    res = CliRunner().invoke(app, ["runs", str(tmp_path), "--sql", "select count(*) as n from sweep_points"])
+    assert res.exit_code == 0, res.output

@@ -88,6 +88,39 @@ def find_run_folders(root: str | os.PathLike, max_depth: int = _MAX_DEPTH) -> li
     return found
 
 
+def find_sweep_folders(root: str | os.PathLike, max_depth: int = _MAX_DEPTH) -> list[Path]:
+    """Finished sweep folders (sweep.json with runs.parquet and points.parquet) at or under
+    ``root``, sorted; run folders and hidden folders are not searched."""
+    root = Path(root)
+
+    def is_sweep(d: Path) -> bool:
+        return all((d / f).is_file() for f in ("sweep.json", "runs.parquet", "points.parquet"))
+
+    if not root.is_dir():
+        return []
+    if is_sweep(root):
+        return [root]
+    found: list[Path] = []
+
+    def walk(d: Path, depth: int) -> None:
+        try:
+            children = sorted(c for c in d.iterdir() if c.is_dir() and not c.name.startswith("."))
+        except OSError:
+            return
+        for c in children:
+            if is_sweep(c):
+                found.append(c)
+            elif not _is_run_folder(c) and depth < max_depth:
+                walk(c, depth + 1)
+
+    walk(root, 1)
+    return found
+
+
+# Sweep tables in the catalog: table name -> the file of each sweep folder it unites.
+SWEEP_TABLES = {"sweep_runs": "runs.parquet", "sweep_points": "points.parquet"}
+
+
 class _TooMany(Exception):
     pass
 
@@ -180,6 +213,11 @@ class Catalog:
             if problem:
                 self.skipped.append(folder)
                 self.reasons[folder] = problem
+        # Sweeps under the root: every run of each, with its parameters (sweep_runs), each
+        # point's verdicts (sweep_points), and the sweeps themselves (sweeps).
+        self.sweep_tables: dict[str, Any] = {}
+        if isinstance(root_or_paths, str | os.PathLike):
+            self._add_sweeps(Path(root_or_paths))
         if database is not None:
             self._check_database(Path(database))
         self.con = duckdb.connect(":memory:")
@@ -226,6 +264,42 @@ class Catalog:
         self._fields.append(fields)
         self._schemas.append(schemas)
         return None
+
+    def _add_sweeps(self, root: Path) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        parts: dict[str, list] = {name: [] for name in SWEEP_TABLES}
+        meta = []
+        for folder in find_sweep_folders(root):
+            sweep_id = folder.name if folder == root else folder.relative_to(root).as_posix()
+            try:
+                info = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+                cfg = info["config"] if isinstance(info, dict) and isinstance(info.get("config"), dict) else None
+                if cfg is None:
+                    raise ValueError("no config in sweep.json")
+                tables = {name: pq.read_table(folder / f) for name, f in SWEEP_TABLES.items()}
+            except (OSError, ValueError, KeyError, pa.ArrowException) as e:
+                self.skipped.append(folder)
+                self.reasons[folder] = f"{folder}: not a sweep folder scslab can read ({str(e)[:200]})"
+                continue
+            for name, t in tables.items():
+                parts[name].append(t.add_column(0, "sweep_id", pa.array([sweep_id] * t.num_rows, pa.string())))
+            meta.append({"sweep_id": sweep_id, "path": str(folder.resolve()),
+                         **{k: (json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v)
+                            for k, v in cfg.items()}})
+        for name, ts in parts.items():
+            if ts:
+                self.sweep_tables[name] = pa.concat_tables(ts, promote_options="permissive")
+        if meta:
+            names = list(dict.fromkeys(k for m in meta for k in m))
+            self.sweep_tables["sweeps"] = pa.table({n: _column([m.get(n) for m in meta]) for n in names})
+
+    def _create_sweep_tables(self, con) -> None:
+        for name, table in self.sweep_tables.items():
+            con.register("__sweep_arrow", table)
+            con.execute(f"create table {_quote(name)} as select * from __sweep_arrow")
+            con.unregister("__sweep_arrow")
 
     @staticmethod
     def _locate(root_or_paths) -> list[tuple[str, Path]]:
@@ -295,8 +369,9 @@ class Catalog:
         con.register("__files_arrow", self._files_arrow(files))
         con.execute(f"create table {_FILES_TABLE} as select * from __files_arrow")
         con.unregister("__files_arrow")
+        self._create_sweep_tables(con)
 
-        self.tables: list[str] = sorted({f[1] for f in files} - RESERVED_NAMES)
+        self.tables: list[str] = sorted({f[1] for f in files} - RESERVED_NAMES - set(self.sweep_tables))
         schema_of = {
             (run_id, name): schema
             for run_id, schemas in zip(self.run_ids, self._schemas, strict=True)
@@ -369,6 +444,7 @@ class Catalog:
                 con.register("__files_arrow", self._files_arrow(files))
                 con.execute(f"create table {_FILES_TABLE} as select * from __files_arrow")
                 con.unregister("__files_arrow")
+                self._create_sweep_tables(con)
                 for name in self.tables:
                     paths = ", ".join(_literal(f[2]) for f in files if f[1] == name)
                     # filename= names the column DuckDB adds, so it cannot clash with a real one.
