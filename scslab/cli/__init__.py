@@ -50,6 +50,7 @@ from . import run_cmds  # noqa: E402,F401  # isort: skip
 from . import compare_cmds, demo_cmd  # noqa: E402,F401  # isort: skip
 from . import explore_cmd  # noqa: E402,F401  # isort: skip
 from . import sweep_cmd  # noqa: E402,F401  # isort: skip
+from . import calibrate_cmd  # noqa: E402,F401  # isort: skip
 from . import nation_cmd  # noqa: E402,F401  # isort: skip
 
 

@@ -1,0 +1,626 @@
+"""Simulation-based calibration of a pilot to dated public figures.
+
+Method (docs/calibration.md says why):
+
+1. **Search.** The loss is the weighted mean of squared log-ratios, model over target, of
+   the per-capita figures, each scaled by the figure's relative error; the model's figure
+   is the mean over a fixed set of seeds. The seeds are the same at every point (common
+   random numbers: the engine keys its draws by seed, day and phase), so the loss is a
+   smooth-ish function of the parameters rather than a noisy one. Optuna's CMA-ES sampler
+   (or TPE) searches the box, on a log scale for ranges over a decade, starting from the
+   rulebook's own values, in batches that run in parallel on the executor.
+2. **Polish.** From the best point, Gauss-Newton iterations: each parameter is nudged in
+   turn (finite differences on the same seeds), which gives the Jacobian of every target's
+   log figure, and the step that minimises the linearised loss is taken (or half, or a
+   quarter of it) if it lowers the loss; it stops when no step does.
+3. **Uncertainty: a bootstrap over seeds.** At the final point, on more seeds, the
+   figures and the Jacobian again; the seeds are resampled with replacement and each
+   target redrawn within its relative error, and each replicate is refitted on the
+   linearised model, giving the spread of the fitted parameters (centred on the point
+   reported), and of every target's model figure and of the model's series over time
+   (seed noise and parameter uncertainty together).
+
+Held-out targets (`holdout`) are left out of the loss and reported with their error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..rulebook.paths import ENGINE, ParamPathError, get_value, parse_assignment, set_values, split
+from .targets import FitParam, Target, TargetsFile
+
+SERIES_EVERY = 7  # days between points of the series kept for the plots
+
+
+@dataclass(frozen=True)
+class Param:
+    path: str
+    low: float
+    high: float
+    log: bool
+
+    @classmethod
+    def parse(cls, text: str) -> Param:
+        """'PATH=LOW..HIGH' (log scale when LOW > 0 and HIGH >= 10 LOW)."""
+        path, rng, vals = parse_assignment(text)
+        if rng is None:
+            raise ParamPathError(path, "calibration needs a range PATH=LOW..HIGH")
+        return cls.make(path, rng[0], rng[1])
+
+    @classmethod
+    def make(cls, path: str, low: float, high: float, log: bool | None = None) -> Param:
+        split(path)
+        if split(path)[0] == ENGINE:
+            raise ParamPathError(path, "engine weights cannot be written into a calibrated rulebook; "
+                                       "calibrate rulebook numbers (fix engine weights with --set elsewhere)")
+        if not low < high:
+            raise ParamPathError(path, f"range {low:g}..{high:g} has no width")
+        if log is None:
+            log = low > 0 and high >= 10 * low
+        if log and low <= 0:
+            raise ParamPathError(path, "a log-scale range must be positive")
+        return cls(path, float(low), float(high), bool(log))
+
+    def value(self, u: float) -> float:
+        u = min(1.0, max(0.0, float(u)))
+        if self.log:
+            return float(math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low))))
+        return float(self.low + u * (self.high - self.low))
+
+    def unit(self, v: float) -> float:
+        v = min(self.high, max(self.low, float(v)))
+        if self.log:
+            return (math.log(v) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+        return (v - self.low) / (self.high - self.low)
+
+    def describe(self) -> str:
+        return f"{self.path} in [{self.low:g}, {self.high:g}]{' (log)' if self.log else ''}"
+
+
+def params_from_file(fit: Sequence[FitParam]) -> list[Param]:
+    return [Param.make(p.path, p.low, p.high, p.log) for p in fit]
+
+
+@dataclass
+class CalibrationConfig:
+    pilot: str  # bundled pilot name or rulebook path
+    targets: TargetsFile
+    params: list[Param]
+    holdout: tuple[str, ...] = ()
+    population: int = 20_000
+    seeds: int = 2  # seeds averaged at every search point
+    trials: int = 18  # search points
+    uq_seeds: int = 4  # seeds at the final point (bootstrap, intervals)
+    method: str = "cmaes"  # or "tpe"
+    first_seed: int = 1
+    bootstrap: int = 400
+    step: float = 0.05  # finite-difference step, as a share of each parameter's (log) range
+    polish: int = 4  # Gauss-Newton iterations after the search (each k + 1 to k + 3 points)
+    targets_name: str = "targets"  # how the report and the calibrated rulebook name the file
+
+    def check(self, rb) -> None:
+        names = {t.name for t in self.targets.targets}
+        for h in self.holdout:
+            if h not in names:
+                raise ValueError(f"--holdout {h}: no such target (targets: {', '.join(sorted(names))})")
+        if not self.params:
+            raise ValueError("nothing to fit: give --params PATH=LOW..HIGH or a `fit:` list in the targets file")
+        if len({p.path for p in self.params}) != len(self.params):
+            raise ValueError("a parameter is named twice")
+        if not [t for t in self.targets.targets if t.name not in self.holdout and t.weight > 0]:
+            raise ValueError("every target is held out: nothing to fit to")
+        if self.method not in ("cmaes", "tpe"):
+            raise ValueError(f"method must be cmaes or tpe, got {self.method!r}")
+        if not 1 <= self.seeds <= 64 or not 2 <= self.uq_seeds <= 256:
+            raise ValueError("seeds must be in 1..64 and uncertainty seeds in 2..256")
+        if not 1 <= self.trials <= 10_000:
+            raise ValueError("trials must be in 1..10,000")
+        if not 100 <= self.population <= 10_000_000:
+            raise ValueError("population must be in 100..10,000,000")
+        for p in self.params:
+            v = get_value(rb, None, p.path)  # raises ParamPathError for a bad path
+            if isinstance(v, bool) or v is None:
+                raise ParamPathError(p.path, "is a switch or unset, not a number to fit")
+        start = calendar_start(rb)
+        cols = set(_step_columns())
+        grades = set(rb_grade_names(rb))
+        for t in self.targets.targets:
+            if t.measure == "grades":
+                bad = [g for g in t.grades or () if g not in grades]
+                if bad:
+                    raise ValueError(f"target {t.name}: no grade {bad[0]!r} in {rb.metadata.name} "
+                                     f"(grades: {', '.join(sorted(grades))})")
+            elif t.measure not in cols:
+                raise ValueError(f"target {t.name}: no steps column {t.measure!r} (docs/tables.md)")
+            if day_of(start, t.date) < 0:
+                raise ValueError(f"target {t.name}: {t.date} is before the run's first day {start}")
+
+
+def rb_grade_names(rb) -> list[str]:
+    return [g.name for g in rb.grades]
+
+
+def _step_columns() -> list[str]:
+    from ..engine.purchases import COLUMNS
+
+    base = ["population", "acts_harm", "acts_good", "harm", "records", "false_records", "offences", "points_lost",
+            "points_gained", "entries_black", "entries_wrongful", "entries_lawful", "entries_red", "renewals",
+            "listed_black", "listed_black_wrongful", "listed_red", "sanctioned", "sector_restrictions",
+            "sanction_cost", "privilege_benefit", "appeals_lodged", "appeals_decided", "appeals_won",
+            "exits_expired", "exits_performed", "exits_repaired", "exits_appeal", "disclosed", "cheated"]
+    return base + list(COLUMNS)
+
+
+def calendar_start(rb) -> dt.date:
+    """The date of step 0: the rulebook's calendar, else its effective date."""
+    return rb.calendar.start if rb.calendar is not None else rb.metadata.effective
+
+
+def day_of(start: dt.date, date: dt.date) -> int:
+    return (date - start).days
+
+
+def horizon(cfg: CalibrationConfig, start: dt.date) -> int:
+    return max(day_of(start, t.date) for t in cfg.targets.targets) + 1
+
+
+# --- one run --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Task:
+    rulebook: object  # a Rulebook (pickled to the worker)
+    values: tuple[tuple[str, float], ...]
+    seed: int
+    population: int
+    steps: int
+    columns: tuple[str, ...]
+    grade_sets: tuple[tuple[str, ...], ...]
+
+
+def run_task(task: Task) -> dict:
+    """One run, reduced to the daily totals of the columns the targets need (in a worker)."""
+    from ..engine import simulate
+
+    rb, _ = set_values(task.rulebook, None, dict(task.values)) if task.values else (task.rulebook, None)
+    r = simulate(rb, population=task.population, steps=task.steps, seed=task.seed, save_ties=False)
+    s = r.steps.groupby("step").sum(numeric_only=True).sort_index()
+    out = {"population": float(s["population"].iloc[0]),
+           "columns": {c: s[c].to_numpy(np.float64) for c in task.columns}}
+    g = r.grades
+    for gs in task.grade_sets:
+        sub = g[g["grade"].isin(gs)].groupby("step")["citizens"].sum()
+        out["columns"]["grades:" + "+".join(gs)] = sub.reindex(range(task.steps), fill_value=0).to_numpy(np.float64)
+    return out
+
+
+def measure_key(t: Target) -> str:
+    return "grades:" + "+".join(t.grades or ()) if t.measure == "grades" else t.measure
+
+
+def target_value(run: dict, t: Target, start: dt.date) -> float:
+    """The run's per-capita figure for a target."""
+    x = run["columns"][measure_key(t)]
+    d = min(day_of(start, t.date), x.size - 1)
+    if t.kind == "stock":
+        v = x[d]
+    elif t.kind == "cumulative":
+        v = x[: d + 1].sum()
+    else:
+        f = day_of(start, t.from_)
+        v = x[max(f + 1, 0): d + 1].sum()
+    return float(v) / run["population"]
+
+
+def series(run: dict, t: Target, start: dt.date) -> np.ndarray:
+    """The per-capita series of a target's measure, every SERIES_EVERY days (as the target counts it)."""
+    x = run["columns"][measure_key(t)] / run["population"]
+    if t.kind == "cumulative":
+        x = np.cumsum(x)
+    elif t.kind == "flow":
+        span = max(1, day_of(t.from_, t.date))
+        c = np.concatenate([[0.0], np.cumsum(x)])
+        idx = np.arange(x.size)
+        x = c[idx + 1] - c[np.maximum(idx + 1 - span, 0)]  # trailing sums over the flow's span
+    return x[::SERIES_EVERY]
+
+
+# --- the fit --------------------------------------------------------------------------
+
+@dataclass
+class CalibrationResult:
+    config: CalibrationConfig
+    start: dt.date
+    steps: int
+    initial: dict[str, float]
+    fitted: dict[str, float]
+    intervals: dict[str, tuple[float, float]]  # 90% bootstrap intervals
+    targets: list[dict]  # one row per target (see _target_rows)
+    series: dict[str, dict]  # per series key: days, median, lo, hi, and the targets on it
+    history: list[dict]  # the search: per trial, values and loss
+    loss: float
+    loss_initial: float
+    polished: bool
+    runs: int
+    seconds: float
+    jacobian: dict = field(default_factory=dict)
+    rulebook_yaml: str = ""
+    command: str = ""
+
+    def summary(self) -> dict:
+        fit = [t for t in self.targets if not t["held_out"]]
+        held = [t for t in self.targets if t["held_out"]]
+        return {
+            "loss": self.loss, "loss_initial": self.loss_initial,
+            "within_10pct": sum(abs(t["rel_error"]) <= 0.10 for t in fit), "fitted_targets": len(fit),
+            "heldout_mean_abs_log_error": float(np.mean([abs(t["log_error"]) for t in held])) if held else None,
+        }
+
+    def to_json(self) -> dict:
+        c = self.config
+        return {
+            "pilot": c.pilot, "targets_file": c.targets_name, "targets_name": c.targets.name,
+            "population_per_run": c.population, "seeds": c.seeds, "uq_seeds": c.uq_seeds, "trials": c.trials,
+            "method": c.method, "first_seed": c.first_seed, "bootstrap": c.bootstrap,
+            "adults": c.targets.population.value, "population_what": c.targets.population.what,
+            "start": self.start.isoformat(), "steps": self.steps,
+            "params": [{"path": p.path, "low": p.low, "high": p.high, "log": p.log,
+                        "initial": self.initial[p.path], "fitted": self.fitted[p.path],
+                        "interval90": list(self.intervals[p.path])} for p in c.params],
+            "targets": self.targets, "history": self.history, "loss": self.loss,
+            "loss_initial": self.loss_initial, "polished": self.polished, "runs": self.runs,
+            "seconds": round(self.seconds, 1), "summary": self.summary(), "command": self.command,
+        }
+
+
+class _Pool:
+    """Runs tasks on an executor and counts them."""
+
+    def __init__(self, executor, progress: Callable[[int], None] | None):
+        self.ex = executor
+        self.n = 0
+        self.progress = progress
+
+    def map(self, tasks: list[Task]) -> list[dict]:
+        futs = [self.ex.submit(run_task, t) for t in tasks]
+        out = []
+        for f in futs:
+            out.append(f.result())
+            self.n += 1
+            if self.progress:
+                self.progress(self.n)
+        return out
+
+
+def _values(params: list[Param], u: np.ndarray) -> tuple[tuple[str, float], ...]:
+    return tuple((p.path, p.value(x)) for p, x in zip(params, u, strict=True))
+
+
+def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, int], None] | None = None,
+              log: Callable[[str], None] | None = None) -> CalibrationResult:
+    """Fit `cfg.params` of the pilot to the targets; see the module's docstring for the method."""
+    import optuna
+
+    from ..experiments.executors import make_executor
+    from ..pilots import resolve_rulebook
+
+    t0 = time.perf_counter()
+    rb = resolve_rulebook(cfg.pilot)
+    cfg.check(rb)
+    start = calendar_start(rb)
+    steps = horizon(cfg, start)
+    from ..engine.run import MAX_STEPS
+
+    if steps > MAX_STEPS:
+        raise ValueError(f"the last target is {steps} days after {start}; runs have at most {MAX_STEPS} days")
+    tf = cfg.targets
+    targets = tf.targets
+    fitted_idx = [i for i, t in enumerate(targets) if t.name not in cfg.holdout and t.weight > 0]
+    y = np.log(np.array([max(tf.per_capita(t), 1e-300) for t in targets]))
+    s = np.array([t.relative_error for t in targets])
+    w = np.array([t.weight for t in targets])
+    columns = tuple(sorted({t.measure for t in targets if t.measure != "grades"}))
+    grade_sets = tuple(sorted({tuple(t.grades) for t in targets if t.measure == "grades"}))
+    floor = 0.5 / cfg.population  # half a citizen: keeps the log of an empty count finite
+    k = len(cfg.params)
+    say = log or (lambda m: None)
+
+    budget = cfg.trials * cfg.seeds + cfg.polish * (k + 2) * cfg.seeds + (k + 1) * cfg.uq_seeds
+    own = executor is None
+    ex = make_executor("local", 2) if own else executor
+    pool = _Pool(ex, (lambda n: progress(n, budget)) if progress else None)
+
+    def tasks(u, seeds) -> list[Task]:
+        vals = _values(cfg.params, u)
+        return [Task(rb, vals, sd, cfg.population, steps, columns, grade_sets) for sd in seeds]
+
+    def logs(runs) -> np.ndarray:  # (seeds, targets) log per-capita figures
+        return np.log(np.maximum(np.array([[target_value(r, t, start) for t in targets] for r in runs]), floor))
+
+    def loss_of(mean_log: np.ndarray) -> float:
+        r = (mean_log - y)[fitted_idx] / s[fitted_idx]
+        return float(np.sum(w[fitted_idx] * r ** 2) / np.sum(w[fitted_idx]))
+
+    def mean_log(per_seed_log: np.ndarray) -> np.ndarray:
+        return np.log(np.maximum(np.exp(per_seed_log).mean(axis=0), floor))
+
+    fit_seeds = [cfg.first_seed + i for i in range(cfg.seeds)]
+    uq_seeds = [cfg.first_seed + i for i in range(cfg.uq_seeds)]
+    u0 = np.array([p.unit(get_value(rb, None, p.path)) for p in cfg.params])
+    initial = {p.path: float(get_value(rb, None, p.path)) for p in cfg.params}
+    try:
+        # 1. search
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        if cfg.method == "cmaes" and k >= 2:
+            import warnings
+
+            with warnings.catch_warnings():  # x0 and sigma0 are deprecated from optuna 4.9 (kept until 6)
+                warnings.simplefilter("ignore", FutureWarning)
+                x0 = {f"u{i}": float(np.clip(x, 0.05, 0.95)) for i, x in enumerate(u0)}
+                sampler = optuna.samplers.CmaEsSampler(x0=x0, sigma0=0.2, seed=cfg.first_seed)
+            batch = 4 + int(3 * math.log(k))
+        else:
+            sampler = optuna.samplers.TPESampler(seed=cfg.first_seed, multivariate=True, n_startup_trials=min(8, cfg.trials))
+            batch = 4
+        study = optuna.create_study(sampler=sampler, direction="minimize")
+        dist = {f"u{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(k)}
+        history: list[dict] = []
+        study.enqueue_trial({f"u{i}": float(x) for i, x in enumerate(u0)})  # the rulebook's own values first
+        done = 0
+        while done < cfg.trials:
+            n = min(batch, cfg.trials - done)
+            trials = [study.ask(dist) for _ in range(n)]
+            us = [np.array([tr.params[f"u{i}"] for i in range(k)]) for tr in trials]
+            runs = pool.map([t for u in us for t in tasks(u, fit_seeds)])
+            for j, (tr, u) in enumerate(zip(trials, us, strict=True)):
+                ml = mean_log(logs(runs[j * len(fit_seeds):(j + 1) * len(fit_seeds)]))
+                L = loss_of(ml)
+                study.tell(tr, L)
+                history.append({"trial": done + j, "loss": L, "values": dict(_values(cfg.params, u))})
+            done += n
+            best = min(history, key=lambda h: h["loss"])
+            say(f"search: {done}/{cfg.trials} points, best loss {best['loss']:.4g}")
+        loss_initial = history[0]["loss"]
+        best_trial = min(range(len(history)), key=lambda i: history[i]["loss"])
+        u_hat = np.array([cfg.params[i].unit(history[best_trial]["values"][p.path]) for i, p in enumerate(cfg.params)])
+
+        # 2. Gauss-Newton polish: Jacobians by finite differences on the search's seeds
+        def jacobian(u, seeds):
+            """Runs at u and at u nudged along each parameter: (log figures at u per seed,
+            per-seed Jacobians (S, T, k), the series of every run, the steps)."""
+            h = np.where(u + cfg.step <= 1.0, cfg.step, -cfg.step)
+            points = [u] + [u + h[i] * np.eye(k)[i] for i in range(k)]
+            runs = pool.map([t for pt in points for t in tasks(pt, seeds)])
+            n = len(seeds)
+            per = [logs(runs[j * n:(j + 1) * n]) for j in range(len(points))]  # each (S, T)
+            ser = [[[series(r, t, start) for t in targets] for r in runs[j * n:(j + 1) * n]]
+                   for j in range(len(points))]
+            return per[0], np.stack([(per[i + 1] - per[0]) / h[i] for i in range(k)], axis=-1), ser, h
+
+        u_cur = u_hat
+        loss_cur = history[best_trial]["loss"]
+        polished = False
+        for it in range(cfg.polish):
+            base_log, J_seed, _, _ = jacobian(u_cur, fit_seeds)
+            delta = _gauss_newton(mean_log(base_log) - y, J_seed.mean(axis=0), s, w, fitted_idx, u_cur)
+            better = False
+            for frac in (1.0, 0.5, 0.25):  # the full step, or part of it if it overshoots
+                u_try = np.clip(u_cur + frac * delta, 0.0, 1.0)
+                if np.max(np.abs(u_try - u_cur)) <= 1e-6:
+                    break
+                L = loss_of(mean_log(logs(pool.map(tasks(u_try, fit_seeds)))))
+                history.append({"trial": len(history), "loss": L, "values": dict(_values(cfg.params, u_try)),
+                                "gauss_newton": it + 1})
+                say(f"Gauss-Newton {it + 1} (step x{frac:g}): loss {loss_cur:.4g} -> {L:.4g}")
+                if L < loss_cur:
+                    u_cur, loss_cur, better, polished = u_try, L, True, True
+                    break
+            if not better:
+                break
+        u_final = u_cur
+
+        # the final point on the uncertainty seeds: figures, series, Jacobian
+        final_log, J_seed, ser, h = jacobian(u_final, uq_seeds)
+        final_series = ser[0]
+        S = len(uq_seeds)
+        J = J_seed.mean(axis=0)
+        loss_final = loss_of(mean_log(final_log))
+        say(f"final point on {S} seeds: loss {loss_final:.4g}")
+
+        # 3. bootstrap over seeds (and over the targets' own errors)
+        rng = np.random.default_rng(cfg.first_seed)
+        B = cfg.bootstrap
+        us_b = np.empty((B, k))
+        pred_b = np.empty((B, len(targets)))
+        # Each replicate's linearised optimum, less the full sample's (d0): the spread of the
+        # estimator, centred on the point reported (which the runs have checked).
+        d0 = _gauss_newton(mean_log(final_log) - y, J, s, w, fitted_idx, u_final)
+        for b in range(B):
+            pick = rng.integers(0, S, S)
+            ml_b = mean_log(final_log[pick])
+            J_b = J_seed[pick].mean(axis=0)
+            y_b = y + rng.normal(0.0, s)
+            d_b = _gauss_newton(ml_b - y_b, J_b, s, w, fitted_idx, u_final)
+            us_b[b] = np.clip(u_final + d_b - d0, 0.0, 1.0)
+            pred_b[b] = ml_b + J_b @ (us_b[b] - u_final)
+        intervals = {}
+        for i, p in enumerate(cfg.params):
+            vals = np.array([p.value(x) for x in us_b[:, i]])
+            intervals[p.path] = (float(np.quantile(vals, 0.05)), float(np.quantile(vals, 0.95)))
+        ml_final = mean_log(final_log)
+        rows = _target_rows(tf, targets, cfg.holdout, y, s, ml_final, pred_b, final_log)
+        # series band: seeds' mean plus the linearised effect of the parameter draws
+        series_out = _series_band(targets, rows, final_series, ser, h, us_b, u_final, rng, start, steps)
+    finally:
+        if own:
+            ex.shutdown()
+    fitted = dict(_values(cfg.params, u_final))
+    return CalibrationResult(
+        config=cfg, start=start, steps=steps, initial=initial, fitted=fitted, intervals=intervals,
+        targets=rows, series=series_out, history=history, loss=loss_final, loss_initial=loss_initial,
+        polished=polished, runs=pool.n, seconds=time.perf_counter() - t0,
+        jacobian={"targets": [t.name for t in targets], "params": [p.path for p in cfg.params],
+                  "d_log_figure_d_unit": J.tolist()},
+    )
+
+
+def _gauss_newton(r: np.ndarray, J: np.ndarray, s: np.ndarray, w: np.ndarray, idx: list[int],
+                  u: np.ndarray) -> np.ndarray:
+    """The step that minimises the linearised loss, kept inside the unit box (a few projected
+    passes), with a small ridge so that a parameter the targets do not pin stays put."""
+    sw = np.sqrt(w[idx]) / s[idx]
+    A = J[idx] * sw[:, None]
+    b = -r[idx] * sw
+    k = J.shape[1]
+    free = np.ones(k, bool)
+    d = np.zeros(k)
+    for _ in range(k + 1):
+        if not free.any():
+            break
+        Af = A[:, free]
+        lam = 1e-6 * max(1.0, float(np.trace(Af.T @ Af)) / max(free.sum(), 1))
+        df = np.linalg.solve(Af.T @ Af + lam * np.eye(int(free.sum())), Af.T @ (b - A[:, ~free] @ d[~free]))
+        d[free] = df
+        out = (u + d < 0.0) | (u + d > 1.0)
+        if not (out & free).any():
+            break
+        d[out] = np.clip(u[out] + d[out], 0.0, 1.0) - u[out]
+        free &= ~out
+    return d
+
+
+def _target_rows(tf: TargetsFile, targets, holdout, y, s, ml_final, pred_b, final_log) -> list[dict]:
+    rows = []
+    for j, t in enumerate(targets):
+        lo, hi = np.quantile(pred_b[:, j], [0.05, 0.95])
+        seed_lo, seed_hi = np.exp(final_log[:, j].min()), np.exp(final_log[:, j].max())
+        target = math.exp(y[j])
+        model = math.exp(ml_final[j])
+        rows.append({
+            "name": t.name, "measure": measure_key(t), "kind": t.kind, "date": t.date.isoformat(),
+            "from": t.from_.isoformat() if t.from_ else None,
+            "value": t.value, "target": target, "target_interval": [target * math.exp(-1.645 * s[j]),
+                                                                    target * math.exp(1.645 * s[j])],
+            "model": model, "model_interval": [float(np.exp(lo)), float(np.exp(hi))],
+            "seed_range": [float(seed_lo), float(seed_hi)],
+            "model_count": model * tf.population.value if not t.share else None,
+            "rel_error": model / target - 1.0 if target > 0 else float("nan"),
+            "log_error": float(ml_final[j] - y[j]),
+            "held_out": t.name in holdout, "weight": t.weight, "relative_error": t.relative_error,
+            "source": t.source, "note": t.note,
+        })
+    return rows
+
+
+def _series_band(targets, rows, final_series, fd_series, h, us_b, u_final, rng, start, steps) -> dict:
+    """Per (measure, kind, span) series: the model's median and 90% band over time, with its targets."""
+    out: dict[str, dict] = {}
+    k = len(h)
+    for j, t in enumerate(targets):
+        key = f"{measure_key(t)}|{t.kind}|{t.from_ and day_of(t.from_, t.date)}"
+        entry = out.get(key)
+        if entry is None:
+            per_seed = np.array([fs[j] for fs in final_series])  # (S, P)
+            base = np.array([fs[j] for fs in fd_series[0]])
+            Jt = np.stack([(np.array([fs[j] for fs in fd_series[i + 1]]) - base).mean(axis=0) / h[i]
+                           for i in range(k)], axis=-1)  # (P, k) per capita per unit
+            draws = []
+            for b in range(us_b.shape[0]):
+                pick = rng.integers(0, per_seed.shape[0])
+                draws.append(per_seed[pick] + Jt @ (us_b[b] - u_final))
+            draws = np.maximum(np.array(draws), 0.0)
+            days = np.arange(0, steps, SERIES_EVERY)[: per_seed.shape[1]]
+            entry = out[key] = {
+                "measure": measure_key(t), "kind": t.kind, "span_days": t.from_ and day_of(t.from_, t.date),
+                "days": days.tolist(), "dates": [(start + dt.timedelta(days=int(d))).isoformat() for d in days],
+                "mean": per_seed.mean(axis=0).tolist(), "lo": np.quantile(draws, 0.05, axis=0).tolist(),
+                "hi": np.quantile(draws, 0.95, axis=0).tolist(), "targets": []}
+        entry["targets"].append(rows[j]["name"])
+    return out
+
+
+# --- the calibrated rulebook -------------------------------------------------------------
+
+def calibrated_rulebook(rb, res: CalibrationResult):
+    """The rulebook with the fitted values, each marked `source: calibrated` with a note naming
+    the targets it was fitted to; a `calibrated` reference describes the fit."""
+    from ..rulebook.loader import rulebook_from_dict
+
+    cfg = res.config
+    rb2, _ = set_values(rb, None, res.fitted)
+    data = rb2.model_dump(mode="python")
+    fitted_names = [t["name"] for t in res.targets if not t["held_out"]]
+    held = [t["name"] for t in res.targets if t["held_out"]]
+    today = dt.date.today().isoformat()
+    for p in cfg.params:
+        parts = split(p.path)
+        key = parts[-1]
+        owner = _owner(data, parts, p.path)
+        lo, hi = res.intervals[p.path]
+        before = owner.get("source")
+        old = owner.get("note")
+        text = (f"{key} calibrated to {res.fitted[p.path]:.4g} (90% interval {lo:.4g}..{hi:.4g}; was "
+                f"{res.initial[p.path]:.4g}, source {before}) against the targets {', '.join(fitted_names)} "
+                f"of {cfg.targets_name}.")
+        if old and "calibrated to" in old:  # a field calibrated before: keep only the older, uncalibrated note
+            old = old.split(" Before: ", 1)[1] if " Before: " in old else None
+        owner["note"] = text + (f" Before: {old}" if old else "")
+        owner["source"] = "calibrated"
+    refs = [r for r in data["metadata"]["references"] if r["id"] != "calibrated"]
+    refs.append({"id": "calibrated", "citation": (
+        f"scslab calibrate {cfg.pilot} --targets {cfg.targets_name} ({today}): {', '.join(p.path for p in cfg.params)} "
+        f"fitted to {len(fitted_names)} dated figures ({', '.join(fitted_names)})"
+        + (f"; held out: {', '.join(held)}" if held else "")
+        + f"; {cfg.population:,} citizens per run, per-capita figures over {cfg.targets.population.value:.4g} "
+          f"{cfg.targets.population.what}. Sources of the figures: see the targets file"), "url": None})
+    data["metadata"]["references"] = refs
+    return rulebook_from_dict(data, f"{rb.metadata.name} (calibrated)")
+
+
+def _owner(data: dict, parts: tuple[str, ...], path: str) -> dict:
+    """The innermost object holding the value at `parts` that carries a `source` field (a
+    coverage map's is its data source)."""
+    from ..rulebook.paths import _walk
+
+    for i in range(len(parts), 1, -1):
+        try:
+            node, _ = _walk(data, parts[:i], path)
+        except ParamPathError:
+            break
+        if isinstance(node, dict) and "source" in node:
+            return node
+    raise ParamPathError(path, "no object on the path can carry `source: calibrated`")
+
+
+def write_outputs(res: CalibrationResult, rb, out: str | Path) -> dict[str, Path]:
+    """calibration.json, the calibrated rulebook (rulebook.yaml) and report.html in `out`."""
+    import json
+
+    from ..rulebook.loader import dump_rulebook
+    from ..store.atomic import atomic_write_text
+    from .report import render
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    rb2 = calibrated_rulebook(rb, res)
+    head = (f"# Calibrated by scslab calibrate ({res.command or 'Python API'}).\n"
+            f"# Fitted: {', '.join(f'{k} = {v:.4g}' for k, v in res.fitted.items())}.\n"
+            "# Every calibrated number is marked `source: calibrated`; see docs/calibration.md.\n")
+    res.rulebook_yaml = head + dump_rulebook(rb2)
+    paths = {"rulebook": folder / "rulebook.yaml", "json": folder / "calibration.json",
+             "report": folder / "report.html"}
+    atomic_write_text(paths["rulebook"], res.rulebook_yaml)
+    atomic_write_text(paths["json"], json.dumps(res.to_json(), indent=1, default=float))
+    atomic_write_text(paths["report"], render(res))
+    return paths
+
+
+__all__ = ["CalibrationConfig", "CalibrationResult", "Param", "calibrate", "calibrated_rulebook",
+           "params_from_file", "write_outputs"]

@@ -1,0 +1,176 @@
+"""Targets files: dated public figures a pilot is calibrated to, each with its source.
+
+A targets file is YAML (read with the safe loader; every problem located as
+file:line:col: field: message):
+
+    name: court-list
+    pilot: court-blacklist
+    population: {value: 1.1e+9, what: adults, source: nbs, note: ...}
+    references: [{id: shine-2019, citation: "...", url: ...}]
+    fit:                                  # what to fit when the command line names nothing
+      - {path: behaviours.judgment_default.base_rate, low: 1.0e-5, high: 1.0e-3}
+    holdout: [listed-2013-11]             # held out when the command line names none
+    targets:
+      - name: listed-2019-07
+        measure: entries_black            # a column of the steps table (docs/tables.md)
+        kind: cumulative                  # cumulative | stock | flow (flow needs `from`)
+        date: 2019-07-09
+        value: 14.5e+6
+        relative_error: 0.05              # how exact the reported figure is
+        source: shine-2019
+
+A figure is compared per capita: `value / population.value` against the run's column over
+its population. `kind: share` targets give a share already (of the population), and
+`measure: grades` counts the citizens in `grades` on the date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..rulebook.errors import Problem, RulebookError, translate
+from ..rulebook.schema import Identifier, Reference
+
+KINDS = ("cumulative", "stock", "flow")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Population(_Strict):
+    value: Annotated[float, Field(gt=0.0, le=1e11)] = Field(description="people the figures are counted among")
+    what: str = Field("people", min_length=1, description="who they are, e.g. adults")
+    source: str | None = None
+    note: str | None = None
+
+
+class FitParam(_Strict):
+    path: str = Field(min_length=1, max_length=300, description="a parameter path (docs/sweeps.md)")
+    low: float
+    high: float
+    log: bool | None = Field(None, description="search on a log scale; default: when low > 0 and high >= 10 low")
+    note: str | None = None
+
+
+class Target(_Strict):
+    name: Identifier = Field(description="unique name, used by --holdout")
+    measure: str = Field(min_length=1, max_length=64,
+                         description="a steps-table column (docs/tables.md), or 'grades' with `grades`")
+    grades: list[str] | None = Field(None, description="with measure 'grades': citizens in these grades")
+    kind: Literal[KINDS] = Field(description="cumulative from day 0, stock on the date, or flow since `from`")  # type: ignore[valid-type]
+    date: dt.date = Field(description="the date the figure refers to")
+    from_: dt.date | None = Field(None, alias="from", description="start of a flow (exclusive)")
+    value: Annotated[float, Field(ge=0.0)] = Field(description="the figure as reported")
+    share: bool = Field(False, description="the value is already a share of the population")
+    relative_error: Annotated[float, Field(gt=0.0, le=10.0)] = Field(
+        0.05, description="how exact the figure is, as a relative standard error (rounding, 'about', 'over')")
+    weight: Annotated[float, Field(ge=0.0, le=100.0)] = Field(1.0, description="weight in the loss")
+    source: str = Field(min_length=1, description="id of an entry in references")
+    note: str | None = None
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+class TargetsFile(_Strict):
+    name: str = Field(min_length=1, max_length=64)
+    pilot: str | None = Field(None, description="the pilot the targets are for")
+    title: str | None = None
+    population: Population
+    references: list[Reference] = Field(default_factory=list)
+    fit: list[FitParam] = Field(default_factory=list, description="parameters to fit by default")
+    holdout: list[str] = Field(default_factory=list, description="targets held out by default")
+    targets: list[Target] = Field(min_length=1)
+    note: str | None = None
+
+    def target(self, name: str) -> Target:
+        return next(t for t in self.targets if t.name == name)
+
+    def per_capita(self, t: Target) -> float:
+        return t.value if t.share else t.value / self.population.value
+
+
+def _check(tf: TargetsFile) -> list[tuple[tuple, str]]:
+    issues = []
+    refs = {r.id for r in tf.references}
+    names: set[str] = set()
+    for i, t in enumerate(tf.targets):
+        if t.name in names:
+            issues.append((("targets", i, "name"), f"target '{t.name}' is named twice"))
+        names.add(t.name)
+        if t.source not in refs:
+            issues.append((("targets", i, "source"), f"source '{t.source}' is not in references"))
+        if t.kind == "flow" and t.from_ is None:
+            issues.append((("targets", i, "kind"), "a flow needs `from` (the start of the period)"))
+        if t.from_ is not None and t.from_ >= t.date:
+            issues.append((("targets", i, "from"), "`from` must be before `date`"))
+        if (t.measure == "grades") != (t.grades is not None):
+            issues.append((("targets", i, "grades"), "give `grades` exactly when measure is 'grades'"))
+        if t.share and t.measure != "grades" and t.kind != "stock":
+            issues.append((("targets", i, "share"), "a share is a stock (the share on the date)"))
+    for i, h in enumerate(tf.holdout):
+        if h not in names:
+            issues.append((("holdout", i), f"no target named '{h}'"))
+    if tf.population.source is not None and tf.population.source not in refs:
+        issues.append((("population", "source"), f"source '{tf.population.source}' is not in references"))
+    for i, p in enumerate(tf.fit):
+        if not p.low <= p.high:
+            issues.append((("fit", i, "high"), f"range is empty: high {p.high:g} < low {p.low:g}"))
+    return issues
+
+
+def parse_targets(text: str | bytes, name: str = "<targets>") -> TargetsFile:
+    from ..rulebook.yaml_nodes import YamlProblem, parse_yaml
+
+    try:
+        located = parse_yaml(text, name)
+    except YamlProblem as e:
+        raise RulebookError([Problem(name, e.mark.line, e.mark.column, e.path, e.message)]) from None
+    data = located.data
+    if not isinstance(data, dict):
+        raise RulebookError([Problem(name, 1, 1, (), "expected a targets mapping at the top")])
+    try:
+        tf = TargetsFile.model_validate(data)
+    except ValidationError as e:
+        raise RulebookError([translate(err, located, name, TargetsFile) for err in e.errors(include_url=False)]) from None
+    issues = _check(tf)
+    if issues:
+        raise RulebookError([Problem(name, located.mark_for(p).line, located.mark_for(p).column, p, m)
+                             for p, m in issues])
+    return tf
+
+
+BUNDLED = ("court-blacklist", "suining", "sesame")
+
+
+def bundled_targets_text(name: str) -> str:
+    from importlib import resources
+
+    return resources.files("scslab.pilots").joinpath("targets", f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def load_targets(name_or_path: str | Path) -> TargetsFile:
+    """A targets file by path, or a bundled one by its pilot's name (scslab/pilots/targets/)."""
+    from ..rulebook.loader import read_limited
+
+    s = str(name_or_path)
+    p = Path(s)
+    if s in BUNDLED and not p.exists():
+        return parse_targets(bundled_targets_text(s), f"targets/{s}.yaml")
+    try:
+        raw = read_limited(p)
+    except FileNotFoundError:
+        hint = f" (bundled targets: {', '.join(BUNDLED)})"
+        raise RulebookError([Problem(s, 0, 0, (), f"no such file{hint}")]) from None
+    except IsADirectoryError:
+        raise RulebookError([Problem(s, 0, 0, (), "is a directory, not a targets file")]) from None
+    except OSError as e:
+        raise RulebookError([Problem(s, 0, 0, (), f"cannot read: {e.strerror}")]) from None
+    return parse_targets(raw, s)
+
+
+__all__ = ["BUNDLED", "FitParam", "KINDS", "Population", "Target", "TargetsFile", "load_targets", "parse_targets"]

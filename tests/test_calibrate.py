@@ -1,0 +1,185 @@
+"""Calibration machinery (issue 13): recover known parameters from targets the model can hit
+exactly, the calibrated rulebook and report, and the CLI's refusals (located, exit 2, no
+traceback). Never the real targets: those are the subject of docs/calibration.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+
+from scslab.calibrate import CalibrationConfig, Param, calibrate, calibrated_rulebook, parse_targets
+from scslab.calibrate.core import Task, run_task, target_value
+from scslab.experiments.executors import make_executor
+from scslab.pilots import load_pilot
+from scslab.rulebook import RulebookError, parse_rulebook
+from scslab.rulebook.loader import dump_rulebook
+
+START = dt.date(2013, 10, 1)  # court-blacklist's calendar
+TRUE = {"behaviours.judgment_default.base_rate": 0.0012, "sanctions.flight_ban.purchases.rate": 0.02}
+N, DAYS = 1500, 160
+
+
+def synthetic_targets(seeds=(1, 2)) -> str:
+    """Targets made by the model itself at TRUE (mean over the same seeds the fit uses)."""
+    rb = load_pilot("court-blacklist")
+    runs = [run_task(Task(rb, tuple(TRUE.items()), s, N, DAYS, ("blocked_air", "entries_black"), ())) for s in seeds]
+    spec = [("listed-a", "entries_black", 80), ("listed-b", "entries_black", DAYS - 1),
+            ("flights-a", "blocked_air", 110), ("flights-b", "blocked_air", DAYS - 1)]
+    pop = 1e6
+    targets = []
+    for name, measure, day in spec:
+        date = START + dt.timedelta(days=day)
+        probe = parse_targets(yaml.safe_dump({
+            "name": "probe", "population": {"value": pop}, "references": [{"id": "model", "citation": "model"}],
+            "targets": [{"name": name, "measure": measure, "kind": "cumulative", "date": date, "value": 1.0,
+                         "source": "model"}]}))
+        v = np.mean([target_value(r, probe.targets[0], START) for r in runs]) * pop
+        targets.append({"name": name, "measure": measure, "kind": "cumulative", "date": date, "value": float(v),
+                        "relative_error": 0.05, "source": "model"})
+    return yaml.safe_dump({"name": "synthetic", "pilot": "court-blacklist", "population": {"value": pop},
+                           "references": [{"id": "model", "citation": "the model at known parameters"}],
+                           "targets": targets}, sort_keys=False)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    tf = parse_targets(synthetic_targets(), "synthetic.yaml")
+    params = [Param.make("behaviours.judgment_default.base_rate", 2e-4, 5e-3),
+              Param.make("sanctions.flight_ban.purchases.rate", 2e-3, 0.2)]
+    cfg = CalibrationConfig("court-blacklist", tf, params, population=N, seeds=2, trials=10, uq_seeds=2,
+                            bootstrap=100, targets_name="synthetic.yaml")
+    return calibrate(cfg, executor=make_executor("serial"))
+
+
+def test_recovers_known_parameters(fitted):
+    for path, truth in TRUE.items():
+        assert fitted.fitted[path] == pytest.approx(truth, rel=0.15), path
+        lo, hi = fitted.intervals[path]
+        assert lo <= fitted.fitted[path] <= hi
+    assert fitted.loss < 0.5 * fitted.loss_initial
+    assert all(abs(t["rel_error"]) < 0.1 for t in fitted.targets)
+    assert fitted.summary()["within_10pct"] == 4
+
+
+def test_calibrated_rulebook_and_report(fitted, tmp_path):
+    from scslab.calibrate import write_outputs
+
+    rb = load_pilot("court-blacklist")
+    paths = write_outputs(fitted, rb, tmp_path / "out")
+    text = paths["rulebook"].read_text()
+    rb2 = parse_rulebook(text, "calibrated.yaml")  # valid, and re-reads
+    b = rb2.behaviour("judgment_default")
+    assert b.source == "calibrated" and "listed-a" in b.note
+    assert b.base_rate == pytest.approx(fitted.fitted["behaviours.judgment_default.base_rate"])
+    assert rb2.sanctions[0].purchases.source == "calibrated"
+    assert any(r.id == "calibrated" for r in rb2.metadata.references)
+    # a second calibration of the calibrated rulebook keeps one note per field, not a growing chain
+    again = calibrated_rulebook(rb2, fitted)
+    assert again.behaviour("judgment_default").note.count("calibrated to") == 1
+    page = paths["report"].read_text()
+    assert "<svg" in page and "listed-b" in page and "<script" not in page
+    assert '"fitted"' in paths["json"].read_text()
+    assert dump_rulebook(rb2)
+
+
+def test_holdout_is_left_out_of_the_fit():
+    tf = parse_targets(synthetic_targets(seeds=(1,)), "synthetic.yaml")
+    cfg = CalibrationConfig("court-blacklist", tf, [Param.make("sanctions.flight_ban.purchases.rate", 2e-3, 0.2)],
+                            holdout=("flights-b",), population=N, seeds=1, trials=3, uq_seeds=2, bootstrap=20,
+                            method="tpe")
+    res = calibrate(cfg, executor=make_executor("serial"))
+    roles = {t["name"]: t["held_out"] for t in res.targets}
+    assert roles == {"listed-a": False, "listed-b": False, "flights-a": False, "flights-b": True}
+    assert res.summary()["heldout_mean_abs_log_error"] is not None
+
+
+def test_param_ranges():
+    p = Param.parse("behaviours.judgment_default.base_rate=1e-5..1e-3")
+    assert p.log and p.value(p.unit(1e-4)) == pytest.approx(1e-4)
+    assert not Param.parse("appeals.review_accuracy=0.2..0.9").log
+    with pytest.raises(ValueError, match="engine weights"):
+        Param.parse("engine.w_virtue=1..2")
+    with pytest.raises(ValueError, match="PATH=LOW..HIGH"):
+        Param.parse("appeals.review_accuracy=0.5")
+
+
+BAD_TARGETS = """name: bad
+population: {value: 1000}
+references: [{id: a, citation: x}]
+targets:
+  - {name: t1, measure: entries_black, kind: flow, date: 2014-01-01, value: 3, source: a}
+  - {name: t2, measure: entries_black, kind: stock, date: 2014-01-01, value: -1, source: b}
+"""
+
+
+def test_targets_file_problems_are_located():
+    with pytest.raises(RulebookError) as e:
+        parse_targets(BAD_TARGETS, "bad.yaml")
+    text = str(e.value)
+    assert "bad.yaml:6:78: targets[1].value: expected a value >= 0.0" in text
+    fixed = BAD_TARGETS.replace("value: -1", "value: 1")
+    with pytest.raises(RulebookError) as e:
+        parse_targets(fixed, "bad.yaml")
+    text = str(e.value)
+    assert "bad.yaml:5:" in text and "a flow needs `from`" in text
+    assert "bad.yaml:6:" in text and "source 'b' is not in references" in text
+
+
+def test_bundled_targets_load():
+    from scslab.calibrate import load_targets
+
+    tf = load_targets("court-blacklist")
+    assert tf.population.value == pytest.approx(1.1e9)
+    assert set(tf.holdout) <= {t.name for t in tf.targets}
+    refs = {r.id for r in tf.references}
+    assert all(t.source in refs for t in tf.targets)
+
+
+def _cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "scslab", "calibrate", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["court-blacklist", "--targets", "nosuch.yaml"], "nosuch.yaml: no such file"),
+    (["court-blacklist", "--targets", "court-blacklist", "--params", "behaviours.nobody.points=1..2"],
+     "no behaviour with id 'nobody'"),
+    (["court-blacklist", "--targets", "court-blacklist", "--params", "engine.w_virtue=1..2"], "engine weights"),
+    (["court-blacklist", "--targets", "court-blacklist", "--holdout", "nope"], "--holdout nope: no such target"),
+    (["court-blacklist", "--targets", "court-blacklist", "--population", "5"], "--population must be"),
+    (["court-blacklist", "--targets", "court-blacklist", "--method", "grid"], "--method must be"),
+    (["nosuch-pilot", "--targets", "court-blacklist"], "no such file or bundled pilot"),
+])
+def test_cli_refusals(args, needle):
+    r = _cli(*args)
+    assert r.returncode == 2, r.stderr
+    assert needle in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+
+
+def test_cli_bad_targets_file_located(tmp_path):
+    p = tmp_path / "t.yaml"
+    p.write_text(BAD_TARGETS)
+    r = _cli("court-blacklist", "--targets", str(p))
+    assert r.returncode == 2
+    assert f"{p}:6:" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_tiny_run(tmp_path):
+    targets = tmp_path / "t.yaml"
+    targets.write_text(yaml.safe_dump({
+        "name": "tiny", "population": {"value": 1000}, "references": [{"id": "a", "citation": "made up"}],
+        "targets": [{"name": "listed", "measure": "entries_black", "kind": "cumulative", "date": "2013-11-29",
+                     "value": 5.0, "source": "a"}]}).replace("'2013-11-29'", "2013-11-29"))
+    out = tmp_path / "cal"
+    r = _cli("court-blacklist", "--targets", str(targets), "--params",
+             "behaviours.judgment_default.base_rate=1e-4..3e-3", "--population", "400", "--trials", "2",
+             "--seeds", "1", "--uq-seeds", "2", "--executor", "serial", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert (out / "rulebook.yaml").is_file() and (out / "report.html").is_file()
+    assert "source: calibrated" in (out / "rulebook.yaml").read_text()
