@@ -245,3 +245,19 @@ def test_a_sweep_is_in_the_sql_catalog_with_its_parameters(tmp_path):
     assert cat.sql("select pilot, design from sweeps")["design"][0] == "lhs"
     res = CliRunner().invoke(app, ["runs", str(tmp_path), "--sql", "select count(*) as n from sweep_points"])
     assert res.exit_code == 0, res.output
+
+
+def test_cli_run_takes_settings_for_the_rulebook_and_the_engine(tmp_path):
+    import json
+
+    p = tmp_path / "s.yaml"
+    p.write_text("engine.w_virtue: 2.5\nnetwork.association_penalty: 3\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["run", "suining", "-n", "300", "-t", "5", "--params", str(p),
+                                 "--set", "engine.levers.norms=false", "--out", str(tmp_path / "run")])
+    assert r.exit_code == 0, r.output
+    m = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
+    assert m["params"]["w_virtue"] == 2.5 and m["levers"] == "law+market+code"
+    assert m["rulebook_documents"]["suining"]["network"]["association_penalty"] == 3.0
+    bad = CliRunner().invoke(app, ["run", "suining", "-n", "300", "-t", "5", "--set", "network.x=3",
+                                   "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2 and "no field 'x'" in bad.output and "Traceback" not in bad.output

@@ -27,7 +27,7 @@ MAX_POPULATION = 50_000_000
 MAX_STEPS = 36_500
 # What `run --resume DIR` takes from the folder, not from flags.
 _RUN_SETTINGS = ("population", "steps", "seed", "out", "municipalities", "national", "ledger", "off", "overwrite",
-                 "checkpoint_every")
+                 "checkpoint_every", "set_", "params_file")
 
 
 def _given(ctx: typer.Context, names) -> list[str]:
@@ -36,7 +36,7 @@ def _given(ctx: typer.Context, names) -> list[str]:
     for n in names:
         source = ctx.get_parameter_source(n)
         if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
-            out.append("--" + n.replace("_", "-"))
+            out.append({"set_": "--set", "params_file": "--params"}.get(n, "--" + n.replace("_", "-")))
     return out
 
 
@@ -76,6 +76,10 @@ def run(
                                    "(only its own files; a folder holding other files is refused)"),
     checkpoint_every: int = typer.Option(None, "--checkpoint-every", help="save resumable state every K days"),
     resume: Path = typer.Option(None, "--resume", help="continue a killed run from its run folder"),
+    set_: list[str] = typer.Option(None, "--set", help="PATH=VALUE: a rulebook number or an engine weight for "
+                                   "this run, e.g. network.association_penalty=2 or engine.w_virtue=2 (repeatable; "
+                                   "docs/sweeps.md)"),
+    params_file: Path = typer.Option(None, "--params", help="YAML file of PATH: VALUE settings for this run"),
 ) -> None:
     """Apply a rulebook day by day to a synthetic society and write a run folder.
 
@@ -109,6 +113,13 @@ def run(
 
     rb = resolve_rulebook(rulebook)  # RulebookError -> located messages, exit 2 (see main)
     nat = resolve_rulebook(national) if national else None
+    params = None
+    if set_ or params_file:
+        rb, params = _settings(rb, set_, params_file)
+        if not off:  # levers set with --set engine.levers.x stay as set; --off adds to them
+            levers = None
+        else:
+            levers = {k: v and params.levers.model_dump()[k] for k, v in levers.items()}
     if out is None:
         out = Path("runs") / f"{rb.metadata.name}-s{seed}"
         check_out(out)
@@ -130,7 +141,7 @@ def run(
     try:
         with _Bar(f"{safe(rb.metadata.name)} x {population:,}") as tick:
             res = run_nation([rb], population=population, steps=steps, seed=seed, society=spec, national=nat,
-                             levers=levers, ledger=ledger if ledger > 0 else False, progress=tick,
+                             params=params, levers=levers, ledger=ledger if ledger > 0 else False, progress=tick,
                              out=out, checkpoint_every=checkpoint_every, overwrite=overwrite)
     except KeyboardInterrupt:
         _interrupted(out, checkpoint_every is not None)
@@ -144,6 +155,22 @@ def run(
         fail(_write_message(e, out, checkpoint_every is not None))
     _summary(res, f"{rb.metadata.name}: {population:,} citizens x {steps} days, seed {seed}")
     console.print(Text.assemble("run folder: ", (safe(out), "bold")))
+
+
+def _settings(rb, sets, params_file):
+    """The rulebook and engine parameters with --set / --params applied (located errors, exit 2)."""
+    from ..rulebook.errors import RulebookError
+    from ..rulebook.params_file import load_params_file, parse_sets
+    from ..rulebook.paths import ParamPathError, set_values
+    from .common import fail_with_problems
+
+    try:
+        values = {**(load_params_file(params_file) if params_file else {}), **parse_sets(sets)}
+        return set_values(rb, None, values, name=rb.metadata.name)
+    except RulebookError as e:
+        fail_with_problems(e.problems)
+    except ParamPathError as e:
+        fail(f"--set/--params {e}")
 
 
 def _folder_message(e: Exception, out: Path) -> str:
