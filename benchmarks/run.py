@@ -62,12 +62,34 @@ def _nation_rulebooks(m: int = NATION_SIZE) -> list[str]:
     return [NATION_PILOTS[i % len(NATION_PILOTS)] for i in range(m)]
 
 
+def _executor(case: dict):
+    """The shard executor a nation case asks for (`"executor": "ray"`, `"workers": k`), or None."""
+    if case.get("executor") in (None, "local"):
+        return None
+    if case["executor"] == "in-process":
+        from scslab.engine.distributed import InProcessBlocks
+
+        return InProcessBlocks(case.get("workers", 2))
+    import ray
+
+    from scslab.engine.distributed import RayShards
+
+    if not ray.is_initialized():
+        ray.init(num_cpus=max(2, case.get("workers", 2)), include_dashboard=False, log_to_driver=False)
+    return RayShards(case.get("workers", 2))
+
+
 def _run_scslab(case: dict, population: int, steps: int):
     from scslab.engine import run_nation, simulate
 
+    if case["kind"] == "nation" and case.get("config"):
+        from scslab.nation.run import run_config
+
+        return run_config(case["config"], population=population, steps=steps, seed=case.get("seed", 1),
+                          save_ties=False, executor=_executor(case))
     if case["kind"] == "nation":
         return run_nation(_nation_rulebooks(), population=population, steps=steps, seed=case.get("seed", 1),
-                          national=NATIONAL, save_ties=False)
+                          national=NATIONAL, save_ties=False, executor=_executor(case))
     return simulate(case.get("rulebook", "rongcheng"), population=population, steps=steps,
                     seed=case.get("seed", 1), save_ties=False)
 
@@ -161,8 +183,9 @@ def run_case(case: dict) -> dict:
     # scslab cases: warm up with the same kind of run at a tiny size (imports, kernels), then
     # with the harsh test rulebook, which lists people within days: kernels that only run
     # once someone is listed (tie dropping, association) are loaded or compiled here too.
-    tiny = NATION_SIZE * 100 if kind in ("nation", "phases-nation") else 2_000
-    scs_kind = "nation" if kind in ("nation", "phases-nation") else "municipality"
+    nation_kinds = ("nation", "phases-nation", "nation-ray", "nation-config", "nation-config-ray")
+    tiny = NATION_SIZE * 100 if kind in nation_kinds else 2_000
+    scs_kind = "nation" if kind in nation_kinds else "municipality"
     scs_case = dict(case, kind=scs_kind)
     from scslab.engine import behave as behave_mod
 
@@ -184,9 +207,13 @@ def run_case(case: dict) -> dict:
     peak, held = _rss_bytes(), _rss_now_bytes()
     # A short step loop (the Mesa comparison's is a fraction of a second) is at the mercy of
     # one hiccup of the machine: such cases repeat the run and report the median loop time.
-    runs = [r.timing["run_seconds"]]
+    def loop_seconds(res):  # on workers: the supersteps, not the workers' start or the way back
+        ex = res.timing.get("executor")
+        return ex["loop_seconds"] if ex else res.timing["run_seconds"]
+
+    runs = [loop_seconds(r)]
     for _ in range(case.get("repeats", 1) - 1):
-        runs.append(_run_scslab(scs_case, n, steps).timing["run_seconds"])
+        runs.append(loop_seconds(_run_scslab(scs_case, n, steps)))
     import numba
 
     out["numba_threads"] = numba.get_num_threads()  # as the run left it (the engine may choose)
@@ -206,6 +233,15 @@ def run_case(case: dict) -> dict:
         "year_seconds_estimate": tm["society_seconds"] + 365 * tm["run_seconds"] / steps
         + (wall - tm["society_seconds"] - tm["run_seconds"]),
     }
+    if r.timing.get("executor"):
+        ex = r.timing["executor"]
+        res["executor"] = ex
+        res["run_seconds_with_workers_start"] = r.timing["run_seconds"]
+        # c-steps/s from the median superstep, and from the busiest worker's processor time
+        # (what the loop would take on an otherwise idle machine, exchange waits aside)
+        res["citizen_steps_per_second_median_superstep"] = n / ex["superstep_seconds_median"]
+        if ex.get("worker_cpu_seconds"):
+            res["citizen_steps_per_second_busiest_worker_cpu"] = n * steps / max(ex["worker_cpu_seconds"])
     if timer is not None:
         total = sum(timer.seconds.values())
         res["phases"] = {
@@ -270,6 +306,11 @@ def plan(quick: bool, big: bool, steps: int, mesa_steps: int | None, mesa_popula
     cases = [{"kind": "rongcheng", "rulebook": "rongcheng", "population": n, "steps": steps,
               **({"repeats": 5} if n <= 1_000_000 else {})} for n in sizes]
     cases.append({"kind": "nation", "population": nation_n, "steps": steps})
+    # The same nation on 2 Ray workers, and the bundled nation (pilots-43) here and on Ray
+    cases.append({"kind": "nation-ray", "population": nation_n, "steps": steps, "executor": "ray", "workers": 2})
+    cases.append({"kind": "nation-config", "config": "pilots-43", "population": nation_n, "steps": steps})
+    cases.append({"kind": "nation-config-ray", "config": "pilots-43", "population": nation_n, "steps": steps,
+                  "executor": "ray", "workers": 2})
     cases.append({"kind": "phases-rongcheng", "rulebook": "rongcheng", "population": phase_n, "steps": steps})
     cases.append({"kind": "phases-nation", "population": nation_n, "steps": steps})
     if not skip_mesa and importlib.util.find_spec("mesa") is None:
@@ -315,6 +356,14 @@ def render(results: list[dict]) -> str:
                 lines.append(f"  {r['case']['kind']} {r['citizens']:,}: a 365-step run would take about "
                              f"{r['year_seconds_estimate']:,.0f} s (society + 365 x step time + results), "
                              f"extrapolated from {r['steps']} steps")
+            ex = r.get("executor")
+            if ex:
+                lines.append(f"  {r['case']['kind']} {r['citizens']:,}: {ex['workers']} {ex['executor']} workers, blocks "
+                             f"{ex['blocks']}; {ex['exchange_bytes_per_step']:,} bytes ({ex['exchange_ids_per_step']:,} "
+                             f"view entries) exchanged per step; median superstep {ex['superstep_seconds_median']:.4f} s"
+                             f" = {r['citizen_steps_per_second_median_superstep']:,.0f} c-steps/s; workers' CPU "
+                             f"{ex.get('worker_cpu_seconds')} s; start {ex['start_seconds']} s, back "
+                             f"{ex['finish_seconds']} s")
             each = r.get("run_seconds_each") or []
             if len(each) > 1:
                 rates = sorted(r["citizens"] * r["steps"] / x for x in each)

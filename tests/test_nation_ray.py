@@ -40,11 +40,13 @@ def local_run(tmp_path_factory):
     return digests(out)
 
 
-def test_partition_makes_contiguous_blocks_of_about_equal_population():
-    assert partition([10, 10, 10, 10], 2) == [[0, 1], [2, 3]]
-    assert partition([50, 10, 10, 10, 10, 10], 2) == [[0], [1, 2, 3, 4, 5]]
+def test_partition_makes_contiguous_blocks_of_about_equal_work():
+    assert partition([10, 10, 10, 10], 2, shard_cost=0) == [[0, 1], [2, 3]]
+    assert partition([50, 10, 10, 10, 10, 10], 2, shard_cost=0) == [[0], [1, 2, 3, 4, 5]]
     assert partition([1, 1, 1], 5) == [[0], [1], [2]]
-    blocks = partition(list(range(1, 44)), 3)
+    # a shard's fixed work counts: many small shards weigh more than their citizens
+    assert partition([50_000, 10_000, 10_000, 10_000, 10_000, 10_000], 2) == [[0, 1], [2, 3, 4, 5]]
+    blocks = partition(list(range(1, 44)), 3, shard_cost=0)
     assert [m for b in blocks for m in b] == list(range(43)) and len(blocks) == 3
     sizes = [sum(range(b[0] + 1, b[-1] + 2)) for b in blocks]
     assert max(sizes) < 1.6 * min(sizes)

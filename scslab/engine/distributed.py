@@ -46,9 +46,16 @@ class WorkerLost(ShardExecutorError):
         self.step = step
 
 
-def partition(sizes, k: int) -> list[list[int]]:
-    """Contiguous blocks of municipalities (indices) with about equal population, at most k."""
-    sizes = [int(s) for s in sizes]
+# A shard's fixed work per step (its phases' calls, whatever its size) is worth about this
+# many citizens' (measured on pilots-43 at 1e6 on 2 workers: the block of 32 small shards
+# took 35% more processor time than the block of 11 large ones with as many citizens).
+SHARD_COST_CITIZENS = 5_000
+
+
+def partition(sizes, k: int, shard_cost: int = SHARD_COST_CITIZENS) -> list[list[int]]:
+    """Contiguous blocks of municipalities (indices) of about equal work, at most k: each
+    municipality counts its citizens plus `shard_cost` for its fixed work per step."""
+    sizes = [int(s) + int(shard_cost) for s in sizes]
     k = max(1, min(int(k), len(sizes)))
     total = sum(sizes)
     cum = np.cumsum(sizes)
