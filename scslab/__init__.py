@@ -7,7 +7,18 @@ are always synthetic: scslab never ingests real personal data and never scores a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load lazily (below)
+    from .audit import audit as audit_rulebook
+    from .audit import audit_file
+    from .engine import EngineParams, Levers, RunResult, resume, run_nation, simulate
+    from .experiments import CompareConfig, compare
+    from .metrics import CLAIMS, run_metrics
+    from .pilots import PILOTS, load_pilot, resolve_rulebook
+    from .rulebook import Rulebook, RulebookError, compile_rulebook, load_rulebook, parse_rulebook
 
 _LAZY = {
     "Rulebook": "scslab.rulebook",
