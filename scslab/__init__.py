@@ -56,4 +56,10 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'scslab' has no attribute {name!r}")
 
 
-__all__ = sorted(_LAZY)
+# Written out (not sorted(_LAZY)) so that linters and doc tools can read it; a test keeps them equal.
+__all__ = [
+    "CLAIMS", "CompareConfig", "EngineParams", "Levers", "PILOTS", "Rulebook", "RulebookError",
+    "RunResult", "audit_file", "audit_rulebook", "compare", "compile_rulebook", "load_pilot",
+    "load_rulebook", "parse_rulebook", "resolve_rulebook", "resume", "run_metrics",
+    "run_nation", "simulate",
+]

@@ -21,7 +21,8 @@ PUBLIC = ["scslab", "scslab.engine", "scslab.metrics", "scslab.experiments", "sc
 # Public names whose docstrings live in files another engineer is changing this session
 # (the engine's run configuration, the store); to be written there, then removed from here.
 NOT_YET = {
-    "scslab.engine.params.EngineParams", "scslab.engine.params.Levers.label", "scslab.engine.result.RunResult.tables",
+    "scslab.engine.params.EngineParams", "scslab.engine.params.Levers.label", "scslab.engine.result.RunResult",
+    "scslab.engine.result.RunResult.tables",
     "scslab.store.catalog.Catalog.close", "scslab.store.run_folder.RunFolder.run_id",
     "scslab.store.run_folder.RunFolder.table_path", "scslab.store.run_folder.RunWriter.table_path",
 }
@@ -40,7 +41,8 @@ def test_type_checkers_see_every_lazy_top_level_name():
         if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
             for imp in node.body:
                 seen |= {a.asname or a.name for a in imp.names}
-    assert seen == set(scslab._LAZY)
+    assert seen == set(scslab._LAZY) == set(scslab.__all__)
+    assert len(scslab.__all__) == len(set(scslab.__all__))
     for name in scslab.__all__:
         assert getattr(scslab, name) is not None
 
@@ -54,7 +56,8 @@ def _undocumented(module_name: str) -> list[str]:
             if not (obj.__doc__ or "").strip():
                 out.append(f"{obj.__module__}.{obj.__qualname__}")
         elif inspect.isclass(obj):
-            if not (obj.__dict__.get("__doc__") or "").strip():
+            doc = (obj.__dict__.get("__doc__") or "").strip()
+            if not doc or doc.startswith(f"{obj.__name__}("):  # none, or the one @dataclass writes
                 out.append(f"{obj.__module__}.{obj.__qualname__}")
             for attr, value in obj.__dict__.items():
                 if attr.startswith("_"):

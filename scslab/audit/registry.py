@@ -64,6 +64,9 @@ Check = Callable[[Rulebook, "object"], Iterable[Finding]]
 
 @dataclass(frozen=True)
 class Rule:
+    """One audit rule: code, name, severity, principle, legal reference, what it checks and
+    why, the fix, a failing and a passing example, and the check itself."""
+
     code: str  # stable: SCS1xx Fuller's principles, SCS2xx beyond Fuller, SCS3xx the AI Act
     name: str  # kebab-case
     severity: str

@@ -19,6 +19,8 @@ from .relatedness import Relatedness
 
 @dataclass
 class AuditReport:
+    """An audit's outcome: the rulebook, the rules that ran, their findings and the verdict."""
+
     rulebook: Rulebook
     file: str
     rules: list[Rule]  # the rules that ran

@@ -36,6 +36,10 @@ BASE = "baseline"
 
 @dataclass(frozen=True)
 class CompareConfig:
+    """What to compare: pilots (bundled names or rulebook files), society size, days, seeds,
+    whether to add the references, which pilots to decompose by lever (C11), the confidence,
+    worker processes and engine parameter overrides."""
+
     pilots: tuple[str, ...]
     population: int = 5_000
     steps: int = 365
@@ -107,6 +111,10 @@ def engine_changes(params: dict | None) -> list[tuple[str, object]]:
 
 @dataclass
 class Comparison:
+    """The outcome of :func:`compare`: per column (pilot or reference) every metric's values
+    and interval over seeds, each claim's tested quantity, verdict and reason, the mechanism
+    inventory, the lever decomposition, the series the report draws, and the manifest."""
+
     config: CompareConfig
     columns: list[str]
     roles: dict[str, str]  # column -> "pilot" | "reference"

@@ -24,6 +24,9 @@ NEIGHBOURHOOD_NODES = 80
 
 @dataclass(frozen=True)
 class RunSpec:
+    """One run of a comparison or a sweep: pilot, seed, size, levers, role, mechanisms
+    switched off and parameter overrides. Everything a worker needs to run it."""
+
     pilot: str  # bundled pilot name or rulebook path
     seed: int
     population: int
@@ -40,6 +43,9 @@ class RunSpec:
 
 @dataclass
 class RunOutcome:
+    """What one run of a plan gives back: its metrics, per-step series, manifest and, for
+    the first seed of a pilot, the detail the report draws."""
+
     spec: RunSpec
     metrics: dict[str, float]
     series: dict[str, np.ndarray]

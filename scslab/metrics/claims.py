@@ -31,6 +31,8 @@ LEVERS = ("law", "market", "norms", "code")
 
 @dataclass(frozen=True)
 class Metric:
+    """One measured quantity of a claim: its key in the results, label, definition, formula and unit."""
+
     key: str
     label: str
     definition: str
@@ -93,6 +95,8 @@ class Test:
 
 @dataclass(frozen=True)
 class Claim:
+    """A critic's claim (C1..C11): its metrics, how its verdict is read, and what it needs of a rulebook."""
+
     id: str
     short: str  # the claim, in a few words
     claim: str  # the claim in one sentence (our words)

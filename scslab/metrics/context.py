@@ -16,6 +16,9 @@ import numpy as np
 
 @dataclass(frozen=True)
 class RunContext:
+    """What the metrics need to know of the rulebook a run used: its score scale, which lists
+    are blacklists, the association penalty, the groups by data coverage, related sectors."""
+
     scale_min: float = float("nan")
     scale_max: float = float("nan")
     base: float = float("nan")

@@ -37,6 +37,9 @@ class MeasureTable:
 
 @dataclass(frozen=True)
 class CompiledRulebook:
+    """A rulebook as the engine reads it: scale, grades, behaviours, lists and sanctions as
+    numpy arrays indexed by position (see :func:`compile_rulebook`)."""
+
     name: str
     hash: str  # sha256 of the canonical JSON of the rulebook
     groups: tuple[str, ...]

@@ -26,6 +26,8 @@ def format_path(path: Path) -> str:
 
 @dataclass(frozen=True)
 class Problem:
+    """A located problem in a rulebook file: file, line, column, field path and message."""
+
     file: str
     line: int
     column: int
