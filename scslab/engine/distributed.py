@@ -105,7 +105,10 @@ class Block:
         self.shards = shards
         self.exports, self.imports = exports, imports
         self.track = track
-        self.cpu = 0.0  # processor seconds this block spent stepping (its process's, so its threads' too)
+        # processor seconds this block spent in its supersteps: its own thread's (the engine,
+        # with one numba thread) and its process's (Ray's threads too: transfers, messages)
+        self.cpu = 0.0
+        self.cpu_process = 0.0
         self.views = [_view(n, need_score), _view(n, need_score)]
         view = self.views[0]
         for sh in shards:  # recent harm lives in the view: the state's copy goes back in
@@ -146,7 +149,7 @@ class Block:
 
     def step(self, t: int, steps: int, inbox: dict[int, tuple]) -> tuple[list, list, dict[int, tuple]]:
         """One superstep: take in the others' entries, step every shard, send ours."""
-        c0 = time.process_time()
+        c0, p0 = time.thread_time(), time.process_time()
         self.take_in(inbox)
         view, nxt = self.views
         rows, grades = [], []
@@ -158,7 +161,8 @@ class Block:
         self.views = [nxt, view]
         nxt.changed()
         box = self.outbox()
-        self.cpu += time.process_time() - c0
+        self.cpu += time.thread_time() - c0
+        self.cpu_process += time.process_time() - p0
         return rows, grades, box
 
     def states(self) -> dict[int, dict[str, np.ndarray]]:
@@ -249,6 +253,7 @@ class BlockExecutor:
             # processor seconds each worker spent in its supersteps: on a busy machine the
             # loop's wall time says more about the others' load than about the engine
             "worker_cpu_seconds": [round(c, 3) for c in getattr(self, "cpu", [])],
+            "worker_process_cpu_seconds": [round(c, 3) for c in getattr(self, "cpu_process", [])],
         }
 
     # the backend: where the blocks live
@@ -289,8 +294,9 @@ class InProcessBlocks(BlockExecutor):
         return out
 
     def _finish(self):
-        out = [sh for b in self.blocks for sh in b.finish()]
         self.cpu = [b.cpu for b in self.blocks]
+        self.cpu_process = [b.cpu_process for b in self.blocks]
+        out = [sh for b in self.blocks for sh in b.finish()]
         return out
 
     def _stop(self):
@@ -331,7 +337,8 @@ class _BlockActor:
     def finish(self):
         import pickle
 
-        return pickle.dumps(self.block.finish(), protocol=pickle.HIGHEST_PROTOCOL), self.block.cpu
+        cpu = (self.block.cpu, self.block.cpu_process)
+        return pickle.dumps(self.block.finish(), protocol=pickle.HIGHEST_PROTOCOL), cpu
 
 
 class RayShards(BlockExecutor):
@@ -421,7 +428,8 @@ class RayShards(BlockExecutor):
         import pickle
 
         done = self._get([a.finish.remote() for a in self.actors], -1)
-        self.cpu = [cpu for _, cpu in done]
+        self.cpu = [cpu[0] for _, cpu in done]
+        self.cpu_process = [cpu[1] for _, cpu in done]
         return [sh for blob, _ in done for sh in pickle.loads(blob)]
 
     def _stop(self):
