@@ -482,6 +482,7 @@ class Catalog:
         return cur.df()
 
     def close(self) -> None:
+        """Close the DuckDB connection (leaving a ``with`` block does it)."""
         self.con.close()
 
     def __enter__(self) -> Catalog:

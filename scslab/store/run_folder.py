@@ -515,6 +515,7 @@ class RunWriter:
             raise RunFolderError(f"{self.path}: writer closed; nothing more can be written")
 
     def table_path(self, name: str) -> Path:
+        """Where table ``name`` is written (``<folder>/<name>.parquet``); ValueError for a bad name."""
         return self.path / f"{validate_table_name(name)}.parquet"
 
     def write_table(self, name: str, table: Any) -> Path:
@@ -648,6 +649,7 @@ class RunFolder:
 
     @property
     def run_id(self) -> str:
+        """The folder's name (the catalog's ``run_id`` is its path relative to the root)."""
         return self.path.name
 
     def __repr__(self) -> str:
@@ -663,6 +665,7 @@ class RunFolder:
         return sorted(n for n in names if _TABLE_NAME.fullmatch(n) and n not in RESERVED_NAMES)
 
     def table_path(self, name: str) -> Path:
+        """The file of table ``name``; KeyError naming the run's tables if it has none such."""
         path = self.path / f"{validate_table_name(name)}.parquet"
         if name not in self.tables() or not path.is_file():
             raise KeyError(
