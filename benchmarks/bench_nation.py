@@ -73,6 +73,8 @@ def one_case(case: dict) -> dict:
                     "citizen_steps_per_second_loop": tm["citizen_steps_per_second_loop"],
                     "citizen_steps_per_second_median_superstep": round(n / ex["superstep_seconds_median"]),
                     "busiest_worker_cpu_ms_per_step": round(1000 * busiest / steps, 2),
+                    "busiest_worker_process_cpu_ms_per_step": round(1000 * max(ex["worker_process_cpu_seconds"])
+                                                                    / steps, 2),
                     "citizen_steps_per_second_busiest_worker_cpu": round(n * steps / busiest)})
     else:
         # the step loop's processor time is not measured apart from the society's and the
@@ -116,7 +118,7 @@ def main(argv=None) -> int:
             print(f"{r['case']:<11} {r['citizens']:>10,}  loop {r['citizen_steps_per_second_loop']:>12,} c-steps/s wall, "
                   f"median superstep {r['citizen_steps_per_second_median_superstep']:,}; busiest worker "
                   f"{r['busiest_worker_cpu_ms_per_step']} ms CPU/step = {r['citizen_steps_per_second_busiest_worker_cpu']:,}"
-                  f" c-steps/s; exchange {ex['exchange_bytes_per_step']:,} B/step; load {r['load']}")
+                  f" c-steps/s ({r['busiest_worker_process_cpu_ms_per_step']} ms with Ray's threads); exchange {ex['exchange_bytes_per_step']:,} B/step; load {r['load']}")
         else:
             extra = f"; {r['cpu_ms_per_shard_step']} ms CPU per shard-step" if "cpu_ms_per_shard_step" in r else ""
             print(f"{r['case']:<11} {r['citizens']:>10,}  loop {r['citizen_steps_per_second']:>12,} c-steps/s wall, "

@@ -54,3 +54,13 @@ def test_ties_to_listed_citizens_elsewhere_drop_as_when_every_cross_tie_was_visi
         assert np.array_equal(sh.st.indices, plain)
         total += want
     assert total > 20  # ties did drop, across shards too
+
+
+def test_a_phase_that_draws_nothing_makes_no_generator():
+    ps = PhaseStreams(1, 2, 3)
+    s = ps["appeal"]
+    assert ps["appeal"] is s and s._g is None  # handed out, not made
+    first = s.random(3)
+    assert s._g is not None
+    want = np.random.default_rng(np.random.SeedSequence([1, 2, 3, 1 + PHASES.index("appeal")])).random(4)
+    assert np.array_equal(first, want[:3]) and s.random() == want[3]

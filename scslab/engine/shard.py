@@ -61,28 +61,47 @@ def _words(x: int) -> list[int]:
     return out
 
 
+class _Stream:
+    """A phase's Generator, made when the phase first draws from it (many days a shard's
+    listing, appeal, purchase and disclosure phases draw nothing). Behaves as the Generator."""
+
+    def __init__(self, words: list[int]):
+        self._words = words
+        self._g: np.random.Generator | None = None
+
+    def generator(self) -> np.random.Generator:
+        if self._g is None:
+            entropy = np.array(self._words, np.uint32)
+            self._g = np.random.default_rng(np.random.SeedSequence(entropy))
+        return self._g
+
+    def __getattr__(self, name: str):
+        value = getattr(self.generator(), name)
+        self.__dict__[name] = value  # found directly from now on
+        return value
+
+
 class PhaseStreams:
-    """The day's random streams, one per phase, each made when first used.
+    """The day's random streams, one per phase, each made when first drawn from.
 
     Each is `default_rng(SeedSequence([seed, municipality, step, 1 + phase index]))`. The
     entropy is handed to SeedSequence as the uint32 words it would make of that list
     itself (the same pool, the same stream), which skips its conversion of Python ints:
-    less than half the cost, paid 7 times per shard and step (a nation of 43 made 300 a day).
+    less than half the cost, paid up to 7 times per shard and step (a nation of 43 made
+    300 a day); and a phase that draws nothing that day makes none.
     """
 
     __slots__ = ("_words", "_made")
 
     def __init__(self, seed: int, municipality: int, step: int):
         self._words = _words(int(seed)) + _words(int(municipality)) + _words(int(step))
-        self._made: dict[str, np.random.Generator] = {}
+        self._made: dict[str, _Stream] = {}
 
     def __getitem__(self, phase: str) -> np.random.Generator:
         g = self._made.get(phase)
         if g is None:
-            entropy = np.array([*self._words, 1 + PHASES.index(phase)], np.uint32)
-            g = np.random.default_rng(np.random.SeedSequence(entropy))
-            self._made[phase] = g
-        return g
+            g = self._made[phase] = _Stream([*self._words, 1 + PHASES.index(phase)])
+        return g  # type: ignore[return-value]  # a Generator made on first use
 
 
 def local_indptr(indptr: np.ndarray) -> np.ndarray:
