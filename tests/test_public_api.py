@@ -25,3 +25,11 @@ def test_a_run_and_its_metrics_from_the_top_level():
     m = scslab.run_metrics(r)
     assert r.steps.shape[0] == 10 and 0.0 <= m["mean_trust"] <= 1.0
     assert scslab.audit_rulebook(scslab.load_pilot("sesame")).findings
+
+
+def test_reading_a_rulebook_does_not_load_the_engine():
+    """Plausible ranges may name engine weights; checking them must not pull in numba."""
+    code = ("import sys; from scslab.pilots import load_pilot; [load_pilot(p) for p in ('suining', 'sesame')]; "
+            "print(','.join(m for m in ('numba', 'scslab.engine.run') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
