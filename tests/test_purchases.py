@@ -132,3 +132,21 @@ def test_ramp_share_and_effect():
     # the ramp's parameters are parameter paths (calibration fits them)
     r2, _ = set_values(ramped, None, {"data_sources.enforcement_court.ramp.days": 300})
     assert r2.data_sources[0].ramp.days == 300
+
+
+def test_ramp_citizens_do_not_perceive():
+    """A ramp that is not perceived scales what sources see, not what citizens reckon with."""
+    from scslab.engine.context import make_tables, tables_on_day
+
+    data = load_pilot("court-blacklist").model_dump()
+    data["data_sources"][0]["ramp"] = {"start_share": 0.2, "days": 100, "perceived": False}
+    crb = compile_rulebook(rulebook_from_dict(data, "unseen"))
+    tb = make_tables(crb, EngineParams())
+    day = tables_on_day(tb, crb, 0)
+    assert np.allclose(day.cov_eff, 0.2 * tb.cov_eff)
+    assert np.allclose(day.pobs, tb.pobs)
+    data["data_sources"][0]["ramp"]["perceived"] = True
+    crb = compile_rulebook(rulebook_from_dict(data, "seen"))
+    day = tables_on_day(make_tables(crb, EngineParams()), crb, 0)
+    assert (day.pobs <= tb.pobs + 1e-12).all() and (day.pobs < tb.pobs).any()
+    assert tables_on_day(tb, crb, 100) is tb

@@ -124,12 +124,15 @@ def _coverage(crb: CompiledRulebook, share: np.ndarray | None = None) -> tuple[n
 def tables_on_day(tb: Tables, crb: CompiledRulebook, t: int) -> Tables:
     """The tables of day t: while a source's coverage is still ramping up (DataSource.ramp),
     its coverage, and so the chance an act is recorded, is that share of the full one.
-    Citizens know the day's chance (the strategic term reads `pobs`); the behave phase's
-    thinning bound, made from the full coverage, still bounds it."""
+    Citizens reckon with the day's chance (the strategic term reads `pobs`) unless the
+    ramp is not `perceived`; the behave phase's thinning bound, made from the full
+    coverage, still bounds it."""
     share = crb.coverage_share(t)
     if share is None:
         return tb
     cov, pobs = _coverage(crb, share)
+    if not crb.ramp_perceived.all():  # a ramp citizens do not see: they reckon with the full coverage
+        pobs = _coverage(crb, np.where(crb.ramp_perceived, share, 1.0))[1]
     return dataclasses.replace(tb, cov_eff=cov, pobs=pobs)
 
 

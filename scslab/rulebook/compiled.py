@@ -110,6 +110,7 @@ class CompiledRulebook:
     # linearly to 1 over ramp_days (1.0 and 0 for a source without a ramp)
     ramp_start: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(0))  # float64 (S,)
     ramp_days: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int32))  # int32 (S,)
+    ramp_perceived: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(0, bool))  # bool (S,)
     # purchases per sector of schema.PURCHASE_SECTORS (P,): the declaring sanction's numbers
     # (rate 0 where none is declared) and which sanctions restrict the sector (P, M)
     purchase_rate: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(len(PURCHASE_SECTORS)))
@@ -306,6 +307,7 @@ def compile_rulebook(rb: Rulebook, groups: tuple[str, ...] = DEFAULT_GROUPS) -> 
         own_record_visible=rb.publicity.own_record_visible,
         ramp_start=np.array([1.0 if r is None else r.start_share for r in ramps], dtype=np.float64),
         ramp_days=np.array([0 if r is None else r.days for r in ramps], dtype=np.int32),
+        ramp_perceived=np.array([True if r is None else r.perceived for r in ramps], dtype=bool),
         purchase_rate=pur["rate"], purchase_ref_income=pur["ref"], purchase_elasticity=pur["elasticity"],
         purchase_growth=pur["growth"], purchase_from=pur["from"], purchase_block=pur["block"],
         calendar_start=None if rb.calendar is None else rb.calendar.start.isoformat(),

@@ -149,6 +149,10 @@ class Ramp(Sourced):
         "connected); it rises linearly to 1 over `days`"
     )
     days: Days = Field(description="days from the run's first day until the source reaches full coverage")
+    perceived: bool = Field(
+        True, description="citizens reckon with the day's coverage (true), or with the full coverage throughout "
+        "(false: the rule is known everywhere before every source records it)"
+    )
 
 
 class DataSource(Sourced):
