@@ -89,13 +89,18 @@ def test_calibrated_rulebook_and_report(fitted, tmp_path):
 
 def test_holdout_is_left_out_of_the_fit():
     tf = parse_targets(synthetic_targets(seeds=(1,)), "synthetic.yaml")
-    cfg = CalibrationConfig("court-blacklist", tf, [Param.make("sanctions.flight_ban.purchases.rate", 2e-3, 0.2)],
+    hotel = Param.make("sanctions.star_hotel_ban.purchases.rate", 1e-3, 1e-2)  # no figure counts hotels
+    cfg = CalibrationConfig("court-blacklist", tf, [Param.make("sanctions.flight_ban.purchases.rate", 2e-3, 0.2),
+                                                    hotel],
                             holdout=("flights-b",), population=N, seeds=1, trials=3, uq_seeds=2, bootstrap=20,
-                            method="tpe")
+                            method="tpe", polish=1)
     res = calibrate(cfg, executor=make_executor("serial"))
     roles = {t["name"]: t["held_out"] for t in res.targets}
     assert roles == {"listed-a": False, "listed-b": False, "flights-a": False, "flights-b": True}
     assert res.summary()["heldout_mean_abs_log_error"] is not None
+    # hotel purchases draw after flights in their own stream: no figure moves, so not pinned
+    assert res.identified == {"sanctions.flight_ban.purchases.rate": True, hotel.path: False}
+    assert res.intervals[hotel.path] == (hotel.low, hotel.high)
 
 
 def test_param_ranges():

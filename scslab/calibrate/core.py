@@ -251,6 +251,7 @@ class CalibrationResult:
     runs: int
     seconds: float
     jacobian: dict = field(default_factory=dict)
+    identified: dict[str, bool] = field(default_factory=dict)  # does any fitted figure move the parameter
     rulebook_yaml: str = ""
     command: str = ""
 
@@ -273,7 +274,8 @@ class CalibrationResult:
             "start": self.start.isoformat(), "steps": self.steps,
             "params": [{"path": p.path, "low": p.low, "high": p.high, "log": p.log,
                         "initial": self.initial[p.path], "fitted": self.fitted[p.path],
-                        "interval90": list(self.intervals[p.path])} for p in c.params],
+                        "interval90": list(self.intervals[p.path]),
+                        "identified": self.identified.get(p.path, True)} for p in c.params],
             "targets": self.targets, "history": self.history, "loss": self.loss,
             "loss_initial": self.loss_initial, "polished": self.polished, "runs": self.runs,
             "seconds": round(self.seconds, 1), "summary": self.summary(), "command": self.command,
@@ -425,6 +427,7 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
             if not better:
                 break
         u_final = u_cur
+        say("fitted: " + ", ".join(f"{k}={v:.4g}" for k, v in _values(cfg.params, u_final)))
 
         # the final point on the uncertainty seeds: figures, series, Jacobian
         final_log, J_seed, ser, h = jacobian(u_final, uq_seeds)
@@ -450,10 +453,17 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
             d_b = _gauss_newton(ml_b - y_b, J_b, s, w, fitted_idx, u_final)
             us_b[b] = np.clip(u_final + d_b - d0, 0.0, 1.0)
             pred_b[b] = ml_b + J_b @ (us_b[b] - u_final)
+        # A parameter none of the fitted figures moves is not pinned by them (the ridge keeps
+        # it where it is, so its bootstrap spread is nil): its interval is the whole range.
+        sw = np.sqrt(w[fitted_idx]) / s[fitted_idx]
+        col = np.linalg.norm(J[fitted_idx] * sw[:, None], axis=0)
+        identified = {p.path: bool(col[i] > 1e-3 * max(col.max(), 1e-12) and col[i] > 1e-6)
+                      for i, p in enumerate(cfg.params)}
         intervals = {}
         for i, p in enumerate(cfg.params):
             vals = np.array([p.value(x) for x in us_b[:, i]])
-            intervals[p.path] = (float(np.quantile(vals, 0.05)), float(np.quantile(vals, 0.95)))
+            intervals[p.path] = ((float(np.quantile(vals, 0.05)), float(np.quantile(vals, 0.95)))
+                                 if identified[p.path] else (p.low, p.high))
         ml_final = mean_log(final_log)
         rows = _target_rows(tf, targets, cfg.holdout, y, s, ml_final, pred_b, final_log)
         # series band: seeds' mean plus the linearised effect of the parameter draws
@@ -465,7 +475,7 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
     return CalibrationResult(
         config=cfg, start=start, steps=steps, initial=initial, fitted=fitted, intervals=intervals,
         targets=rows, series=series_out, history=history, loss=loss_final, loss_initial=loss_initial,
-        polished=polished, runs=pool.n, seconds=time.perf_counter() - t0,
+        polished=polished, runs=pool.n, seconds=time.perf_counter() - t0, identified=identified,
         jacobian={"targets": [t.name for t in targets], "params": [p.path for p in cfg.params],
                   "d_log_figure_d_unit": J.tolist()},
     )

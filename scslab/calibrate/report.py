@@ -35,7 +35,8 @@ def params_table(res) -> str:
     for p in res.config.params:
         lo, hi = res.intervals[p.path]
         rows.append(f"<tr><td><code>{_e(p.path)}</code></td><td class=num>{_g(res.initial[p.path], 4)}</td>"
-                    f"<td class=num><b>{_g(res.fitted[p.path], 4)}</b></td><td class=num>{_g(lo, 3)} .. {_g(hi, 3)}</td>"
+                    f"<td class=num><b>{_g(res.fitted[p.path], 4)}</b></td><td class=num>{_g(lo, 3)} .. {_g(hi, 3)}"
+                    f"{'' if res.identified.get(p.path, True) else '<br><span class=small>not pinned by the figures</span>'}</td>"
                     f"<td class=num>{_g(p.low)} .. {_g(p.high)}{' (log)' if p.log else ''}</td></tr>")
     return ("<table><thead><tr><th>parameter</th><th>before</th><th>fitted</th><th>90% interval (bootstrap)</th>"
             f"<th>searched</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")

@@ -109,7 +109,9 @@ def calibrate_cmd(
         t.add_column(c)
     for p in fit:
         lo, hi = res.intervals[p.path]
-        t.add_row(p.path, f"{res.initial[p.path]:.4g}", f"{res.fitted[p.path]:.4g}", f"{lo:.4g} .. {hi:.4g}")
+        pinned = res.identified.get(p.path, True)
+        t.add_row(p.path, f"{res.initial[p.path]:.4g}", f"{res.fitted[p.path]:.4g}",
+                  f"{lo:.4g} .. {hi:.4g}" + ("" if pinned else " (not pinned by the figures)"))
     console.print(t)
     t = Table(title="Targets (per capita)")
     for c in ("target", "date", "figure", "model", "model 90%", "error", "role"):
