@@ -64,3 +64,26 @@ def test_a_phase_that_draws_nothing_makes_no_generator():
     assert s._g is not None
     want = np.random.default_rng(np.random.SeedSequence([1, 2, 3, 1 + PHASES.index("appeal")])).random(4)
     assert np.array_equal(first, want[:3]) and s.random() == want[3]
+
+
+def test_the_memory_estimate_counts_the_ledger_by_its_days_and_a_shards_own_lists(monkeypatch):
+    import scslab.engine.run as run_mod
+    from scslab.engine.validate import ParameterError, check_run_args
+    from scslab.pilots import load_pilot
+
+    monkeypatch.setattr(run_mod, "available_bytes", lambda: 22 * 2**30)
+    rc = load_pilot("rongcheng")
+    # 5e7 citizens fit without a ledger (about 10 GB) ...
+    check_run_args([rc], population=50_000_000, steps=365, seed=1)
+    # ... but not with every citizen's events for a year (about 180 GB): refused, saying why
+    with pytest.raises(ParameterError, match="with its ledger needs about .*--ledger share or fewer --steps"):
+        check_run_args([rc], population=50_000_000, steps=365, seed=1, ledger=True)
+    check_run_args([rc], population=1_000_000, steps=30, seed=1, ledger=True)  # 1e6 x 30 days: 0.7 GB
+    # a year's ledger costs twelve times a month's
+    e = run_mod.estimate_bytes
+    month, year = (e(10**6, 12, 2, 1.0, d, 0.025) - e(10**6, 12, 2) for d in (30, 365))
+    assert year == pytest.approx(month * 365 / 30, rel=1e-6)
+    # a nation's 43 municipalities keep their own lists each, not 43 rulebooks' worth
+    nat = load_pilot("court-blacklist")
+    check_run_args([rc] * 43, population=50_000_000, steps=365, seed=1, national=nat,
+                   society={"municipalities": 43})

@@ -104,10 +104,12 @@ def nation(
         fail(_folder_message(e, out))
     except OSError as e:
         fail(f"cannot write the run folder {out}: {e.strerror or e}")
-    from ..engine.run import memory_problem
+    from ..engine.run import event_rate, memory_problem
 
     n_lists = max(len(rb.lists) for rb in nat.rulebooks()) + (len(nat.national.lists) if nat.national else 0)
-    problem = memory_problem(population, 12.0, n_lists, ledger)
+    spec = cfg.society_spec(population)
+    problem = memory_problem(population, spec.network.mean_degree, n_lists, ledger, steps,
+                             event_rate([*nat.rulebooks(), nat.national]))
     if problem:
         fail(problem)
     from ..engine.distributed import ShardExecutorError

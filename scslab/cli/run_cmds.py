@@ -126,7 +126,7 @@ def run(
 
     from ..engine import run_nation
     from ..engine.nation import NationError
-    from ..engine.run import memory_problem
+    from ..engine.run import event_rate, memory_problem
     from ..engine.validate import ParameterError
     from ..society import SocietySpec
 
@@ -134,7 +134,8 @@ def run(
         spec = SocietySpec(n=population, municipalities=municipalities)
     except ValueError as e:
         fail(f"--population: {e.errors()[0]['msg'] if hasattr(e, 'errors') else e}")
-    problem = memory_problem(population, spec.network.mean_degree, len(rb.lists) + (len(nat.lists) if nat else 0), ledger)
+    problem = memory_problem(population, spec.network.mean_degree, len(rb.lists) + (len(nat.lists) if nat else 0), ledger,
+                             steps, event_rate([rb, nat] if nat else [rb]))
     if problem:
         fail(problem)
 

@@ -135,10 +135,13 @@ def check_run_args(rulebooks, *, population, steps, seed, society=None, national
         raise ParameterError("rulebooks", f"has {n_rb} entries for {m} municipalities "
                                           f"(give one for all, or one per municipality)")
 
-    from .run import memory_problem
+    from .run import event_rate, memory_problem
 
-    n_lists = sum(len(r.lists) for r in [*rulebooks, national] if isinstance(r, Rulebook))
+    # A shard keeps its own rulebook's lists and the national ones (not every municipality's).
+    n_lists = (max((len(r.lists) for r in rulebooks if isinstance(r, Rulebook)), default=2)
+               + (len(national.lists) if isinstance(national, Rulebook) else 0))
     fraction = (1.0 if ledger is True else float(ledger)) if ledger else 0.0
-    problem = memory_problem(spec.n, spec.network.mean_degree, n_lists, fraction)
+    problem = memory_problem(spec.n, spec.network.mean_degree, n_lists, fraction, int(steps),
+                             event_rate([*rulebooks, national]))
     if problem:
         raise ParameterError("population", f"is too large for this machine: {problem}")
