@@ -45,8 +45,9 @@ def _as_rulebook(x) -> Rulebook:
 
 # What the memory estimate is made of, measured with /usr/bin/time -v on `scslab run rongcheng
 # -n N --out DIR` (2 lists, mean degree 12): the interpreter with numba, pandas and pyarrow
-# loaded, 362 MB at 2,000 citizens; then 220 bytes per citizen at 1e6 (20 days) and 183 at
-# 1e7 (10 days): the estimate's 200 is within 10% of both (docs/scaling.md). An event of
+# loaded, 362 MB at 2,000 citizens (maximum resident set); then 220 bytes per citizen at 1e6
+# (20 days) and 183 at 1e7 (10 days): the estimate's 200 puts it 4% under the first peak
+# and 8% over the second (docs/benchmarks.md, "The memory estimate"). An event of
 # the ledger at the peak: its row in object columns, then the Arrow table and the DataFrame
 # made from it (measured: 391 and 394 bytes per event, rongcheng 1e5 x 120 and x 240 days,
 # full ledger).
