@@ -178,3 +178,12 @@ def test_the_national_list_reaches_the_none_municipalities():
     m = r.more["municipalities"].set_index("name")
     assert m.loc["c", "national_listed_ever"] > 0
     assert np.isclose(m.share.sum(), 1.0)
+
+
+def test_the_cli_refuses_executor_flags_that_do_not_go_together(tmp_path):
+    for args, words in ((["--workers", "2"], "need --executor ray"), (["--executor", "dask"], "local or ray"),
+                        (["--executor", "ray", "--workers", "0"], "--workers must be"),
+                        (["--executor", "ray", "--ledger", "0.5"], "--ledger is kept only")):
+        res = CliRunner().invoke(app, ["nation", "pilots-43", "-n", "1000", "-o", str(tmp_path / "x"), *args])
+        assert res.exit_code == 2 and words in res.output, (args, res.output)
+        assert not (tmp_path / "x").exists()
