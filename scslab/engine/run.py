@@ -422,10 +422,14 @@ def _execute(config, rbs, nat, soc, params, t_soc, progress, out, resuming: bool
             checkpoint.save(Path(out), t_done, saved, rows, grades, led)
 
         t1 = time.perf_counter()
+        lost = None
         try:
             executed = executor.run(nation, t_start, steps, rows, grades, track, every, save, progress)
         except WorkerLost as e:
-            return _recover(e, config, out, progress, executor)
+            lost = e
+        if lost is not None:  # outside the handler: this run's state can go before the next is built
+            del nation, rows, grades
+            return _recover(lost, config, out, progress, executor)
         view = nxt = None
     else:
         view, nxt = nation.views
