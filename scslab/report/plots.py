@@ -119,7 +119,8 @@ def sectors_per_offence(cmp) -> str | None:
     a2.set_xticks(xs, cmp.columns, rotation=20)
     a2.set_ylabel("sectors")
     a2.set_title(f"Mean over seeds ({_confidence(cmp):.0%} interval)")
-    a2.legend(fontsize=8, frameon=False)
+    if a2.get_legend_handles_labels()[0]:  # no bar at all when every value is n/a
+        a2.legend(fontsize=8, frameon=False)
     _bar_key(a2)
     return _svg(fig)
 
@@ -280,7 +281,8 @@ def levers_shapley(cmp) -> str | None:
     ax.set_ylabel("% of harm reduction (Shapley)")
     ax.set_title("Which lever reduces harm: Shapley shares, all four on vs all off "
                  f"({_confidence(cmp):.0%} interval)")
-    ax.legend(fontsize=8, frameon=False, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, frameon=False, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.1))
     ax.text(0.0, -0.3, "pale, dashed bar: one seed gave a value (no interval); n/a: no value",
             transform=ax.transAxes, fontsize=7, color="0.35", va="top")
     return _svg(fig)
