@@ -23,3 +23,8 @@ def test_docs_site_builds_strict(tmp_path):
     assert 'id="scslab.experiments.compare.compare"' in compare
     for page in ("metrics", "model", "notebooks", "rulebook-reference", "audit-rules"):
         assert (site / page / "index.html").is_file(), page
+    notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for stem in notebooks:  # each notebook as a page (scripts/mkdocs_notebooks.py)
+        page = (site / "notebooks" / stem / "index.html").read_text(encoding="utf-8")
+        assert "import scslab" in page or "from scslab" in page, stem
