@@ -208,6 +208,12 @@ def test_sweep_tables_are_the_same_bytes_serial_or_pooled_and_after_resuming(tmp
     other = SweepConfig(CFG.pilot, CFG.factors, design="lhs", samples=3, seeds=2, population=300, steps=20)
     with pytest.raises(FileExistsError):
         run_sweep(other, a, executor=SerialExecutor())
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("a user's file", encoding="utf-8")
+    with pytest.raises(FileExistsError):  # a folder holding someone else's files is not written into
+        run_sweep(CFG, mine, executor=SerialExecutor())
+    assert [f.name for f in mine.iterdir()] == ["notes.txt"]
 
 
 @pytest.mark.slow

@@ -260,6 +260,10 @@ def run_sweep(cfg: SweepConfig, out: str | Path | None = None, executor=None, wo
     journal = None
     if out is not None:
         out = Path(out)
+        if out.exists() and not out.is_dir():
+            raise FileExistsError(f"{out} is a file, not a sweep folder; choose another --out")
+        if out.is_dir() and not (out / "sweep.json").exists() and any(out.iterdir()):
+            raise FileExistsError(f"{out} holds files a sweep did not write; choose a new or empty folder")
         out.mkdir(parents=True, exist_ok=True)
         meta = _config_json(cfg, plan)
         cfg_path = out / "sweep.json"
