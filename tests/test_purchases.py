@@ -117,6 +117,9 @@ def test_ramp_share_and_effect():
     assert crb.coverage_share(0)[0] == 0.0
     assert crb.coverage_share(50)[0] == pytest.approx(0.5)
     assert crb.coverage_share(100) is None
+    data["data_sources"][0]["ramp"]["power"] = 2.0  # convex: slow at first
+    assert compile_rulebook(rulebook_from_dict(data, "convex")).coverage_share(50)[0] == pytest.approx(0.25)
+    data["data_sources"][0]["ramp"]["power"] = 1.0
     full = load_pilot("court-blacklist").model_dump()
     full["behaviours"][0]["base_rate"] = 0.002
     # Without the strategic response (which answers a lower chance of being recorded with

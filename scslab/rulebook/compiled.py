@@ -107,10 +107,11 @@ class CompiledRulebook:
     thresholds_published: bool
     own_record_visible: bool
     # coverage entering over time (DataSource.ramp): share of full coverage on day 0, rising
-    # linearly to 1 over ramp_days (1.0 and 0 for a source without a ramp)
+    # to 1 over ramp_days as (t / days) ** power (1.0 and 0 for a source without a ramp)
     ramp_start: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(0))  # float64 (S,)
     ramp_days: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int32))  # int32 (S,)
     ramp_perceived: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(0, bool))  # bool (S,)
+    ramp_power: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(0))  # float64 (S,)
     # purchases per sector of schema.PURCHASE_SECTORS (P,): the declaring sanction's numbers
     # (rate 0 where none is declared) and which sanctions restrict the sector (P, M)
     purchase_rate: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(len(PURCHASE_SECTORS)))
@@ -125,7 +126,7 @@ class CompiledRulebook:
         """Share of each source's full coverage on day t (its ramp), or None when all are full."""
         if self.ramp_days.size == 0 or int(self.ramp_days.max(initial=0)) <= t:
             return None
-        frac = np.minimum(1.0, t / np.maximum(self.ramp_days, 1))
+        frac = np.minimum(1.0, t / np.maximum(self.ramp_days, 1)) ** self.ramp_power
         return np.where(self.ramp_days > t, self.ramp_start + (1.0 - self.ramp_start) * frac, 1.0)
 
     @property
@@ -308,6 +309,7 @@ def compile_rulebook(rb: Rulebook, groups: tuple[str, ...] = DEFAULT_GROUPS) -> 
         ramp_start=np.array([1.0 if r is None else r.start_share for r in ramps], dtype=np.float64),
         ramp_days=np.array([0 if r is None else r.days for r in ramps], dtype=np.int32),
         ramp_perceived=np.array([True if r is None else r.perceived for r in ramps], dtype=bool),
+        ramp_power=np.array([1.0 if r is None else r.power for r in ramps], dtype=np.float64),
         purchase_rate=pur["rate"], purchase_ref_income=pur["ref"], purchase_elasticity=pur["elasticity"],
         purchase_growth=pur["growth"], purchase_from=pur["from"], purchase_block=pur["block"],
         calendar_start=None if rb.calendar is None else rb.calendar.start.isoformat(),

@@ -146,9 +146,13 @@ class Behaviour(Sourced):
 class Ramp(Sourced):
     start_share: Probability = Field(
         description="share of the source's full coverage on the run's first day (courts or agencies not yet "
-        "connected); it rises linearly to 1 over `days`"
+        "connected); it rises to 1 over `days` (see `power`)"
     )
     days: Days = Field(description="days from the run's first day until the source reaches full coverage")
+    power: Annotated[float, Field(ge=0.1, le=10.0)] = Field(
+        1.0, description="shape of the rise: the share is start_share + (1 - start_share) x (t / days) ** power "
+        "(1: linear; above 1: slow at first, then fast)"
+    )
     perceived: bool = Field(
         True, description="citizens reckon with the day's coverage (true), or with the full coverage throughout "
         "(false: the rule is known everywhere before every source records it)"
