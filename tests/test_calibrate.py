@@ -188,3 +188,19 @@ def test_cli_tiny_run(tmp_path):
     assert r.returncode == 0, r.stderr
     assert (out / "rulebook.yaml").is_file() and (out / "report.html").is_file()
     assert "source: calibrated" in (out / "rulebook.yaml").read_text()
+
+
+def test_calibrated_pilot_ships():
+    """The calibrated court list loads by name, marks its fitted numbers, and runs."""
+    from scslab.engine import simulate
+    from scslab.pilots import CALIBRATED, resolve_rulebook
+
+    assert "court-blacklist-calibrated" in CALIBRATED
+    rb = resolve_rulebook("court-blacklist-calibrated")
+    assert rb.metadata.name == "court-blacklist-calibrated"
+    assert rb.behaviour("judgment_default").source == "calibrated"
+    assert rb.data_sources[0].ramp.source == "calibrated"
+    assert any(r.id == "calibrated" for r in rb.metadata.references)
+    assert rb.calendar.start == dt.date(2013, 10, 1)
+    s = simulate(rb, population=2000, steps=60, seed=1).steps
+    assert len(s) == 60

@@ -11,6 +11,9 @@ from ..rulebook.errors import Problem
 # Order of presentation: real systems first, then variants, then the two references.
 # guilt-by-association is a constructed variant (of suining), bundled so that C5 is measured on purpose.
 PILOTS = ("rongcheng", "suining", "sesame", "court-blacklist", "guilt-by-association", "rule-of-law", "none")
+# Pilots fitted to dated public figures by `scslab calibrate` (docs/calibration.md), by name:
+# the file under calibrated/. The uncalibrated pilot keeps its name, for comparison.
+CALIBRATED = {"court-blacklist-calibrated": "court-blacklist"}
 
 
 def pilot_text(name: str) -> str:
@@ -25,14 +28,20 @@ def load_pilot(name: str) -> Rulebook:
 
     >>> load_pilot("rongcheng").metadata.name
     'rongcheng'
+
+    A calibrated pilot (:data:`CALIBRATED`, e.g. ``court-blacklist-calibrated``) loads the
+    same way.
     """
+    if name in CALIBRATED:
+        text = resources.files(__package__).joinpath("calibrated", f"{CALIBRATED[name]}.yaml").read_text(encoding="utf-8")
+        return parse_rulebook(text, f"calibrated/{CALIBRATED[name]}.yaml")
     return parse_rulebook(pilot_text(name), f"{name}.yaml")
 
 
 def resolve_rulebook(name_or_path: str | Path) -> Rulebook:
     """A bundled pilot by name, or a rulebook file by path."""
     s = str(name_or_path)
-    if s in PILOTS and not Path(s).exists():
+    if (s in PILOTS or s in CALIBRATED) and not Path(s).exists():
         return load_pilot(s)
     p = Path(s)
     if not p.exists() and not s.endswith((".yaml", ".yml")):
@@ -44,4 +53,4 @@ def resolve_rulebook(name_or_path: str | Path) -> Rulebook:
     return load_rulebook(p)
 
 
-__all__ = ["PILOTS", "load_pilot", "pilot_text", "resolve_rulebook"]
+__all__ = ["CALIBRATED", "PILOTS", "load_pilot", "pilot_text", "resolve_rulebook"]
