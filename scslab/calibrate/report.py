@@ -84,6 +84,11 @@ def series_plot(res) -> str | None:
             ax.errorbar([x], [t["target"]], yerr=[[t["target"] - tlo], [thi - t["target"]]],
                         fmt="s" if held else "o", color="#c62828" if held else "black", ms=4, capsize=2,
                         mfc="white" if held else "black")
+        if s["kind"] == "cumulative":  # early figures are orders of magnitude smaller: a log axis shows them
+            lows = [by_name[n]["target"] for n in s["targets"] if by_name[n]["target"] > 0]
+            if lows and max(s["hi"]) > 0:
+                ax.set_yscale("log")
+                ax.set_ylim(min(lows) / 5, max(max(s["hi"]), max(lows)) * 1.5)
         title = s["measure"] + (f", {s['kind']}" if s["kind"] != "flow" else f", flow over {s['span_days']} days")
         ax.set_title(title, fontsize=9)
         ax.set_ylabel("per capita")
