@@ -157,7 +157,7 @@ class Comparison:
     def to_json(self) -> dict:
         """Everything as plain JSON-able data (what `claims.json` holds)."""
         def iv(x: Interval | None):
-            return None if x is None else _clean(x.as_dict())
+            return None if x is None else strict_json(x.as_dict())
 
         return {
             "config": asdict(self.config),
@@ -167,12 +167,12 @@ class Comparison:
             "titles": self.titles,
             "rulebook_hashes": self.hashes,
             "seeds": self.config.seed_list,
-            "values": {c: {k: _clean(v) for k, v in m.items()} for c, m in self.values.items()},
+            "values": {c: {k: strict_json(v) for k, v in m.items()} for c, m in self.values.items()},
             "summary": {c: {k: iv(v) for k, v in m.items()} for c, m in self.summary.items()},
             "claims": [{"id": r["id"], "claim": r["claim"], "metric": r["metric"], "test": r["test"],
                         "cells": {c: {"interval": iv(x["interval"]), "verdict": x["verdict"],
                                       "against": x["against"], "reason": x["reason"],
-                                      "robustness": _clean(x["robustness"])}
+                                      "robustness": strict_json(x["robustness"])}
                                   for c, x in r["cells"].items()}} for r in self.claims_table()],
             "mechanisms": {c: {k: {"present": v.present, "detail": v.detail} for k, v in inv.items()}
                            for c, inv in self.mechanisms.items()},
@@ -182,12 +182,12 @@ class Comparison:
         }
 
 
-def _clean(x):
-    """NaN and infinities to None, numpy scalars to Python (strict JSON)."""
+def strict_json(x):
+    """NaN and infinities to None, numpy scalars to Python, keys to text (strict JSON)."""
     if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
+        return {str(k): strict_json(v) for k, v in x.items()}
     if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
+        return [strict_json(v) for v in x]
     if isinstance(x, np.generic):
         x = x.item()
     if isinstance(x, float) and not np.isfinite(x):
@@ -281,13 +281,13 @@ def compare(config: CompareConfig, progress: Callable[[RunSpec, RunOutcome], Non
     values = {c: _collect(by_col[c]) for c in cols}
     base = values.get(BASELINE) if BASELINE in cols else None
     for c in cols:
-        paired_differences(c, values[c], base, {m: _collect(r) for (col, m), r in cf_runs.items() if col == c})
+        paired_differences(values[c], base, {m: _collect(r) for (col, m), r in cf_runs.items() if col == c})
     summary = {c: {k: t_interval(v, conf) for k, v in values[c].items()} for c in cols}
     lever_summary = {p: lev.summarise(runs, conf) for p, runs in lever_runs.items()}
     tested: dict[str, dict[str, Interval]] = {}
     verdicts: dict[str, dict[str, str]] = {}
     reasons: dict[str, dict[str, str]] = {}
-    against = {c: {cid: _against(cl, c) for cid, cl in CLAIMS.items()} for c in cols}
+    against = {c: {cid: _against(cl) for cid, cl in CLAIMS.items()} for c in cols}
     for c in cols:
         tested[c], verdicts[c], reasons[c] = judge(summary[c], inv[c], lever_summary.get(c), baseline=(c == BASELINE))
     first = {c: by_col[c][0] for c in cols}
@@ -361,7 +361,7 @@ def tested_key(cl) -> str:
     return cl.test.key(paired)
 
 
-def _against(cl, column: str) -> str:
+def _against(cl) -> str:
     """What a claim's tested quantity is compared against, in words, for one column."""
     t = cl.test
     if t.against == "counterfactual":
@@ -371,7 +371,7 @@ def _against(cl, column: str) -> str:
     return cl.against
 
 
-def paired_differences(column: str, values: dict[str, list[float]], base: dict[str, list[float]] | None,
+def paired_differences(values: dict[str, list[float]], base: dict[str, list[float]] | None,
                         off: dict[str, dict[str, list[float]]]) -> None:
     """Add seed-paired differences to one column's values, in place: `<key>_vs_off` against the
     metric's counterfactual run, `<key>_vs_none` against the baseline, and paired quantities

@@ -32,7 +32,7 @@ from ..metrics.mechanisms import inventory
 from ..metrics.registry import CLAIMS, RUN_CLAIMS
 from ..metrics.stats import t_interval
 from ..rulebook.paths import ParamPathError, get_value, parse_assignment, set_values
-from .compare import counterfactuals, judge, paired_differences, tested_key
+from .compare import counterfactuals, judge, paired_differences, strict_json, tested_key
 from .runner import RunOutcome, RunSpec, run_all
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -359,7 +359,7 @@ def analyse(cfg: SweepConfig, plan: SweepPlan, run_metrics: Sequence[dict]) -> S
     for p, d in enumerate(per_point):
         values = _by_seed(d["on"])
         off = {mech: _by_seed(v) for mech, v in d["off"].items()}
-        paired_differences("sweep", values, None, off)
+        paired_differences(values, None, off)
         summary = {k: t_interval(v, cfg.confidence) for k, v in values.items()}
         t, v, r = judge(summary, plan.inventories[p])
         tested.append(t)
@@ -490,24 +490,12 @@ def write_sweep(res: SweepResult, plan: SweepPlan, run_metrics: Sequence[dict], 
             r.update({f"param:{k}": float(v) for k, v in pt.items()})
             prow.append(r)
     atomic_write_parquet(out / "points.parquet", pd.DataFrame(prow))
-    atomic_write_json(out / "analysis.json", _clean({"robustness": res.robustness, "sensitivity": res.sensitivity,
+    atomic_write_json(out / "analysis.json", strict_json({"robustness": res.robustness, "sensitivity": res.sensitivity,
                                                       "factors": [asdict(f) for f in res.factors],
                                                       "nominal": res.nominal}))
     from ..report.sweep_report import render_sweep
 
     atomic_write_text(out / "report.html", render_sweep(res))
-
-
-def _clean(x):
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not np.isfinite(x):
-        return None
-    return x
 
 
 __all__ = ["DESIGNS", "Factor", "SweepConfig", "SweepResult", "analyse", "box_robustness", "design_points",

@@ -8,6 +8,7 @@ grades ``k`` from lowest to highest, sectors by position in ``schema.SECTORS``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -144,7 +145,7 @@ class CompiledRulebook:
         k = np.searchsorted(self.grade_min, score, side="right") - 1
         return np.clip(k, 0, len(self.grade_names) - 1).astype(np.int8)
 
-    @property
+    @functools.cached_property  # read every step by collect and the ground truth: made once
     def seen(self) -> np.ndarray:
         """Behaviours some data source can record (observable and with a source).
 

@@ -64,12 +64,10 @@ def _is_run_folder(p: Path) -> bool:
     return (p / COMPLETE).is_file() or (p / INCOMPLETE).is_file()
 
 
-def find_run_folders(root: str | os.PathLike, max_depth: int = _MAX_DEPTH) -> list[Path]:
-    """Run folders (complete or not) at or under ``root``, sorted; hidden folders skipped."""
-    root = Path(root)
-    if not root.is_dir():
-        raise RunFolderError(f"{root}: no such folder")
-    if _is_run_folder(root):
+def _folders(root: Path, match, max_depth: int) -> list[Path]:
+    """Folders at or under ``root`` for which ``match`` holds, sorted; hidden folders and the
+    insides of a matched folder or of a run folder are not searched."""
+    if match(root):
         return [root]
     found: list[Path] = []
 
@@ -79,42 +77,32 @@ def find_run_folders(root: str | os.PathLike, max_depth: int = _MAX_DEPTH) -> li
         except OSError:
             return
         for c in children:
-            if _is_run_folder(c):
-                found.append(c)  # a run folder's subfolders are its own business
-            elif depth < max_depth:
+            if match(c):
+                found.append(c)
+            elif depth < max_depth and not _is_run_folder(c):  # a run folder's subfolders are its own
                 walk(c, depth + 1)
 
     walk(root, 1)
     return found
+
+
+def find_run_folders(root: str | os.PathLike, max_depth: int = _MAX_DEPTH) -> list[Path]:
+    """Run folders (complete or not) at or under ``root``, sorted; hidden folders skipped."""
+    root = Path(root)
+    if not root.is_dir():
+        raise RunFolderError(f"{root}: no such folder")
+    return _folders(root, _is_run_folder, max_depth)
+
+
+def _is_sweep_folder(d: Path) -> bool:
+    return all((d / f).is_file() for f in ("sweep.json", "runs.parquet", "points.parquet"))
 
 
 def find_sweep_folders(root: str | os.PathLike, max_depth: int = _MAX_DEPTH) -> list[Path]:
     """Finished sweep folders (sweep.json with runs.parquet and points.parquet) at or under
     ``root``, sorted; run folders and hidden folders are not searched."""
     root = Path(root)
-
-    def is_sweep(d: Path) -> bool:
-        return all((d / f).is_file() for f in ("sweep.json", "runs.parquet", "points.parquet"))
-
-    if not root.is_dir():
-        return []
-    if is_sweep(root):
-        return [root]
-    found: list[Path] = []
-
-    def walk(d: Path, depth: int) -> None:
-        try:
-            children = sorted(c for c in d.iterdir() if c.is_dir() and not c.name.startswith("."))
-        except OSError:
-            return
-        for c in children:
-            if is_sweep(c):
-                found.append(c)
-            elif not _is_run_folder(c) and depth < max_depth:
-                walk(c, depth + 1)
-
-    walk(root, 1)
-    return found
+    return _folders(root, _is_sweep_folder, max_depth) if root.is_dir() else []
 
 
 # Sweep tables in the catalog: table name -> the file of each sweep folder it unites.
