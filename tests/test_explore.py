@@ -196,6 +196,7 @@ def test_api_run_claims_notice_exports(server):
     assert people
     n = c.get(f"/api/runs/{rid}/citizen/{people[0]['citizen']}").json()
     assert n["citizen"] == people[0]["citizen"] and "Adverse-action notice" in n["text"]
+    assert isinstance(n["grounds"], list) and all({"rule", "basis", "text"} <= set(g) for g in n["grounds"])
     assert c.get(f"/api/runs/{rid}/citizen/99999999").status_code == 400
     y = c.post("/api/export/rulebook", json={"rulebook": rb["id"], "edits": edits})
     from scslab.rulebook import parse_rulebook

@@ -620,6 +620,8 @@ def create_app(explorer: Explorer, allowed_hosts: tuple[str, ...] = ("127.0.0.1"
         return reply({"citizen": n.citizen, "run": run.id, "rulebook": n.rulebook, "score": n.score,
                       "scale": list(n.scale), "grade": n.grade, "blacklisted": n.blacklisted,
                       "wrongfully_listed": n.wrongfully_listed, "reasons": n.reasons, "text": n.text(),
+                      "grounds": [{"step": g.step, "list": g.list, "kind": g.kind, "basis": g.basis, "rule": g.rule,
+                                   "summary": g.summary, "text": g.text, "wrongful": g.wrongful} for g in n.grounds],
                       "facts": n.facts, "has_ledger": n.has_ledger, "records": rows(n.records),
                       "records_total": len(n.records), "listings": rows(n.listings), "sectors": rows(n.sectors),
                       "appeals": rows(n.appeals)})

@@ -456,6 +456,7 @@ async function showCitizen(id) {
       ${n.blacklisted ? `<span class="pill bad">blacklisted</span>` : `<span class="pill ok">not listed</span>`}
       ${n.wrongfully_listed ? `<span class="pill bad">the ground truth says this listing is wrongful</span>` : ""}</p>
       <h4>Principal reasons</h4>${n.reasons.length ? `<ol class="reasons">${n.reasons.map((r) => `<li>${esc(r)}</li>`).join("")}</ol>` : `<p class="muted">None (no adverse record).</p>`}
+      ${(n.grounds || []).length ? `<h4>Why each listing happened</h4><ul class="grounds">${n.grounds.map((g) => `<li data-basis="${esc(g.basis)}">${esc(g.text)}</li>`).join("")}</ul>` : ""}
       <p class="muted">Records ${n.facts.records} (false ${n.facts.false_records}, excused ${n.facts.excused_records}); listings ${n.facts.listings}
       (wrongful ${n.facts.wrongful_listings}); appeals ${n.facts.appeals} (won ${n.facts.appeals_won}); sectors ever restricted ${n.facts.sectors_ever}.</p>
       <h4>Records${n.records_total > n.records.length ? ` (first ${n.records.length} of ${n.records_total})` : ""}</h4>${table(n.records, ["step", "behaviour", "source", "points", "truth"])}
