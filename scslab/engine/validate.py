@@ -82,6 +82,15 @@ def _spec(society, population: int, municipalities: int):
         raise ParameterError("society", f"is invalid: {where + ': ' if where else ''}{msg}") from None
 
 
+def check_rulebook_list(rulebooks) -> None:
+    """run_nation takes a list: one rulebook alone is refused, saying to use simulate."""
+    from ..rulebook.schema import Rulebook
+
+    if isinstance(rulebooks, str | bytes | Rulebook) or not isinstance(rulebooks, Sequence):
+        raise ParameterError("rulebooks", "must be a list of rulebooks or pilot names "
+                                          "(for one rulebook use simulate)")
+
+
 def check_run_args(rulebooks, *, population, steps, seed, society=None, national=None, params=None,
                    levers=None, ledger=False, save_ties=None, progress=None, out=None,
                    checkpoint_every=None) -> None:
@@ -90,9 +99,7 @@ def check_run_args(rulebooks, *, population, steps, seed, society=None, national
     from ..society.spec import MAX_N
     from .params import EngineParams
 
-    if isinstance(rulebooks, str | bytes | Rulebook) or not isinstance(rulebooks, Sequence):
-        raise ParameterError("rulebooks", "must be a list of rulebooks or pilot names "
-                                          "(for one rulebook use simulate)")
+    check_rulebook_list(rulebooks)
     if not rulebooks:
         raise ParameterError("rulebooks", "must name at least one rulebook")
     for i, r in enumerate(rulebooks):
