@@ -204,3 +204,48 @@ def test_calibrated_pilot_ships():
     assert rb.calendar.start == dt.date(2013, 10, 1)
     s = simulate(rb, population=2000, steps=60, seed=1).steps
     assert len(s) == 60
+
+
+@pytest.mark.parametrize("sig, code", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_cli_interrupted_stops_its_workers(tmp_path, sig, code):
+    """A calibration killed mid-run stops its pool's worker processes (none survive), says so,
+    writes nothing and exits 128 + the signal's number, without a traceback."""
+    import os
+    import signal
+    import time
+
+    import psutil
+
+    targets = tmp_path / "t.yaml"
+    targets.write_text(yaml.safe_dump({
+        "name": "long", "population": {"value": 1000}, "references": [{"id": "a", "citation": "made up"}],
+        "targets": [{"name": "listed", "measure": "entries_black", "kind": "cumulative", "date": "2016-01-01",
+                     "value": 5.0, "source": "a"}]}).replace("'2016-01-01'", "2016-01-01"))
+    out = tmp_path / "cal"
+    proc = subprocess.Popen([sys.executable, "-m", "scslab", "calibrate", "court-blacklist", "--targets", str(targets),
+                             "--params", "behaviours.judgment_default.base_rate=1e-4..3e-3", "--population", "20000",
+                             "--trials", "50", "--workers", "2", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        me = psutil.Process(proc.pid)
+        workers: list = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:  # the pool's workers have started runs
+            workers = [c for c in me.children(recursive=True) if "resource_tracker" not in " ".join(c.cmdline())]
+            if len(workers) >= 2:
+                break
+            time.sleep(0.2)
+        assert len(workers) >= 2, "the pool's workers never started"
+        time.sleep(3.0)  # inside a run
+        os.kill(proc.pid, getattr(signal, sig))
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == code, stderr
+    assert f"interrupted by {sig}" in stdout
+    assert "Traceback" not in stdout + stderr
+    assert not out.exists()
+    time.sleep(0.5)
+    alive = [w.pid for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, f"worker processes survived: {alive}"

@@ -71,18 +71,18 @@ def audit(
 
 def read_located(path_or_pilot: str | FsPath) -> tuple[Located, Rulebook, str]:
     """Parse a rulebook file (or bundled pilot) once, keeping positions for findings."""
-    from ..pilots import PILOTS, pilot_text
+    from ..pilots import all_pilots, is_pilot, pilot_filename, pilot_text
 
     s = str(path_or_pilot)
     p = FsPath(s)
-    if s in PILOTS and not p.exists():
-        name, raw = f"{s}.yaml", pilot_text(s)
+    if is_pilot(s) and not p.exists():
+        name, raw = pilot_filename(s), pilot_text(s)
     else:
         if not p.exists() and not s.endswith((".yaml", ".yml")):
             import difflib
 
-            guess = difflib.get_close_matches(s, PILOTS, n=1)
-            hint = f"; did you mean '{guess[0]}'?" if guess else f"; bundled pilots: {', '.join(PILOTS)}"
+            guess = difflib.get_close_matches(s, all_pilots(), n=1)
+            hint = f"; did you mean '{guess[0]}'?" if guess else f"; bundled pilots: {', '.join(all_pilots())}"
             raise RulebookError([Problem(s, 0, 0, (), f"no such file or bundled pilot{hint}")])
         name = s
         try:
@@ -112,9 +112,9 @@ def audit_text(text: str | bytes, name: str = "<string>", **kwargs) -> AuditRepo
 
 def audit_file(path_or_pilot: str | FsPath, **kwargs) -> AuditReport:
     """Audit a rulebook file or a bundled pilot by name; see `audit` for the options."""
-    from ..pilots import PILOTS
+    from ..pilots import is_pilot
 
     located, rb, name = read_located(path_or_pilot)
     s = str(path_or_pilot)
-    origin = "pilot" if s in PILOTS and not FsPath(s).exists() else "file"
+    origin = "pilot" if is_pilot(s) and not FsPath(s).exists() else "file"
     return audit(rb, located=located, file=name, origin=origin, **kwargs)

@@ -71,9 +71,11 @@ class Param:
 
     def value(self, u: float) -> float:
         u = min(1.0, max(0.0, float(u)))
-        if self.log:
-            return float(math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low))))
-        return float(self.low + u * (self.high - self.low))
+        if self.log:  # clamped: exp(log(high)) can land a rounding error above high
+            v = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        else:
+            v = self.low + u * (self.high - self.low)
+        return float(min(self.high, max(self.low, v)))
 
     def unit(self, v: float) -> float:
         v = min(self.high, max(self.low, float(v)))

@@ -12,6 +12,44 @@ from . import app
 from .common import console, fail, fail_with_problems
 
 
+class Interrupted(Exception):
+    """SIGINT or SIGTERM arrived while the runs were going."""
+
+    def __init__(self, signum: int):
+        import signal
+
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+class interrupts_raise:  # noqa: N801 - used as a context manager
+    """While inside, SIGINT and SIGTERM raise :class:`Interrupted` in the main thread (so the
+    caller can stop its worker processes and exit with 128 + the signal's number, without a
+    traceback); the previous handlers come back on exit."""
+
+    def __enter__(self):
+        import signal
+
+        self._armed = True
+
+        def handler(signum, frame):
+            if self._armed:
+                raise Interrupted(signum)
+        self._previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def disarm(self) -> None:
+        self._armed = False
+
+    def __exit__(self, *exc):
+        import signal
+
+        for s, h in self._previous.items():
+            signal.signal(s, h)
+        return False
+
+
 @app.command("calibrate")
 def calibrate_cmd(
     pilot: str = typer.Argument(..., help="bundled pilot or rulebook file"),
@@ -41,7 +79,7 @@ def calibrate_cmd(
     OUT/report.html (targets against the model's band over time) and OUT/calibration.json.
     """
     from ..calibrate import CalibrationConfig, Param, load_targets, params_from_file
-    from ..experiments.executors import EXECUTORS, make_executor
+    from ..experiments.executors import EXECUTORS, make_executor, terminate
     from ..rulebook.errors import RulebookError
     from ..rulebook.paths import ParamPathError
 
@@ -92,14 +130,26 @@ def calibrate_cmd(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     try:
-        ex = make_executor(executor, workers, address)
+        ex = make_executor(executor, workers, address, parent_stops=True)
     except RuntimeError as e:
         fail(str(e))
-    with ex, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console) as bar:
-        task = bar.add_task("runs", total=None)
-        res = calibrate(cfg, executor=ex, progress=lambda d, n: bar.update(task, completed=d, total=n),
-                        log=lambda m: bar.console.print(m, markup=False))
+    with interrupts_raise() as stop:
+        try:
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=console) as bar:
+                task = bar.add_task("runs", total=None)
+                res = calibrate(cfg, executor=ex, progress=lambda d, n: bar.update(task, completed=d, total=n),
+                                log=lambda m: bar.console.print(m, markup=False))
+        except Interrupted as e:
+            stop.disarm()  # a second signal while the workers are stopped changes nothing
+            terminate(ex)
+            console.print(f"calibrate: interrupted by {e.name}; the worker processes were stopped and nothing "
+                          f"was written to {folder}", markup=False)
+            raise typer.Exit(128 + e.signum) from None
+        except BaseException:
+            terminate(ex)
+            raise
+        ex.shutdown()
     res.command = "scslab calibrate " + " ".join(shlex.quote(a) for a in sys.argv[2:] if a is not None)
     paths = write_outputs(res, rb, folder)
     from rich.table import Table

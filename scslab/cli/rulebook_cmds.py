@@ -18,13 +18,13 @@ def pilots(
     names: bool = typer.Option(False, "--names", help="print the names only, one per line"),
 ) -> None:
     """List the bundled pilots, or export one as YAML."""
-    from ..pilots import PILOTS, load_pilot, pilot_text
+    from ..pilots import PILOTS, all_pilots, is_pilot, load_pilot, pilot_text
 
     if export is not None:
-        if export not in PILOTS:
+        if not is_pilot(export):
             from .common import fail
 
-            fail(f"no bundled pilot '{export}'; choose one of: {', '.join(PILOTS)}")
+            fail(f"no bundled pilot '{export}'; choose one of: {', '.join(all_pilots())}")
         typer.echo(pilot_text(export), nl=False)
         return
     if names:

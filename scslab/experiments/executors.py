@@ -53,11 +53,43 @@ class SerialExecutor(Executor):
         return f
 
 
-def local_executor(workers: int) -> Executor:
-    """A pool of `workers` long-lived processes (spawned: numba's threads do not survive fork)."""
+def init_worker_ignoring_interrupts() -> None:
+    """`init_worker`, and Ctrl-C (SIGINT, sent to the whole terminal's process group) left to
+    the parent, which stops the workers itself (`terminate`)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    init_worker()
+
+
+def local_executor(workers: int, parent_stops: bool = False) -> Executor:
+    """A pool of `workers` long-lived processes (spawned: numba's threads do not survive fork).
+
+    `parent_stops`: the workers ignore Ctrl-C, because the parent ends them with `terminate`
+    when it is interrupted (no traceback from every worker)."""
     import multiprocessing as mp
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=init_worker)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                               initializer=init_worker_ignoring_interrupts if parent_stops else init_worker)
+
+
+def terminate(executor: Executor) -> None:
+    """Stop an executor now: a local pool's worker processes are terminated (not left to finish
+    their runs, or orphaned), queued tasks are cancelled. Other executors are shut down
+    without waiting."""
+    procs = list((getattr(executor, "_processes", None) or {}).values())
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=5)
+        if p.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
+            p.kill()
+            p.join(timeout=5)
+    try:
+        executor.shutdown(wait=False, cancel_futures=True)
+    except Exception:  # noqa: BLE001 - a pool whose workers were killed may complain; they are gone
+        pass
 
 
 class RayExecutor(Executor):
@@ -87,15 +119,19 @@ def _call(fn, args, kwargs):
     return fn(*args, **kwargs)
 
 
-def make_executor(kind: str = "local", workers: int = 2, address: str | None = None) -> Executor:
-    """An executor by name: 'local' (process pool), 'serial' (this process) or 'ray'."""
+def make_executor(kind: str = "local", workers: int = 2, address: str | None = None,
+                  parent_stops: bool = False) -> Executor:
+    """An executor by name: 'local' (process pool), 'serial' (this process) or 'ray'.
+
+    `parent_stops`: local workers ignore Ctrl-C; the caller ends them with `terminate`."""
     if kind == "serial" or (kind == "local" and workers <= 1):
         return SerialExecutor()
     if kind == "local":
-        return local_executor(workers)
+        return local_executor(workers, parent_stops)
     if kind == "ray":
         return RayExecutor(workers, address)
     raise ValueError(f"no executor {kind!r}; choose one of {', '.join(EXECUTORS)}")
 
 
-__all__ = ["EXECUTORS", "RayExecutor", "SerialExecutor", "init_worker", "local_executor", "make_executor"]
+__all__ = ["EXECUTORS", "RayExecutor", "SerialExecutor", "init_worker", "local_executor", "make_executor",
+           "terminate"]

@@ -162,9 +162,9 @@ class Explorer:
 
     # -- rulebooks --
     def load_initial(self, target: str) -> str:
-        from ..pilots import PILOTS
+        from ..pilots import is_pilot
 
-        if target in PILOTS and not Path(target).exists():
+        if is_pilot(target) and not Path(target).exists():
             return self.load_pilot(target).id
         p = Path(target)
         if not p.exists():
@@ -188,12 +188,12 @@ class Explorer:
         return lr
 
     def load_pilot(self, name: str) -> LoadedRulebook:
-        from ..pilots import PILOTS, pilot_text
+        from ..pilots import is_pilot, pilot_filename, pilot_text
 
-        if name not in PILOTS:
+        if not is_pilot(name):
             raise KeyError(name)
         text = pilot_text(name)
-        rb = parse_rulebook(text, f"{name}.yaml")
+        rb = parse_rulebook(text, pilot_filename(name))
         return self._keep(LoadedRulebook(f"pilot-{name}", rb, "pilot", f"{name}.yaml", text, pilot=name))
 
     def load_text(self, text: str, filename: str) -> LoadedRulebook:
@@ -460,9 +460,9 @@ class Explorer:
 
 @functools.lru_cache(maxsize=1)
 def _pilot_titles() -> list[dict]:
-    from ..pilots import PILOTS, load_pilot
+    from ..pilots import all_pilots, load_pilot
 
-    return [{"name": p, "title": load_pilot(p).metadata.title} for p in PILOTS]
+    return [{"name": p, "title": load_pilot(p).metadata.title} for p in all_pilots()]
 
 
 def _warm_up() -> None:

@@ -109,11 +109,11 @@ def context_of(result) -> RunContext:
     if rb is None:
         rb = _rulebook_in_manifest(result.manifest)
     if rb is None:
-        from ..pilots import PILOTS, load_pilot
+        from ..pilots import is_pilot, load_pilot
         from ..rulebook.compiled import rulebook_hash
 
         name = result.manifest.get("rulebook")
-        if name in PILOTS:
+        if isinstance(name, str) and is_pilot(name):
             cand = load_pilot(name)
             if rulebook_hash(cand) == result.manifest.get("rulebook_hash"):
                 rb = cand

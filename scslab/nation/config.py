@@ -219,9 +219,9 @@ def _first(e: RulebookError) -> str:
 
 
 def _resolve(name_or_path: str, base: Path):
-    from ..pilots import PILOTS, resolve_rulebook
+    from ..pilots import is_pilot, resolve_rulebook
 
-    if name_or_path in PILOTS:
+    if is_pilot(name_or_path):
         return resolve_rulebook(name_or_path)
     p = Path(name_or_path)
     if not p.is_absolute():

@@ -16,11 +16,28 @@ PILOTS = ("rongcheng", "suining", "sesame", "court-blacklist", "guilt-by-associa
 CALIBRATED = {"court-blacklist-calibrated": "court-blacklist"}
 
 
-def pilot_text(name: str) -> str:
-    """The YAML text of a bundled pilot."""
+def is_pilot(name: str) -> bool:
+    """Whether `name` names a bundled pilot, calibrated ones included."""
+    return name in PILOTS or name in CALIBRATED
+
+
+def all_pilots() -> tuple[str, ...]:
+    """Every bundled pilot's name: :data:`PILOTS`, then the calibrated ones (:data:`CALIBRATED`)."""
+    return PILOTS + tuple(CALIBRATED)
+
+
+def pilot_filename(name: str) -> str:
+    """A bundled pilot's file, relative to the pilots' folder (``calibrated/...`` for a calibrated one)."""
+    if name in CALIBRATED:
+        return f"calibrated/{CALIBRATED[name]}.yaml"
     if name not in PILOTS:
         raise KeyError(name)
-    return resources.files(__package__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    return f"{name}.yaml"
+
+
+def pilot_text(name: str) -> str:
+    """The YAML text of a bundled pilot (calibrated ones included)."""
+    return resources.files(__package__).joinpath(*pilot_filename(name).split("/")).read_text(encoding="utf-8")
 
 
 def load_pilot(name: str) -> Rulebook:
@@ -32,25 +49,23 @@ def load_pilot(name: str) -> Rulebook:
     A calibrated pilot (:data:`CALIBRATED`, e.g. ``court-blacklist-calibrated``) loads the
     same way.
     """
-    if name in CALIBRATED:
-        text = resources.files(__package__).joinpath("calibrated", f"{CALIBRATED[name]}.yaml").read_text(encoding="utf-8")
-        return parse_rulebook(text, f"calibrated/{CALIBRATED[name]}.yaml")
-    return parse_rulebook(pilot_text(name), f"{name}.yaml")
+    return parse_rulebook(pilot_text(name), pilot_filename(name))
 
 
 def resolve_rulebook(name_or_path: str | Path) -> Rulebook:
     """A bundled pilot by name, or a rulebook file by path."""
     s = str(name_or_path)
-    if (s in PILOTS or s in CALIBRATED) and not Path(s).exists():
+    if is_pilot(s) and not Path(s).exists():
         return load_pilot(s)
     p = Path(s)
     if not p.exists() and not s.endswith((".yaml", ".yml")):
         import difflib
 
-        guess = difflib.get_close_matches(s, PILOTS, n=1)
-        hint = f"; did you mean '{guess[0]}'?" if guess else f"; bundled pilots: {', '.join(PILOTS)}"
+        guess = difflib.get_close_matches(s, all_pilots(), n=1)
+        hint = f"; did you mean '{guess[0]}'?" if guess else f"; bundled pilots: {', '.join(all_pilots())}"
         raise RulebookError([Problem(s, 0, 0, (), f"no such file or bundled pilot{hint}")])
     return load_rulebook(p)
 
 
-__all__ = ["CALIBRATED", "PILOTS", "load_pilot", "pilot_text", "resolve_rulebook"]
+__all__ = ["CALIBRATED", "PILOTS", "all_pilots", "is_pilot", "load_pilot", "pilot_filename", "pilot_text",
+           "resolve_rulebook"]

@@ -40,6 +40,9 @@ class ParamPathError(ValueError):
         self.path = path
         self.detail = message
 
+    def __reduce__(self):  # raised in a worker process, it comes back whole (not as a pickling error)
+        return (type(self), (self.path, self.detail))
+
 
 def split(path: str) -> tuple[str, ...]:
     if not isinstance(path, str) or not path.strip():
