@@ -340,7 +340,7 @@ def _shard_with_recent_harm(pilot: str, n: int, seed: int, rng: np.random.Genera
 def test_fused_act_logits_and_decisions_match_act_logit(pilot):
     """kernels.act_logits against behave.act_logit, and act_accept's shortcut (the conformity
     term read only when the bounds disagree) against deciding on the full logit."""
-    from scslab.engine.behave import _kernel_args, act_logits_fast
+    from scslab.engine.behave import _kernel_args
 
     rng = np.random.default_rng(4)
     sh, nb = _shard_with_recent_harm(pilot, 6_000, 2, rng)
@@ -350,7 +350,8 @@ def test_fused_act_logits_and_decisions_match_act_logit(pilot):
     idx = np.repeat(np.arange(n), B).astype(np.int32)
     bids = np.tile(np.arange(B, dtype=np.int16), n)
     ref = act_logit(sh.st, sh.crb, sh.p, sh.tb, nb, idx, bids)
-    fast = act_logits_fast(sh.st, sh.crb, sh.p, sh.tb, nb, idx, bids)
+    fast = np.empty(idx.size, np.float64)
+    kernels.act_logits(idx, bids, *_kernel_args(sh.st, sh.crb, sh.p, sh.tb, nb), fast)
     fin = np.isfinite(ref)
     assert np.array_equal(fin, np.isfinite(fast))
     assert np.allclose(fast[fin], ref[fin], rtol=0, atol=1e-12)

@@ -54,8 +54,8 @@ def act_logit(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables
               idx: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Log-odds that citizen idx[k] does behaviour b[k] today (vectorised over candidates).
 
-    The plain definition, in float64: behave computes the same with kernels.act_logits,
-    and the tests hold the two together."""
+    The plain definition, in float64: behave decides with kernels.act_accept on the same
+    logit (kernels.act_logits computes it alone), and the tests hold the three together."""
     sv = crb.social_value[b]
     x = tb.logit0[b] + p.w_virtue * (2.0 * st.virtue[idx].astype(np.float64) - 1.0) * sv
     pts = crb.points[b]
@@ -89,14 +89,6 @@ def _kernel_args(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tab
             float(p.w_norm), bool(p.levers.code), bool(p.levers.norms), STRATEGIC_CLIP[0], STRATEGIC_CLIP[1],
             st.virtue, st.strategic, st.disclosed, st.group, st.score,
             nb.indptr, nb.indices, nb.view.harm, float(nb.mean_harm))
-
-
-def act_logits_fast(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, nb: Neighbourhood,
-                    idx: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """act_logit as one compiled pass (kernels.act_logits)."""
-    out = np.empty(idx.size, np.float64)
-    kernels.act_logits(idx, b, *_kernel_args(st, crb, p, tb, nb), out)
-    return out
 
 
 def candidates(n: int, p_max: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
