@@ -6,7 +6,7 @@
 
 `EngineParams` and `Levers` load with pydantic alone; the run loop (numpy, numba) loads
 when `simulate`, `run_nation`, `resume` or `RunResult` is first used, so that reading a
-rulebook (whose plausible ranges may name engine weights) stays as fast as before.
+rulebook (whose plausible ranges may name engine weights) does not pay for loading numba.
 """
 
 from __future__ import annotations

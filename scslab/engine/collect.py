@@ -119,8 +119,8 @@ def c4_cells(shard) -> np.ndarray | None:
     if st.n < 40:
         return None
     stride = max(1, st.n // 250_000)
-    # The sample's buffers in one array, partitioned in place: no temporaries the size of
-    # the sample (they used to add 8 bytes per citizen to the peak at 1e6 citizens).
+    # The sample's buffers in one array, partitioned in place: temporaries the size of the
+    # sample would add 8 bytes per citizen to the peak memory at 1e6 citizens.
     b = np.empty((st.n + stride - 1) // stride, np.float64)
     kernels.sample_buffers(st.score, stride, shard.tb.thresholds, float(crb.min), b)
     cuts = np.quantile(b, [0.25, 0.5, 0.75], overwrite_input=True)

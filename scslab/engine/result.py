@@ -170,7 +170,8 @@ def _take_columns(sh, pop, degrees: tuple[np.ndarray, np.ndarray]) -> dict[str, 
             continue
         counters[k] = v.astype(TABLE_DTYPES[k]) if k in TABLE_DTYPES else v
         del v
-    # Same float32 operations as before, written into arrays of the released state.
+    # float32 operations written into arrays of the released state, so the peak holds no new
+    # arrays; the values are those the same operations give into fresh arrays.
     income = np.multiply(st.income, 30.0, out=st.income)  # daily -> monthly
     clean = np.add(st.cpos, crb.base, out=st.cpos)
     clean -= st.cneg

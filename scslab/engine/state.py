@@ -67,7 +67,8 @@ def trigger_dtype(min_records: np.ndarray) -> type:
 
 
 def trigger_cap(dtype) -> int:
-    """Where trigger-record counts stop (30000 for int16, as before; 255 for uint8)."""
+    """Where trigger-record counts stop: 255 for uint8, 30000 for int16 (well above any
+    list's `min_records`, which the schema caps at 1000, so a stopped count still meets it)."""
     return min(int(np.iinfo(dtype).max), 30000)
 
 
