@@ -33,7 +33,8 @@ class SimulationSettings:
 
     def problem(self) -> str | None:
         """Why these settings cannot run, in the CLI's words, or None."""
-        from ..engine.run import MAX_STEPS, memory_problem
+        from ..engine.run import memory_problem
+        from ..limits import MAX_STEPS
 
         if self.population < MIN_POPULATION:
             return f"--population must be at least {MIN_POPULATION}, not {self.population}"

@@ -320,7 +320,7 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
     cfg.check(rb)
     start = calendar_start(rb)
     steps = horizon(cfg, start)
-    from ..engine.run import MAX_STEPS
+    from ..limits import MAX_STEPS
 
     if steps > MAX_STEPS:
         raise ValueError(f"the last target is {steps} days after {start}; runs have at most {MAX_STEPS} days")

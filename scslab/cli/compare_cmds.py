@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..limits import MAX_STEPS
 from . import app
 from .common import console, fail
 
@@ -16,8 +17,8 @@ MAX_SEEDS = 200
 def check_sizes(population: int, steps: int, seeds: int) -> None:
     if not 100 <= population <= MAX_POPULATION:
         fail(f"--population must be in 100..{MAX_POPULATION:,}, got {population}")
-    if not 1 <= steps <= 36_500:
-        fail(f"--steps must be in 1..36,500, got {steps}")
+    if not 1 <= steps <= MAX_STEPS:
+        fail(f"--steps must be in 1..{MAX_STEPS:,}, got {steps}")
     if seeds == 1:
         fail("--seeds 1 gives no verdicts: a verdict needs a confidence interval over at least 2 seeds, "
              "so every claim would read n/a; use --seeds 2 or more")

@@ -7,20 +7,21 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
+from ..limits import DEFAULT_SEED, DEFAULT_STEPS, LEVER_NAMES, MAX_STEPS
 from . import app
 from .common import console, fail, fail_with_problems, safe
-from .run_cmds import MAX_STEPS, _Bar, _check_flags, _folder_message, _interrupted, _write_message
+from .run_cmds import _Bar, _check_flags, _folder_message, _interrupted, _write_message
 
 
 @app.command()
 def nation(
     config: str = typer.Argument(None, help="a nation config file, or a bundled nation (pilots-43)"),
     population: int = typer.Option(100_000, "--population", "-n", help="citizens in the whole nation"),
-    steps: int = typer.Option(365, "--steps", "-t", help=f"days to simulate (1..{MAX_STEPS:,})"),
-    seed: int = typer.Option(0, "--seed", "-s", help="random seed (>= 0)"),
+    steps: int = typer.Option(DEFAULT_STEPS, "--steps", "-t", help=f"days to simulate (1..{MAX_STEPS:,})"),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", "-s", help="random seed (>= 0)"),
     out: Path = typer.Option(None, "--out", "-o", help="run folder to write (default runs/<nation>-s<seed>)"),
     ledger: float = typer.Option(0.0, "--ledger", help="share of citizens whose every event is kept (0..1)"),
-    off: list[str] = typer.Option([], "--off", help="switch a lever off: law, market, norms, code (repeatable)"),
+    off: list[str] = typer.Option([], "--off", help=f"switch a lever off: {', '.join(LEVER_NAMES)} (repeatable)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace a complete run folder scslab wrote"),
     checkpoint_every: int = typer.Option(None, "--checkpoint-every",
                                          help="save resumable state every K days (continue with scslab run --resume)"),

@@ -8,10 +8,19 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from ..limits import (
+    DEFAULT_POPULATION,
+    DEFAULT_SEED,
+    DEFAULT_STEPS,
+    LEVER_NAMES,
+    MAX_POPULATION,
+    MAX_SEED,
+    MAX_STEPS,
+)
 from . import app
 from .common import console, fail, plain, safe
 
-LEVERS = ("law", "market", "norms", "code")
+LEVERS = LEVER_NAMES
 
 
 def _levers(off: list[str]) -> dict[str, bool]:
@@ -21,10 +30,8 @@ def _levers(off: list[str]) -> dict[str, bool]:
     return {k: k not in off for k in LEVERS}
 
 
-# Checked here, not imported from the engine: flags are refused before numpy and numba load
-# (tests/test_cli_run.py checks that this equals scslab.society.spec.MAX_N).
-MAX_POPULATION = 50_000_000
-MAX_STEPS = 36_500
+# Flags are checked here against scslab.limits (the limits RunConfig uses), before numpy and
+# numba load (tests/test_cli_refusals.py checks MAX_POPULATION equals scslab.society.spec.MAX_N).
 # What `run --resume DIR` takes from the folder, not from flags.
 _RUN_SETTINGS = ("population", "steps", "seed", "out", "municipalities", "national", "ledger", "off", "overwrite",
                  "checkpoint_every", "set_", "params_file")
@@ -47,7 +54,7 @@ def _check_flags(population: int, steps: int, seed: int, ledger: float, municipa
         fail(f"--population must be in 1..{MAX_POPULATION:,}, got {population:,}")
     if not 1 <= steps <= MAX_STEPS:
         fail(f"--steps must be in 1..{MAX_STEPS:,}, got {steps}")
-    if not 0 <= seed < 2**63:
+    if not 0 <= seed <= MAX_SEED:
         fail(f"--seed must be in 0..2^63-1, got {seed}")
     if not 0.0 <= ledger <= 1.0:
         fail(f"--ledger must be in 0..1, got {ledger}")
@@ -64,14 +71,14 @@ def _check_flags(population: int, steps: int, seed: int, ledger: float, municipa
 def run(
     ctx: typer.Context,
     rulebook: str = typer.Argument(None, help="a bundled pilot or a rulebook file (not with --resume)"),
-    population: int = typer.Option(10_000, "--population", "-n", help="citizens (1..50,000,000)"),
-    steps: int = typer.Option(365, "--steps", "-t", help="days to simulate (1..36,500)"),
-    seed: int = typer.Option(0, "--seed", "-s", help="random seed (>= 0)"),
+    population: int = typer.Option(DEFAULT_POPULATION, "--population", "-n", help=f"citizens (1..{MAX_POPULATION:,})"),
+    steps: int = typer.Option(DEFAULT_STEPS, "--steps", "-t", help=f"days to simulate (1..{MAX_STEPS:,})"),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", "-s", help="random seed (>= 0)"),
     out: Path = typer.Option(None, "--out", "-o", help="run folder to write (default runs/<pilot>-s<seed>)"),
     municipalities: int = typer.Option(1, "--municipalities", "-m", help="municipalities, all with this rulebook"),
     national: str = typer.Option(None, "--national", help="a rulebook whose national lists apply everywhere"),
     ledger: float = typer.Option(0.0, "--ledger", help="share of citizens whose every event is kept (0..1)"),
-    off: list[str] = typer.Option([], "--off", help="switch a lever off: law, market, norms, code (repeatable)"),
+    off: list[str] = typer.Option([], "--off", help=f"switch a lever off: {', '.join(LEVER_NAMES)} (repeatable)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace a complete run folder scslab wrote "
                                    "(only its own files; a folder holding other files is refused)"),
     checkpoint_every: int = typer.Option(None, "--checkpoint-every", help="save resumable state every K days"),

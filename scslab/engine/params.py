@@ -10,6 +10,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..limits import LEVER_NAMES
+
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Weight = Annotated[float, Field(ge=0.0, le=20.0)]
 
@@ -25,7 +27,7 @@ class Levers(BaseModel):
     code: bool = Field(True, description="the automated scoring, listing and enforcement")
 
     def label(self) -> str:
-        on = [k for k in ("law", "market", "norms", "code") if getattr(self, k)]
+        on = [k for k in LEVER_NAMES if getattr(self, k)]
         return "+".join(on) or "none"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..limits import MAX_STEPS
 from ..rulebook.checks import check_rulebook
 from ..rulebook.compiled import compile_rulebook
 from ..rulebook.errors import Problem, RulebookError
@@ -29,7 +30,6 @@ from .simulation import PARALLEL_FROM, Seed, Simulation, _size_thread_pool  # no
 from .state import FOREVER
 from .validate import check_rulebook_list
 
-MAX_STEPS = 36500
 assert MAX_STEPS < int(FOREVER), "step numbers are stored as uint16 (engine.state.STEP)"
 
 
@@ -107,17 +107,9 @@ def memory_problem(population: int, mean_degree: float, n_lists: int, ledger: fl
 
 def _society_spec(society, population: int, municipalities: int):
     """The spec of the society a run will use, without building it."""
-    from ..society import Society, SocietySpec
+    from .validate import society_spec
 
-    if isinstance(society, Society):
-        return society.spec
-    if society is None:
-        return SocietySpec(n=population, municipalities=municipalities)
-    if isinstance(society, SocietySpec):
-        return society
-    if isinstance(society, dict):
-        return SocietySpec.model_validate({"n": population, "municipalities": municipalities, **society})
-    raise TypeError("society must be a Society, a SocietySpec, a dict or None")
+    return society_spec(society, population, municipalities)
 
 
 def _society(society, population: int, municipalities: int, seed: int):
@@ -232,10 +224,13 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int | None = 
     A thin wrapper: `Simulation(...)` stepped to the end (engine/simulation.py).
     """
     check_rulebook_list(rulebooks)
-    with Simulation(rulebooks, population=population, steps=steps, seed=seed, society=society, national=national,
-                    params=params, levers=levers, ledger=ledger, save_ties=save_ties, progress=progress, out=out,
-                    checkpoint_every=checkpoint_every, overwrite=overwrite, nation=nation,
-                    executor=executor) as sim:
+    fields = {"steps": steps, "seed": seed, "params": params, "levers": levers, "ledger": ledger,
+              "save_ties": save_ties}
+    if population is not None:
+        fields["population"] = population
+    with Simulation(rulebooks, society=society, national=national, progress=progress, out=out,
+                    checkpoint_every=checkpoint_every, overwrite=overwrite, nation=nation, executor=executor,
+                    **fields) as sim:
         sim.run()
         return sim.result()
 

@@ -1,6 +1,6 @@
 """A run one day at a time: `Simulation`, which `simulate` and `run_nation` drive to the end.
 
-    sim = Simulation("rongcheng", population=2_000, steps=30, seed=1)
+    sim = Simulation("rongcheng", population=2_000, steps=30, seed=1)   # or Simulation(rb, RunConfig(...))
     while not sim.done:
         rows = sim.step()                # the day's rows of the steps table, one per municipality
         view = sim.public_view()         # scores, grades, list flags of every citizen (read-only)
@@ -11,9 +11,10 @@ its part of the next view; the two buffers are swapped between days. So shards c
 in any order or in parallel, in one process or many, with identical results: stepping a
 Simulation day by day gives the tables of `simulate` byte for byte.
 
-Seeds: an int in 0..2**63-1, or a `numpy.random.SeedSequence` or `numpy.random.Generator`
-(SPEC 7), turned into an int by `seed_from` (the manifest records that int, so the run can
-be repeated with it).
+The run's parameters are a `RunConfig` (engine/config.py) or its fields as keywords. Seeds:
+an int in 0..2**63-1, or a `numpy.random.SeedSequence` or `numpy.random.Generator` (SPEC 7),
+turned into an int by `config.seed_from` (the manifest records that int, so the run can be
+repeated with it).
 """
 
 from __future__ import annotations
@@ -27,45 +28,23 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..limits import SAVE_TIES_UP_TO
 from . import checkpoint, reach
+from .config import ParameterError, RunConfig, seed_from  # noqa: F401 (seed_from: documented here)
 from .ledger import Ledger
-from .params import EngineParams, Levers
+from .params import EngineParams
 from .result import RunResult, build_result, give_back_free_memory
 
 if TYPE_CHECKING:
     from ..rulebook.schema import Rulebook
     from ..society import Society, SocietySpec
 
-MAX_SEED = 2**63 - 1
 # Citizens in the largest shard from which a run uses all of numba's threads (below: one).
 # SCSLAB_PARALLEL_FROM overrides it, e.g. 0 for the tests that check results at 2 threads.
 PARALLEL_FROM = 200_000
 MAX_RECOVERIES = 3
 
 Seed = int | np.integer | np.random.SeedSequence | np.random.Generator
-
-
-def seed_from(seed: Any) -> Any:
-    """The int seed of a run given an int, a `numpy.random.SeedSequence` or a `Generator`.
-
-    - an int (Python or numpy) is the seed itself;
-    - a SeedSequence made from one int in 0..2**63-1 and not spawned is that int (so
-      `SeedSequence(7)` names the same run as `seed=7`); any other SeedSequence (a spawned
-      child, one made from several words or from fresh entropy) gives the first 63 bits of
-      its `generate_state`, so `SeedSequence(7).spawn(10)` names ten different runs;
-    - a Generator gives `rng.integers(0, 2**63 - 1, endpoint=True)`: the same Generator
-      state gives the same run, and the Generator moves on (as any draw moves it).
-
-    Anything else is returned as it is, for the range check to refuse with a message.
-    """
-    if isinstance(seed, np.random.SeedSequence):
-        entropy = seed.entropy
-        if isinstance(entropy, int) and not seed.spawn_key and 0 <= entropy <= MAX_SEED:
-            return int(entropy)
-        return int(seed.generate_state(1, np.uint64)[0] >> np.uint64(1))
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, MAX_SEED, endpoint=True))
-    return seed
 
 
 @dataclass(frozen=True)
@@ -133,10 +112,15 @@ def _thread_pool(largest_shard: int) -> Iterator[None]:
 class Simulation:
     """A run of one or more rulebooks on a synthetic society, stepped a day at a time.
 
-    `Simulation(rulebooks, population=..., steps=..., seed=..., ...)` takes the arguments of
-    `run_nation` (one rulebook, a pilot name or a list of them); `seed` (or `rng`) may be an
-    int, a `numpy.random.SeedSequence` or a `numpy.random.Generator` (`seed_from`). The
-    society is built and the first day's view published when it is made.
+    `Simulation(rulebooks, config)` or `Simulation(rulebooks, population=..., steps=...,
+    seed=..., ...)`: one rulebook, a pilot name or a list of them (one per municipality), and
+    a `RunConfig` or its fields as keywords (keywords win over the config's). `seed` (or
+    `rng`) may be an int, a `numpy.random.SeedSequence` or a `numpy.random.Generator`
+    (`seed_from`). `society` is a SocietySpec, a dict of its fields or a built Society (its
+    size is the population); `national` a rulebook whose national lists apply everywhere.
+    Where the run goes is apart from the model: `out` (a run folder; `overwrite`,
+    `checkpoint_every`), `progress(done, total)` after every day. The society is built and
+    the first day's view published when the Simulation is made.
 
     - `step()` runs one day and returns its rows of the steps table (one per municipality);
     - `run(n)` runs n days (all that are left by default);
@@ -149,29 +133,31 @@ class Simulation:
     (`engine.distributed.RayShards`) the days run elsewhere, all at once: call `run()`.
     """
 
-    def __init__(self, rulebooks: Rulebook | str | Sequence[Rulebook | str], *, population: int | None = None,
-                 steps: int = 365, seed: Seed = 0, rng: Seed | None = None,
+    def __init__(self, rulebooks: Rulebook | str | Sequence[Rulebook | str], config: RunConfig | None = None, *,
                  society: Society | SocietySpec | dict | None = None, national: Rulebook | str | None = None,
-                 params: EngineParams | None = None, levers: Levers | dict | None = None,
-                 ledger: bool | float = False, save_ties: bool | None = None,
-                 progress: Callable[[int, int], None] | None = None, out: str | Path | None = None,
-                 checkpoint_every: int | None = None, overwrite: bool = False, nation: dict | None = None,
-                 executor: Any = None) -> None:
+                 rng: Seed | None = None, out: str | Path | None = None, overwrite: bool = False,
+                 checkpoint_every: int | None = None, progress: Callable[[int, int], None] | None = None,
+                 executor: Any = None, nation: dict | None = None, **fields: Any) -> None:
         from ..rulebook.schema import Rulebook
-        from .validate import ParameterError, check_run_args
+        from .validate import check_rulebooks, check_run
 
+        self._writer = None
         if rng is not None:
-            if seed != 0:
+            if "seed" in fields:
                 raise ParameterError("rng", "and seed name the same thing: give one of them")
-            seed = rng
-        seed = seed_from(seed)
+            fields["seed"] = rng
         rbs_in = [rulebooks] if isinstance(rulebooks, str | Rulebook) else rulebooks
-        if population is None:
-            population = society.spec.n if hasattr(society, "spec") else (
-                society.n if hasattr(society, "n") and not isinstance(society, dict) else 10_000)
-        check_run_args(rbs_in, population=population, steps=steps, seed=seed, society=society, national=national,
-                       params=params, levers=levers, ledger=ledger, save_ties=save_ties, progress=progress,
-                       out=out, checkpoint_every=checkpoint_every)
+        check_rulebooks(rbs_in, national)
+        if config is not None and not isinstance(config, RunConfig):
+            raise ParameterError("config", f"must be a RunConfig (RunConfig(population=..., steps=...)), got "
+                                           f"{type(config).__name__}")
+        if fields or config is None:
+            # keywords over the config's own settings (what it was made with, not its defaults)
+            base = {} if config is None else {k: getattr(config, k) for k in config.model_fields_set}
+            config = RunConfig(**{**base, **fields})
+        config = check_run(rbs_in, config, society=society, national=national, progress=progress, out=out,
+                           checkpoint_every=checkpoint_every)
+        self.config = config
         from .run import _as_rulebook
 
         loaded: dict = {}  # a pilot named in many municipalities is read once (the same object)
@@ -181,11 +167,7 @@ class Simulation:
                 loaded[r] = _as_rulebook(r)
             rbs.append(loaded[r] if isinstance(r, str) else r)
         nat = _as_rulebook(national) if national is not None else None
-        params = params or EngineParams()
-        if levers is not None:
-            lv = levers if isinstance(levers, Levers) else Levers(**levers)
-            params = params.model_copy(update={"levers": lv})
-        self._writer = None
+        params = config.engine_params
         if out is not None:
             from ..store import RunWriter
 
@@ -194,8 +176,7 @@ class Simulation:
             # is written: the tables are written under the same lock.
             self._writer = RunWriter(out, overwrite=overwrite)
         try:
-            saved = self._saved_config(rbs, nat, params, society, population, int(seed), int(steps), ledger,
-                                       save_ties, checkpoint_every, nation)
+            saved = self._saved_config(rbs, nat, config, society, checkpoint_every, nation)
             if out is not None and checkpoint_every:
                 # Before the society is built (which takes a while for large ones): a run killed
                 # from here on can be resumed (from day 0 until the first checkpoint).
@@ -203,7 +184,7 @@ class Simulation:
             from .run import _society
 
             t0 = time.perf_counter()
-            soc = _society(society, population, len(rbs) if len(rbs) > 1 else 1, int(seed))
+            soc = _society(society, config.population, len(rbs) if len(rbs) > 1 else 1, config.seed)
             owned = soc is not society  # made here: the run may use its arrays in place
             self._prepare(saved, rbs, nat, soc, params, time.perf_counter() - t0, progress, out, owned=owned,
                           executor=executor)
@@ -212,16 +193,14 @@ class Simulation:
             raise
 
     @staticmethod
-    def _saved_config(rbs, nat, params, society, population, seed, steps, ledger, save_ties, checkpoint_every,
-                      nation) -> dict:
+    def _saved_config(rbs, nat, config: RunConfig, society, checkpoint_every, nation) -> dict:
         """What a checkpoint needs to rebuild the run (checkpoint/config.json)."""
         from ..rulebook.loader import dump_rulebook
-        from .run import _society_spec
+        from .validate import society_spec
 
-        spec = _society_spec(society, population, len(rbs) if len(rbs) > 1 else 1)
-        fraction = (1.0 if ledger is True else float(ledger)) if ledger else 0.0
-        if save_ties is None:
-            save_ties = spec.n <= 50_000
+        spec = society_spec(society, config.population, len(rbs) if len(rbs) > 1 else 1)
+        save_ties = config.save_ties if config.save_ties is not None else spec.n <= SAVE_TIES_UP_TO
+        params, seed, steps, fraction = config.engine_params, config.seed, config.steps, config.ledger
         dumped: dict = {}
         saved = {
             # YAML text (dates stay dates), needed only to resume from a checkpoint.

@@ -25,6 +25,7 @@ import math
 from typing import Any
 
 from ..engine import EngineParams
+from ..limits import LEVER_NAMES
 from ..rulebook import Rulebook, RulebookError
 from ..rulebook.errors import Problem
 
@@ -39,7 +40,7 @@ RULEBOOK_FIELDS: dict[str, dict[str, str]] = {
 KEYED = {"behaviours", "lists"}
 WEIGHTS = ("w_virtue", "w_strategic", "w_norm", "w_law", "w_market")
 ENGINE_FIELDS = {**{w: "number" for w in WEIGHTS}, "levers": "levers"}
-LEVERS = ("law", "market", "norms", "code")
+LEVERS = LEVER_NAMES
 MAX_EDITS = 2_000  # more changes than any rulebook has fields: refused
 
 

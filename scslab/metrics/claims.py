@@ -19,12 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..limits import LEVER_NAMES
 from . import fairness, network, punishments
 from .context import RunContext
 from .shapley import shapley
 from .stats import NAN, Interval, gini, percentile_ranks, ratio, spearman
 
-LEVERS = ("law", "market", "norms", "code")
+LEVERS = LEVER_NAMES
 
 
 # --- registry types -------------------------------------------------------------------
