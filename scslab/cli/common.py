@@ -7,8 +7,10 @@ are shown escaped (``\\x1b``), never sent raw, and very long values are cut.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.text import Text
@@ -65,6 +67,26 @@ def fail(message: str, status: int = EXIT_USER_ERROR) -> None:
     """Print ``error: message`` on stderr (never read as markup) and exit with ``status``."""
     err_console.print(Text.assemble(("error:", "red"), " ", safe(message, limit=4_000, lines=True)))
     sys.exit(status)
+
+
+def on_interrupt(message: Callable[..., str]):
+    """Ctrl-C in the decorated function: print ``error: interrupted: <message>`` (what was
+    kept and how to go on; ``message`` gets the function's arguments) and exit 130.
+
+    Needed because typer turns a KeyboardInterrupt into a silent exit 130 before
+    ``scslab.cli.main`` sees it."""
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except KeyboardInterrupt:
+                fail(f"interrupted: {message(*args, **kwargs)}", EXIT_INTERRUPTED)
+
+        return wrapper
+
+    return decorate
 
 
 def note(message: str) -> None:

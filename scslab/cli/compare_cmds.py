@@ -8,7 +8,7 @@ import typer
 
 from ..limits import MAX_STEPS
 from . import app
-from .common import console, fail
+from .common import console, fail, on_interrupt
 
 MAX_POPULATION = 1_000_000  # compare runs many simulations; larger societies belong in `scslab run`
 MAX_SEEDS = 200
@@ -58,6 +58,12 @@ def _group(spec) -> str:
     return {"levers": f"{spec.pilot} levers", "counterfactual": f"{spec.pilot} switched off"}.get(spec.role, spec.pilot)
 
 
+def _nothing_kept(config, title: str) -> str:
+    return (f"{title} keeps no runs until it finishes, so nothing was written; run the same command again to "
+            "start afresh (fewer --seeds or a smaller --population finish sooner)")
+
+
+@on_interrupt(_nothing_kept)
 def run_with_progress(config, title: str):
     """Run a comparison with one progress bar per pilot (and per lever decomposition)."""
     import time

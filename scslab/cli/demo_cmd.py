@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .common import console
+from .common import console, on_interrupt
 
 # A modest size: a few minutes on two cores, large enough that listings happen.
 DEMO_POPULATION = 5_000
@@ -56,6 +56,8 @@ def demo(
     console.print(f"report: [bold]{path}[/bold]")
 
 
+@on_interrupt(lambda *a, **k: "the demo keeps no runs until it finishes, so nothing was written; run the same "
+              "command again to start afresh (--box-samples 0 skips this last part)")
 def box_with_progress(config, samples: int, population: int, steps: int, workers: int) -> dict:
     """Each pilot's verdicts over its plausible box: a small sweep, with a progress bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn

@@ -40,7 +40,7 @@ def sweep_cmd(
     the report gives each verdict's share of the box, where it flips, and each factor's
     influence (Sobol indices, Morris mu*, or rank correlations).
     """
-    from ..experiments.executors import EXECUTORS, make_executor
+    from ..experiments.executors import EXECUTORS, make_executor, terminate
     from ..experiments.sweep import DESIGNS, Factor, SweepConfig, plan_sweep, run_sweep
     from ..rulebook.params_file import engine_overrides, load_params_file, parse_sets
     from ..rulebook.paths import ParamPathError
@@ -88,16 +88,32 @@ def sweep_cmd(
                   f"{len(plan.specs)} runs of {population:,} citizens x {steps} days; factors: "
                   + "; ".join(f.describe() for f in plan.factors))
     try:
-        ex = make_executor(executor, workers, address)
+        # Local workers leave Ctrl-C to this process, which stops them at once (terminate).
+        ex = make_executor(executor, workers, address, parent_stops=True)
     except RuntimeError as e:
         fail(str(e))
+    done = [0]
+
+    def progress(d: int, n: int) -> None:
+        done[0] = d
+        bars.update("runs", completed=d)
+
     try:
         with ex, LazyProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                               TimeElapsedColumn(), TimeRemainingColumn()) as bars:
             bars.add("runs", total=len(plan.specs))
-            res = run_sweep(cfg, out, executor=ex, progress=lambda d, n: bars.update("runs", completed=d))
+            try:
+                res = run_sweep(cfg, out, executor=ex, progress=progress)
+            except KeyboardInterrupt:
+                terminate(ex)
+                raise
     except FileExistsError as e:  # reported after the bar is gone (and never below an empty one)
         fail(str(e))
+    except KeyboardInterrupt:
+        from .common import EXIT_INTERRUPTED
+
+        fail(f"interrupted: {done[0]} of {len(plan.specs)} runs are kept in {out / 'runs.jsonl'}; run the same "
+             "command again to continue (finished runs are reused, not run again)", EXIT_INTERRUPTED)
     from rich.table import Table
 
     t = Table(title="Verdicts over the box")

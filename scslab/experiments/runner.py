@@ -184,11 +184,12 @@ def run_all(specs: Sequence[RunSpec], workers: int = 2,
     left running for the caller to reuse); without one, a local pool of `workers`
     processes is made for these specs (workers <= 1: this process).
     """
-    from .executors import make_executor
+    from .executors import make_executor, terminate
 
     out: list[RunOutcome | None] = [None] * len(specs)
     own = executor is None
-    ex = make_executor("local", workers if len(specs) > 1 else 1) if own else executor
+    # Workers of a pool made here leave Ctrl-C to this process, which stops them at once.
+    ex = make_executor("local", workers if len(specs) > 1 else 1, parent_stops=True) if own else executor
     try:
         futs = {ex.submit(execute, s): i for i, s in enumerate(specs)}
         for f in as_completed(futs):
@@ -196,6 +197,11 @@ def run_all(specs: Sequence[RunSpec], workers: int = 2,
             out[i] = f.result()
             if on_done:
                 on_done(i, out[i])
+    except KeyboardInterrupt:
+        if own:
+            own = False
+            terminate(ex)
+        raise
     finally:
         if own:
             ex.shutdown(cancel_futures=True)
