@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 
 from rich.console import Console
@@ -14,23 +15,40 @@ from .findings import SEVERITIES
 STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 STATUS = {"pass": "green", "notes": "cyan", "fail": "red"}
 
+# Findings quote the rulebook (labels, titles, legal bases, file names): control characters
+# (C0 but newline and tab, DEL, C1) and the bidirectional overrides and isolates are shown
+# escaped, so a rulebook cannot clear the terminal, recolour it or reorder what it shows.
+# Rich markup in them is never read: every string goes into a Text, not through markup.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape_char(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def printable(value) -> str:
+    """`value` as text safe to print on a terminal (control characters shown escaped)."""
+    return _UNSAFE.sub(_escape_char, str(value))
+
 
 def render_text(report, console: Console, *, show_fixes: bool = True, verdict: bool = True) -> None:
     for f in report.findings:
         line = Text()
-        line.append(f"{f.file}:{f.line}:{f.column}: ", style="bold")
+        line.append(f"{printable(f.file)}:{f.line}:{f.column}: ", style="bold")
         line.append(f.code, style=STYLE[f.severity])
         line.append(f" [{f.severity}] ", style=STYLE[f.severity])
-        line.append(f.message)
+        line.append(printable(f.message))
         line.append(f"  ({f.name})", style="dim")
         console.print(line, soft_wrap=True)
         if show_fixes and f.fix:
-            console.print(Text(f"    fix: {f.fix}", style="dim"), soft_wrap=True)
+            console.print(Text(f"    fix: {printable(f.fix)}", style="dim"), soft_wrap=True)
         for e in f.evidence:
             seen = getattr(e, "observed", f.observed is not False)
             label = "evidence" if seen else "evidence (not observed at this size)"
-            console.print(Text(f"    {label}: {e}", style="magenta" if seen else "dim magenta"), soft_wrap=True)
-    console.print(Text(summary_line(report), style="bold"))
+            console.print(Text(f"    {label}: {printable(e)}", style="magenta" if seen else "dim magenta"),
+                          soft_wrap=True)
+    console.print(Text(printable(summary_line(report)), style="bold"))
     ev = evidence_line(report)
     if ev:
         console.print(Text(ev, style="magenta"), soft_wrap=True)
@@ -64,15 +82,15 @@ def render_verdict(report, console: Console) -> None:
     console.print(Text.assemble(("EU AI Act Art. 5(1)(c): ", "bold"), (v.conclusion, "bold magenta")), soft_wrap=True)
     for c in v.conditions:
         mark = {"yes": "met", "partly": "partly met", "no": "not met"}[c.met]
-        console.print(Text(f"  ({c.id}) {c.text}: {mark} - {c.because}"), soft_wrap=True)
+        console.print(Text(printable(f"  ({c.id}) {c.text}: {mark} - {c.because}")), soft_wrap=True)
         for shown in c.findings[:2]:
-            console.print(Text(f"      e.g. {shown}", style="dim"), soft_wrap=True)
+            console.print(Text(printable(f"      e.g. {shown}"), style="dim"), soft_wrap=True)
         if len(c.findings) > 2:
             console.print(Text(f"      and {len(c.findings) - 2} more", style="dim"))
     if v.high_risk:
-        console.print(Text(f"  high-risk sectors (Annex III 5): {', '.join(v.high_risk)}"))
+        console.print(Text(printable(f"  high-risk sectors (Annex III 5): {', '.join(v.high_risk)}")))
     for cav in v.caveats:
-        console.print(Text(f"  note: {cav}", style="dim"), soft_wrap=True)
+        console.print(Text(printable(f"  note: {cav}"), style="dim"), soft_wrap=True)
     t = Table(title="Scorecard", title_justify="left", show_edge=False)
     t.add_column("principle")
     t.add_column("status")
