@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from scslab.engine import EngineParams, kernels
 from scslab.engine.behave import act_logit, behave
-from scslab.engine.run import build_nation
+from scslab.engine.build import build_nation
 from scslab.engine.state import NOT_LISTED, STEP
 from scslab.pilots import load_pilot
 from scslab.society import SocietySpec, make_society

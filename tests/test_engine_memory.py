@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from scslab.engine import EngineParams, simulate
-from scslab.engine.run import MAX_STEPS, build_nation
+from scslab.engine.build import build_nation
+from scslab.engine.run import MAX_STEPS
 from scslab.engine.state import COUNTERS, FOREVER, NOT_LISTED, STEP, day
 from scslab.rulebook import load_rulebook
 from scslab.society import SocietySpec, make_society
@@ -103,9 +104,9 @@ def test_act_and_record_counters_count_repeats_and_saturate():
 
 def test_event_counters_saturate_in_a_run(monkeypatch):
     """A counter already at its ceiling stays there instead of wrapping to zero."""
-    import scslab.engine.run as run_mod
+    import scslab.engine.build as build_mod
 
-    real = run_mod.build_nation
+    real = build_mod.build_nation
     keys = ("acts_harm", "acts_good", "culpable_acts", "records", "offences")
 
     def at_the_ceiling(*a, **kw):
@@ -115,7 +116,7 @@ def test_event_counters_saturate_in_a_run(monkeypatch):
                 sh.st.counters[k][:] = 65535
         return nation
 
-    monkeypatch.setattr(run_mod, "build_nation", at_the_ceiling)
+    monkeypatch.setattr(build_mod, "build_nation", at_the_ceiling)
     r = simulate(load_rulebook(HARSH), population=1_000, steps=10, seed=2)
     assert r.steps.harm.sum() > 0  # acts happened
     for k in keys:
@@ -309,16 +310,16 @@ def test_a_users_society_is_left_as_it_was():
 def test_dropped_ties_are_the_negative_indices(monkeypatch):
     """After a harsh run, the society's (folded, owned) indices hold one negative entry per
     dropped tie end: twice the ties the network table reports as gone."""
-    import scslab.engine.run as run_mod
+    import scslab.engine.build as build_mod
 
-    real, seen = run_mod.build_nation, {}
+    real, seen = build_mod.build_nation, {}
 
     def keep_society(rbs, society, *a, **kw):
         nation = real(rbs, society, *a, **kw)
         seen["indices"] = society.network.indices  # the run releases it from the society at the end
         return nation
 
-    monkeypatch.setattr(run_mod, "build_nation", keep_society)
+    monkeypatch.setattr(build_mod, "build_nation", keep_society)
     r = simulate(load_rulebook(HARSH), population=3_000, steps=40, seed=3, save_ties=True)
     row = r.network.iloc[0]
     gone = int(row.ties_initial - row.active_ties)

@@ -80,7 +80,7 @@ def test_a_nation_of_three_municipalities_with_different_pilots_runs():
 
 
 def test_a_nation_does_not_depend_on_the_order_shards_step_in(monkeypatch):
-    import scslab.engine.run as runmod
+    import scslab.engine.build as runmod
 
     rb = load_rulebook(HARSH)
     a = run_nation([rb, rb, rb], population=900, steps=15, seed=4)

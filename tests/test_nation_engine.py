@@ -30,8 +30,8 @@ def test_the_views_blacklisted_ids_follow_its_flags():
 
 def test_ties_to_listed_citizens_elsewhere_drop_as_when_every_cross_tie_was_visited():
     from scslab.engine import kernels
+    from scslab.engine.build import build_nation
     from scslab.engine.params import EngineParams
-    from scslab.engine.run import build_nation
     from scslab.pilots import load_pilot
     from scslab.society import SocietySpec, make_society
 
@@ -67,7 +67,7 @@ def test_a_phase_that_draws_nothing_makes_no_generator():
 
 
 def test_the_memory_estimate_counts_the_ledger_by_its_days_and_a_shards_own_lists(monkeypatch):
-    import scslab.engine.run as run_mod
+    import scslab.engine.memory as run_mod
     from scslab.engine.validate import ParameterError, check_run_args
     from scslab.pilots import load_pilot
 

@@ -53,8 +53,8 @@ def test_partition_makes_contiguous_blocks_of_about_equal_work():
 
 
 def test_the_exchange_plan_covers_every_remote_tie_and_nothing_else():
+    from scslab.engine.build import build_nation
     from scslab.engine.params import EngineParams
-    from scslab.engine.run import build_nation
 
     soc = NATION.config.society_spec(2_000)
     from scslab.society import make_society

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scslab.engine import EngineParams, Levers, run_nation, simulate
-from scslab.engine import run as run_mod
+from scslab.engine import build as build_mod
+from scslab.engine import memory as mem_mod
 from scslab.engine.validate import ParameterError, check_run_args
 from scslab.pilots import load_pilot
 from scslab.rulebook import load_rulebook
@@ -65,7 +66,7 @@ def test_simulate_refuses_out_of_range_arguments_up_front(kwargs, param, fragmen
     def boom(*a, **k):  # nothing may be built before the arguments are checked
         raise AssertionError("society built before the arguments were checked")
 
-    monkeypatch.setattr(run_mod, "_society", boom)
+    monkeypatch.setattr(build_mod, "make_run_society", boom)
     args = {"population": 50, "steps": 2, "seed": 0, **kwargs}
     with pytest.raises(ValueError) as ei:
         simulate(RB, **args)
@@ -95,7 +96,7 @@ def test_run_nation_refuses_bad_rulebook_lists(rulebooks, kwargs, fragment):
 def test_the_edges_of_the_ranges_are_accepted(monkeypatch):
     # The checks alone (no run): the largest population, steps and seed are in range
     # (the memory check is switched off: 50 M citizens do not fit on every machine).
-    monkeypatch.setattr(run_mod, "available_bytes", lambda: None)
+    monkeypatch.setattr(mem_mod, "available_bytes", lambda: None)
     check_run_args([RB], population=50_000_000, steps=36_500, seed=2**63 - 1, ledger=1.0,
                    levers={"code": False}, params=EngineParams())
     monkeypatch.undo()
@@ -112,38 +113,38 @@ def test_the_edges_of_the_ranges_are_accepted(monkeypatch):
 # ---------------------------------------------------------------- the memory estimate
 
 def test_memory_estimate_grows_with_the_run():
-    e = run_mod.estimate_bytes
+    e = mem_mod.estimate_bytes
     assert 0 < e(1_000, 10, 2) < e(10_000, 10, 2) < e(10_000, 20, 2) < e(10_000, 20, 5) < e(10_000, 20, 5, 1.0)
     # About half a kilobyte per citizen plus the ties: a million citizens is a few hundred MB.
     assert 2**28 < e(1_000_000, 10, 3) < 2**31
 
 
 def test_memory_problem_refuses_what_does_not_fit(monkeypatch):
-    monkeypatch.setattr(run_mod, "available_bytes", lambda: 4 * 2**30)
-    assert run_mod.memory_problem(10_000, 10, 3) is None
-    msg = run_mod.memory_problem(20_000_000, 10, 3)
+    monkeypatch.setattr(mem_mod, "available_bytes", lambda: 4 * 2**30)
+    assert mem_mod.memory_problem(10_000, 10, 3) is None
+    msg = mem_mod.memory_problem(20_000_000, 10, 3)
     assert msg and "20,000,000 citizens" in msg and "4.0 GiB is free" in msg
     # Right at the margin: refused above 90% of the free memory.
-    need = run_mod.estimate_bytes(1_000_000, 10, 3)
-    monkeypatch.setattr(run_mod, "available_bytes", lambda: int(need / 0.9) + 1024)
-    assert run_mod.memory_problem(1_000_000, 10, 3) is None
-    monkeypatch.setattr(run_mod, "available_bytes", lambda: int(need / 0.9) - 1024)
-    assert run_mod.memory_problem(1_000_000, 10, 3) is not None
-    monkeypatch.setattr(run_mod, "available_bytes", lambda: None)  # unknown: no refusal
-    assert run_mod.memory_problem(50_000_000, 10, 3) is None
+    need = mem_mod.estimate_bytes(1_000_000, 10, 3)
+    monkeypatch.setattr(mem_mod, "available_bytes", lambda: int(need / 0.9) + 1024)
+    assert mem_mod.memory_problem(1_000_000, 10, 3) is None
+    monkeypatch.setattr(mem_mod, "available_bytes", lambda: int(need / 0.9) - 1024)
+    assert mem_mod.memory_problem(1_000_000, 10, 3) is not None
+    monkeypatch.setattr(mem_mod, "available_bytes", lambda: None)  # unknown: no refusal
+    assert mem_mod.memory_problem(50_000_000, 10, 3) is None
 
 
 def test_the_api_refuses_a_run_that_does_not_fit(monkeypatch):
-    monkeypatch.setattr(run_mod, "available_bytes", lambda: 2**30)
+    monkeypatch.setattr(mem_mod, "available_bytes", lambda: 2**30)
     with pytest.raises(ParameterError, match="population is too large for this machine"):
         simulate(RB, population=5_000_000, steps=2)
 
 
 def test_the_real_machine_cannot_hold_fifty_million_citizens_with_a_full_ledger():
-    have = run_mod.available_bytes()
+    have = mem_mod.available_bytes()
     if have is None or have > 200 * 2**30:
         pytest.skip("free memory unknown or very large")
-    assert run_mod.memory_problem(50_000_000, 10, 3, 1.0) is not None
+    assert mem_mod.memory_problem(50_000_000, 10, 3, 1.0) is not None
 
 
 # ---------------------------------------------------------------- the CLI
@@ -205,7 +206,7 @@ RANGES = {"population": (1, 50_000_000), "steps": (1, 36_500), "seed": (0, 2**63
 def test_any_value_is_accepted_exactly_when_in_range(param, value):
     args = {"population": 100, "steps": 10, "seed": 0, "out": "unused", param: value}
     try:
-        with mock.patch.object(run_mod, "available_bytes", lambda: None):  # ranges only, not memory
+        with mock.patch.object(mem_mod, "available_bytes", lambda: None):  # ranges only, not memory
             check_run_args([RB], **args)
     except ParameterError as e:
         assert e.param in (param, "society")

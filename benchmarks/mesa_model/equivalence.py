@@ -101,7 +101,9 @@ def logit_check(rulebook, population: int = 2_000, steps: int = 20, seed: int = 
     updating when those change; the distributional comparison above does not.
     """
     from scslab.engine.behave import act_logit
-    from scslab.engine.run import Nation, _as_rulebook, _society, build_nation
+    from scslab.engine.build import Nation, build_nation
+    from scslab.engine.build import as_rulebook as _as_rulebook
+    from scslab.engine.build import make_run_society as _society
 
     from .model import ScsModel
 

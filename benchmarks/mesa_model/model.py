@@ -36,7 +36,7 @@ class ScsModel(mesa.Model):
     def __init__(self, rulebook, population: int = 1_000, seed: int = 0, params: EngineParams | None = None,
                  levers: Levers | dict | None = None):
         super().__init__(seed=seed)
-        from scslab.engine.run import _as_rulebook
+        from scslab.engine.build import as_rulebook as _as_rulebook
 
         params = params or EngineParams()
         if levers is not None:

@@ -33,7 +33,7 @@ class SimulationSettings:
 
     def problem(self) -> str | None:
         """Why these settings cannot run, in the CLI's words, or None."""
-        from ..engine.run import memory_problem
+        from ..engine.memory import memory_problem
         from ..limits import MAX_STEPS
 
         if self.population < MIN_POPULATION:

@@ -105,7 +105,7 @@ def nation(
         fail(_folder_message(e, out))
     except OSError as e:
         fail(f"cannot write the run folder {out}: {e.strerror or e}")
-    from ..engine.run import event_rate, memory_problem
+    from ..engine.memory import event_rate, memory_problem
 
     n_lists = max(len(rb.lists) for rb in nat.rulebooks()) + (len(nat.national.lists) if nat.national else 0)
     spec = cfg.society_spec(population)

@@ -132,8 +132,8 @@ def run(
         check_out(out)
 
     from ..engine import run_nation
+    from ..engine.memory import event_rate, memory_problem
     from ..engine.nation import NationError
-    from ..engine.run import event_rate, memory_problem
     from ..engine.validate import ParameterError
     from ..society import SocietySpec
 

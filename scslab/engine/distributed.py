@@ -117,7 +117,7 @@ class Block:
             sh.st.harm_level = view.harm[lo:hi]
         for sh in shards:
             sh.publish(view)
-        from .run import _size_thread_pool
+        from .simulation import _size_thread_pool
 
         # One thread for small shards, as in one process; in a worker at most its share of
         # the cores (`threads`). Results do not depend on the thread count.

@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..limits import SAVE_TIES_UP_TO
-from . import checkpoint, reach
+from . import build, checkpoint, reach
 from .config import ParameterError, RunConfig, seed_from  # noqa: F401 (seed_from: documented here)
 from .ledger import Ledger
+from .manifest import build_manifest
 from .params import EngineParams
 from .result import RunResult, build_result, give_back_free_memory
 
@@ -158,15 +159,15 @@ class Simulation:
         config = check_run(rbs_in, config, society=society, national=national, progress=progress, out=out,
                            checkpoint_every=checkpoint_every)
         self.config = config
-        from .run import _as_rulebook
+        from .build import as_rulebook
 
         loaded: dict = {}  # a pilot named in many municipalities is read once (the same object)
         rbs = []
         for r in rbs_in:
             if isinstance(r, str) and r not in loaded:
-                loaded[r] = _as_rulebook(r)
+                loaded[r] = as_rulebook(r)
             rbs.append(loaded[r] if isinstance(r, str) else r)
-        nat = _as_rulebook(national) if national is not None else None
+        nat = as_rulebook(national) if national is not None else None
         params = config.engine_params
         if out is not None:
             from ..store import RunWriter
@@ -181,10 +182,8 @@ class Simulation:
                 # Before the society is built (which takes a while for large ones): a run killed
                 # from here on can be resumed (from day 0 until the first checkpoint).
                 checkpoint.write_config(Path(out), saved)
-            from .run import _society
-
             t0 = time.perf_counter()
-            soc = _society(society, config.population, len(rbs) if len(rbs) > 1 else 1, config.seed)
+            soc = build.make_run_society(society, config.population, len(rbs) if len(rbs) > 1 else 1, config.seed)
             owned = soc is not society  # made here: the run may use its arrays in place
             self._prepare(saved, rbs, nat, soc, params, time.perf_counter() - t0, progress, out, owned=owned,
                           executor=executor)
@@ -263,8 +262,6 @@ class Simulation:
     def _prepare(self, saved: dict, rbs, nat, soc, params: EngineParams, t_soc: float, progress, out,
                  resuming: bool = False, owned: bool = False, executor: Any = None) -> None:
         """Build the shards over the society (and load a checkpoint): the run at day t_start."""
-        from .run import build_nation
-
         self._saved, self._rbs, self._nat, self._soc, self._params = saved, rbs, nat, soc, params
         self._progress, self._out, self._owned, self._executor = progress, out, owned, executor
         self._resuming, self._result = resuming, None
@@ -278,7 +275,7 @@ class Simulation:
         # system now instead of staying in the heap below the run's arrays (measured: 15-20
         # bytes per citizen off the peak at 1e6; docs/benchmarks.md).
         give_back_free_memory()
-        self._nation = build_nation(rbs, soc, params, self.seed, nat, self._led, own_society=owned)
+        self._nation = build.build_nation(rbs, soc, params, self.seed, nat, self._led, own_society=owned)
         self._meta = saved.get("nation")
         self._track = self._meta is not None and nat is not None
         if self._track:
@@ -455,10 +452,8 @@ class Simulation:
         return self._result
 
     def _finish(self) -> RunResult:
-        from .run import _manifest
-
         nation, soc, steps, t_start = self._nation, self._soc, self.steps, self._t_start
-        manifest = _manifest(nation, soc, self._rbs, self._nat, self._params, self._saved, self._led)
+        manifest = build_manifest(nation, soc, self._rbs, self._nat, self._params, self._saved, self._led)
         more = reach.nation_tables(nation, self._rows, self._meta) if self._meta is not None else {}
         t_run = self._t_run
         # How the run went, apart from what it is: the manifest holds only what the inputs fix,

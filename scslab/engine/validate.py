@@ -99,7 +99,7 @@ def society_spec(society, population: int, municipalities: int):
 def _check_fits(rulebooks, national, spec, config: RunConfig) -> None:
     """The memory estimate against this machine's free memory."""
     from ..rulebook.schema import Rulebook
-    from .run import event_rate, memory_problem
+    from .memory import event_rate, memory_problem
 
     # A shard keeps its own rulebook's lists and the national ones (not every municipality's).
     n_lists = (max((len(r.lists) for r in rulebooks if isinstance(r, Rulebook)), default=2)
