@@ -13,7 +13,7 @@ import pytest
 
 from scslab.engine import simulate
 from scslab.explore import edits as E
-from scslab.explore.live import StepTap
+from scslab.explore.live import StepTap, live_run
 from scslab.pilots import load_pilot
 from scslab.rulebook import RulebookError
 
@@ -76,11 +76,11 @@ def test_tap_streams_every_day_and_changes_nothing():
     rb = load_pilot("guilt-by-association")
     msgs = []
     tap = StepTap(rb, lambda k, m: msgs.append(m), lambda: False, every=0.0)
-    a = simulate(rb, population=3_000, steps=40, seed=3, progress=tap)
+    a = live_run(tap, rb, population=3_000, steps=40, seed=3)  # a Simulation stepped a day at a time
     b = simulate(rb, population=3_000, steps=40, seed=3)
     pd.testing.assert_frame_equal(a.steps, b.steps)
     pd.testing.assert_frame_equal(a.citizens, b.citizens)
-    assert tap.streaming, "the run loop's locals were not found: live series would only come at the end"
+    assert len(msgs) == 40 and all(m["streaming"] for m in msgs)
     days = [d for m in msgs for d in m.get("days", ())]
     assert [d["step"] for d in days] == list(range(40))
     s = a.steps.groupby("step").sum(numeric_only=True)
@@ -96,12 +96,8 @@ def test_tap_stops_a_run():
     rb = load_pilot("rongcheng")
     seen = []
     tap = StepTap(rb, lambda k, m: None, lambda: len(seen) >= 5, every=0.0)
-
-    def progress(t, steps):
-        seen.append(t)
-        tap(t, steps)
     with pytest.raises(Stopped):
-        simulate(rb, population=1_000, steps=365, seed=1, progress=progress)
+        live_run(tap, rb, population=1_000, steps=365, seed=1, progress=lambda t, steps: seen.append(t))
     assert seen == [1, 2, 3, 4, 5]  # stopped at the end of the day it was asked
 
 

@@ -9,7 +9,8 @@
 A small Starlette app (`app.py`) over the Python API, served by uvicorn on 127.0.0.1, with
 a static page (`static/`: HTML, CSS and plain JavaScript, no build step, nothing fetched
 from the network). Runs go to warm worker processes (`workers.py`); what a run shows while
-it runs is read by `live.StepTap`. See docs/explore.md.
+it runs comes from the run's `Simulation`, stepped a day at a time by `live.live_run`. See
+docs/explore.md.
 """
 
 from __future__ import annotations

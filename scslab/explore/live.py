@@ -1,23 +1,21 @@
-"""What a run shows while it runs: a progress callback for `simulate` that sends the day's
-aggregates, a score histogram by grade and a neighbourhood's grades.
+"""What a run shows while it runs: the day's aggregates, a score histogram by grade and a
+neighbourhood's grades, sent as the run steps.
 
-`simulate(progress=...)` calls back after every day with (days done, days). The day's
-numbers themselves are in the run loop (`scslab.engine.run._execute`): its `rows` (one
-dict of additive aggregates per shard and day, the rows of the steps table), `nation`
-(the shards and their state) and `view` (today's published flags). `StepTap` reads them
-from the calling frame, read-only, and copies what it sends. If a future engine renames
-them, the tap sends progress only and the page draws the series when the run ends
-(`LiveTap.streaming` says which); tests/test_explore.py checks that streaming works.
+`live_run(tap, rulebook, ...)` runs a `Simulation` (scslab.engine.simulation) a day at a
+time and hands each day to a `StepTap`: the day's rows of the steps table (one per
+municipality, which `Simulation.step` returns), and the public view (`public_view`: scores,
+grades, list flags) and the tie graph (`ties`) of the run as it stands. Everything comes
+from the Simulation's public API; nothing reads the engine's internals.
 
-Nothing here changes the run: the tables written at the end are the same with or without
-a tap (tested).
+Nothing here changes the run: the tables are the same as those of `simulate` with the same
+arguments (tested).
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -36,10 +34,11 @@ def _grade_index(mins: np.ndarray, score: np.ndarray) -> np.ndarray:
     return np.searchsorted(mins[1:], score, side="right")
 
 
-def neighbourhood(indptr, indices, offset: int, virtue, max_nodes: int = NEIGHBOURHOOD_NODES):
-    """A neighbourhood of one shard's ties: two steps around its least virtuous citizen with
-    at least three ties (likely to be listed, so there is something to watch). Returns
-    (nodes as global ids, edges as pairs of positions in `nodes`)."""
+def neighbourhood(indptr, partner, first: int, virtue, max_nodes: int = NEIGHBOURHOOD_NODES):
+    """A neighbourhood of one municipality's ties (`Simulation.ties(m)`: rows for citizens
+    `first`.., partners as global ids): two steps around its least virtuous citizen with at
+    least three ties (likely to be listed, so there is something to watch). Returns (nodes
+    as global ids, edges as pairs of positions in `nodes`)."""
     n = len(indptr) - 1
     if n == 0:
         return np.empty(0, np.int64), []
@@ -50,9 +49,8 @@ def neighbourhood(indptr, indices, offset: int, virtue, max_nodes: int = NEIGHBO
     centre = int(cand[np.argmin(np.asarray(virtue)[cand])])
 
     def ties(i):
-        x = np.asarray(indices[int(indptr[i]): int(indptr[i + 1])], np.int64)
-        x = np.where(x < 0, ~x, x)  # a dropped end is stored as ~j
-        return x[(x >= offset) & (x < offset + n)] - offset  # ties inside this shard
+        x = np.asarray(partner[int(indptr[i]): int(indptr[i + 1])], np.int64)
+        return x[(x >= first) & (x < first + n)] - first  # ties inside this municipality
 
     nodes, frontier = [centre], [centre]
     seen = {centre}
@@ -69,7 +67,7 @@ def neighbourhood(indptr, indices, offset: int, virtue, max_nodes: int = NEIGHBO
     pos = {v: k for k, v in enumerate(nodes)}
     edges = sorted({(min(pos[i], pos[int(j)]), max(pos[i], pos[int(j)]))
                     for i in nodes for j in ties(i) if int(j) in pos and int(j) != i})
-    return np.asarray(nodes, np.int64) + offset, edges
+    return np.asarray(nodes, np.int64) + first, edges
 
 
 def layout(n: int, edges, seed: int = 1) -> list[list[float]]:
@@ -88,11 +86,12 @@ def layout(n: int, edges, seed: int = 1) -> list[list[float]]:
 
 
 class StepTap:
-    """The progress callback of one run. `send(kind, payload)` gets "steps" messages:
+    """What one run sends while it steps. `send(kind, payload)` gets "steps" messages:
 
     {"days": [{"step", ...aggregates}], "done": t, "of": T, "hist": {...}, "net": {...}}
 
-    and `should_stop()` is asked every day (Stopped is raised when it says yes).
+    at most one every `every` seconds (and after the first and the last day); `live_run`
+    asks `should_stop()` after every day (Stopped is raised when it says yes).
     """
 
     def __init__(self, rulebook, send: Callable[[str, dict], None], should_stop: Callable[[], bool],
@@ -106,43 +105,20 @@ class StepTap:
         self.scale = (float(rulebook.scale.min), float(rulebook.scale.max))
         self.pending: list[dict] = []
         self.last = 0.0
-        self.sent_rows = 0
-        self.net_nodes = None
-        self.streaming = True
+        self.net_nodes: np.ndarray | None = None
+        self.net_static: dict = {}
+        self.streaming = True  # days are sent as they run (the page reads it)
         self.first_at: float | None = None
 
-    # -- reading the run loop's frame --
     @staticmethod
-    def _loop_locals() -> dict | None:
-        f = sys._getframe(2)  # _execute -> progress (this callback) -> _loop_locals
-        for _ in range(4):
-            if f is None:
-                return None
-            loc = f.f_locals
-            if "rows" in loc and "nation" in loc:
-                return loc
-            f = f.f_back
-        return None
-
-    def _rows(self, loc, t: int) -> list[dict]:
-        rows = loc["rows"]
-        out = []
-        while self.sent_rows < len(rows):
-            # rows of one day come together, one per shard
-            day = rows[self.sent_rows]["step"]
-            agg = {k: 0.0 for k in ROW_KEYS}
-            while self.sent_rows < len(rows) and rows[self.sent_rows]["step"] == day:
-                r = rows[self.sent_rows]
-                for k in ROW_KEYS:
-                    agg[k] += float(r.get(k, 0.0))
-                self.sent_rows += 1
-            agg["step"] = int(day)
-            out.append(agg)
-        return out
-
-    def _hist(self, nation) -> dict:
-        scores = [sh.st.score for sh in nation.shards]
-        return self.histogram(np.concatenate(scores) if len(scores) > 1 else scores[0])
+    def aggregate(rows: list[dict]) -> dict:
+        """One day's rows (one per municipality) summed into the day's aggregates."""
+        agg = {k: 0.0 for k in ROW_KEYS}
+        for r in rows:
+            for k in ROW_KEYS:
+                agg[k] += float(r.get(k, 0.0))
+        agg["step"] = int(rows[0]["step"]) if rows else 0
+        return agg
 
     def histogram(self, s: np.ndarray) -> dict:
         """Scores in HIST_BINS bins over their range, one row of counts per grade."""
@@ -155,40 +131,51 @@ class StepTap:
         counts = [np.histogram(s[g == k], bins=edges)[0].tolist() for k in range(len(self.grade_names))]
         return {"edges": [round(float(x), 3) for x in edges], "grades": self.grade_names, "counts": counts}
 
-    def _net(self, nation, view) -> dict:
-        sh = nation.shards[0]
-        st = sh.st
+    def _net(self, sim, view) -> dict:
+        """The neighbourhood in the first municipality: chosen on the first call, then its
+        grades, list flags and scores now."""
         if self.net_nodes is None:
-            nodes, edges = neighbourhood(st.indptr, st.indices, st.offset, st.virtue)
+            ties = sim.ties(0)
+            n = len(ties.indptr) - 1
+            virtue = sim.traits()["virtue"][ties.first: ties.first + n]
+            nodes, edges = neighbourhood(ties.indptr, ties.partner, ties.first, virtue)
             self.net_nodes = nodes
             self.net_static = {"nodes": nodes.tolist(), "edges": edges, "xy": layout(len(nodes), edges)}
-        local = self.net_nodes - st.offset
-        grade = _grade_index(self.grade_mins, st.score[local].astype(np.float64))
-        black = view.black[self.net_nodes].astype(bool) if view is not None and len(view.black) else np.zeros(len(local), bool)
-        return {**self.net_static, "grade": grade.tolist(), "listed": black.tolist(),
-                "score": [round(float(x), 1) for x in st.score[local]]}
+        nodes = self.net_nodes
+        return {**self.net_static, "grade": view.grade[nodes].astype(int).tolist(),
+                "listed": view.blacklisted[nodes].tolist(),
+                "score": [round(float(x), 1) for x in view.score[nodes]]}
 
-    def __call__(self, t: int, steps: int) -> None:
-        if self.should_stop():
-            raise Stopped()
+    def day(self, sim, rows: list[dict]) -> None:
+        """After each day of `sim` (a Simulation): keep the day's aggregates, and send what
+        is pending if it is time to."""
         if self.first_at is None:
             self.first_at = time.perf_counter()
+        self.pending.append(self.aggregate(rows))
+        t, steps = sim.t, sim.steps
         now = time.perf_counter()
         if not (t >= steps or t == 1 or now - self.last >= self.every):
             return
         self.last = now
-        loc = self._loop_locals() if self.streaming else None
-        if loc is None:
-            self.streaming = False
-        msg: dict = {"done": int(t), "of": int(steps), "streaming": self.streaming}
-        if loc is not None:
-            try:
-                msg["days"] = self._rows(loc, t)
-                nation = loc["nation"]
-                msg["hist"] = self._hist(nation)
-                if self.network:
-                    msg["net"] = self._net(nation, loc.get("view"))
-            except (KeyError, AttributeError, IndexError, TypeError, ValueError):
-                self.streaming = False  # the loop's shape changed: progress only
-                msg["streaming"] = False
+        view = sim.public_view()
+        msg: dict = {"done": int(t), "of": int(steps), "streaming": True, "days": self.pending,
+                     "hist": self.histogram(view.score)}
+        self.pending = []
+        if self.network:
+            msg["net"] = self._net(sim, view)
         self.send("steps", msg)
+
+
+def live_run(tap: StepTap, rulebook, **kwargs: Any):
+    """Run `rulebook` (a Simulation with `kwargs`: population, steps, seed, params, ledger,
+    save_ties, progress...) a day at a time, handing each day to `tap`; raise Stopped when
+    `tap.should_stop()` says so after a day. Returns the run's RunResult."""
+    from ..engine.simulation import Simulation
+
+    with Simulation(rulebook, **kwargs) as sim:
+        while not sim.done:
+            rows = sim.step()
+            tap.day(sim, rows)
+            if tap.should_stop():
+                raise Stopped()
+        return sim.result()

@@ -7,8 +7,8 @@ numba kernels are loaded before the first run is asked for (a cold process needs
 seconds; a warm one shows the first day at 1e4 citizens in a fraction of a second).
 
 Tasks go to the first free worker in the order they were submitted. A running task is
-stopped through a shared array: its progress callback sees its task number there and
-raises `Stopped` at the end of the day.
+stopped through a shared array: after each day the run (`live.live_run`) sees its task
+number there and raises `Stopped`.
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ class Task:
 # --- in the worker process ------------------------------------------------------------------
 
 def _run_task(payload: dict, send, should_stop) -> dict:
-    from ..engine import EngineParams, simulate
+    from ..engine import EngineParams
     from ..rulebook import parse_rulebook
-    from .live import StepTap
+    from .live import StepTap, live_run
 
     rb = parse_rulebook(payload["rulebook"], payload.get("name", "<explorer>"))
     params = EngineParams.model_validate(payload["params"]) if payload.get("params") else EngineParams()
@@ -56,14 +56,10 @@ def _run_task(payload: dict, send, should_stop) -> dict:
         rb, params = switch_off(rb, params, payload["off"])
     tap = StepTap(rb, send, should_stop, network=payload.get("network", True))
     t0 = time.perf_counter()
-    r = simulate(rb, population=payload["population"], steps=payload["steps"], seed=payload["seed"],
-                 params=params, ledger=payload.get("ledger", False), save_ties=payload.get("save_ties", False),
-                 progress=tap)
+    # A Simulation stepped a day at a time, each day sent as it is done (live.py).
+    r = live_run(tap, rb, population=payload["population"], steps=payload["steps"], seed=payload["seed"],
+                 params=params, ledger=payload.get("ledger", False), save_ties=payload.get("save_ties", False))
     seconds = time.perf_counter() - t0
-    if should_stop():
-        from .live import Stopped
-
-        raise Stopped()
     out = payload.get("out")
     if out:
         r.write(out)
@@ -130,17 +126,15 @@ def worker_main(slot: int, inbox, outbox, cancel, workdir: str) -> None:
         numba.set_num_threads(1)  # one core per worker; two workers share the machine
     except Exception:  # pragma: no cover
         pass
-    from ..engine import simulate
-
     # Load the kernels and every code path of a run (the tap's layout, the metrics of a
     # claims run) on a tiny society, so that the first real run starts at once.
     from ..experiments.runner import RunSpec, execute
     from ..pilots import load_pilot
     from ..rulebook import RulebookError
-    from .live import StepTap, Stopped
+    from .live import StepTap, Stopped, live_run
 
-    simulate("rongcheng", seed=0, ledger=True, save_ties=True,
-             progress=StepTap(load_pilot("rongcheng"), lambda k, m: None, lambda: False), **WARM_UP)
+    rc = load_pilot("rongcheng")
+    live_run(StepTap(rc, lambda k, m: None, lambda: False), rc, seed=0, ledger=True, save_ties=True, **WARM_UP)
     execute(RunSpec("rongcheng", 0, WARM_UP["population"], WARM_UP["steps"], detail=True))
 
     outbox.put((slot, 0, "ready", None))
