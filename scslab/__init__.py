@@ -14,7 +14,16 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load lazily (below)
     from .audit import audit as audit_rulebook
     from .audit import audit_file
-    from .engine import EngineParams, Levers, RunResult, resume, run_nation, simulate
+    from .engine import (
+        EngineParams,
+        Levers,
+        RunConfig,
+        RunResult,
+        Simulation,
+        resume,
+        run_nation,
+        simulate,
+    )
     from .experiments import CompareConfig, compare
     from .metrics import CLAIMS, run_metrics
     from .pilots import PILOTS, load_pilot, resolve_rulebook
@@ -31,6 +40,8 @@ _LAZY = {
     "PILOTS": "scslab.pilots",
     # the engine
     "simulate": "scslab.engine",
+    "Simulation": "scslab.engine",
+    "RunConfig": "scslab.engine",
     "run_nation": "scslab.engine",
     "resume": "scslab.engine",
     "RunResult": "scslab.engine",
@@ -59,7 +70,7 @@ def __getattr__(name: str):
 # Written out (not sorted(_LAZY)) so that linters and doc tools can read it; a test keeps them equal.
 __all__ = [
     "CLAIMS", "CompareConfig", "EngineParams", "Levers", "PILOTS", "Rulebook", "RulebookError",
-    "RunResult", "audit_file", "audit_rulebook", "compare", "compile_rulebook", "load_pilot",
+    "RunConfig", "RunResult", "Simulation", "audit_file", "audit_rulebook", "compare", "compile_rulebook", "load_pilot",
     "load_rulebook", "parse_rulebook", "resolve_rulebook", "resume", "run_metrics",
     "run_nation", "simulate",
 ]

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Docs whose ```python blocks are complete programs, run in order in one namespace.
-DOCS = ["docs/sweeps.md"]
+DOCS = ["docs/sweeps.md", "docs/index.md"]
 
 
 def python_blocks(path: Path) -> list[str]:

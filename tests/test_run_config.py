@@ -81,3 +81,11 @@ def test_population_and_a_given_society_must_agree():
     assert sim.config.population == 250 and sim.population == 250
     with pytest.raises(ParameterError, match="population is 1,000 but the society given has 250 citizens"):
         Simulation("rongcheng", society=spec, population=1_000, steps=2)
+
+
+def test_simulation_and_run_config_are_top_level_names():
+    import scslab
+    from scslab.engine import Simulation as EngineSimulation
+
+    assert scslab.Simulation is EngineSimulation is Simulation and scslab.RunConfig is RunConfig
+    assert {"Simulation", "RunConfig"} <= set(scslab.__all__)

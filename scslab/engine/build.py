@@ -87,7 +87,8 @@ def build_nation(rulebooks: Sequence[Rulebook], society, params: EngineParams, s
         # The engine keeps a dropped tie end j as ~j: the flags go into the indices.
         kernels.fold_inactive(net.indices, net.active, net.indices)
         net.active = None
-    crbs, compiled = [], {}
+    crbs: list = []
+    compiled: dict = {}
     for rb in rulebooks:
         # The same rulebook object in many municipalities is merged and compiled once (a
         # nation of 43 municipalities has a handful of pilots); the shards share it, read-only.

@@ -93,8 +93,9 @@ def _size_thread_pool(largest_shard: int) -> None:
     import numba
 
     threshold = int(os.environ.get("SCSLAB_PARALLEL_FROM", PARALLEL_FROM))
-    want = numba.config.NUMBA_NUM_THREADS if largest_shard >= threshold else 1
-    numba.set_num_threads(max(1, min(want, numba.config.NUMBA_NUM_THREADS)))
+    available = int(getattr(numba.config, "NUMBA_NUM_THREADS"))  # noqa: B009 (set when numba loads)
+    want = available if largest_shard >= threshold else 1
+    numba.set_num_threads(max(1, min(want, available)))
 
 
 @contextmanager
@@ -133,6 +134,20 @@ class Simulation:
     `result()`; `close()` (or a `with` block) lets an unfinished one go. With an `executor`
     (`engine.distributed.RayShards`) the days run elsewhere, all at once: call `run()`.
     """
+
+    config: RunConfig  # the run's parameters (population: the society's size)
+    t: int  # days done
+    steps: int  # days in the run
+    seed: int  # the int seed (what the manifest records)
+    # The run's state while it steps (None once the result is made): the shards, the rows of
+    # the steps and grades tables so far, and the two view buffers (today's, tomorrow's).
+    _nation: Any
+    _rows: Any
+    _grades: Any
+    _view: Any
+    _nxt: Any
+    _result: RunResult | None
+    _writer: Any
 
     def __init__(self, rulebooks: Rulebook | str | Sequence[Rulebook | str], config: RunConfig | None = None, *,
                  society: Society | SocietySpec | dict | None = None, national: Rulebook | str | None = None,
@@ -522,6 +537,8 @@ def _recover(lost, saved: dict, out, progress, executor) -> RunResult:
     executor.recoveries = tries
     folder = Path(out)
     latest = checkpoint.read_config(folder)  # the configuration, checked against its sha256
+    if latest is None:
+        raise ShardExecutorError(f"{lost}; {folder} holds no checkpoint to continue from") from None
     sim = Simulation._from_checkpoint(folder, latest, progress, executor)
     sim.run()
     result = sim.result()

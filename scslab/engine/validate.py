@@ -11,7 +11,7 @@ the run fits in this machine's memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..limits import DEFAULT_SEED, DEFAULT_STEPS, LEVER_NAMES, MAX_SEED, MAX_STEPS
@@ -47,7 +47,7 @@ def check_rulebooks(rulebooks, national) -> None:
 
 def check_output(out, checkpoint_every, progress) -> None:
     """Where the run goes: a checkpoint interval needs a folder; progress is a function."""
-    if progress is not None and not isinstance(progress, Callable):
+    if progress is not None and not callable(progress):
         raise ParameterError("progress", "must be a function progress(done, total) or None")
     if checkpoint_every is not None:
         try:  # the interval's range is the steps' range

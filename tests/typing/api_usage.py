@@ -69,3 +69,23 @@ def odds_and_ends(folder: Path) -> None:
     assert "rongcheng" in PILOTS
     resolve_rulebook("rongcheng")
     print(t_interval([1.0, 2.0, 3.0]).mean, open_run(folder).manifest)
+
+
+def stepping() -> int:
+    import numpy as np
+
+    from scslab.engine import PublicView, RunConfig, Simulation
+
+    config: RunConfig = scslab.RunConfig(population=1_000, steps=10, seed=np.random.SeedSequence(3))
+    sim: Simulation = scslab.Simulation("rongcheng", config, ledger=0.1)
+    rows: list[dict[str, float]] = sim.step()
+    view: PublicView = sim.public_view()
+    listed: int = int(view.blacklisted.sum())
+    sim.run(3)
+    sim.run()
+    done: bool = sim.done
+    result: RunResult = sim.result()
+    again = Simulation(["rongcheng", "suining"], population=2_000, steps=5, rng=np.random.default_rng(1),
+                       society={"municipalities": 2})
+    del rows, done, result, again
+    return listed + sim.t
