@@ -61,7 +61,7 @@ class Notice:
     reasons: list[str]
     records: pd.DataFrame  # step, behaviour, source, points, truth
     listings: pd.DataFrame  # step, list, kind, wrongful, detail (for an entry: its ground)
-    sectors: pd.DataFrame  # step, sectors
+    sectors: pd.DataFrame  # step, sectors, why (the sanctions that restrict each sector)
     appeals: pd.DataFrame  # step, kind, outcome
     facts: dict = field(default_factory=dict)
     has_ledger: bool = True
@@ -107,6 +107,7 @@ class _Book:
 
     def __init__(self, docs: list[dict]):
         self.lists: dict[str, dict] = {}
+        self.sanctions: list[dict] = []
         self.behaviours: dict[str, dict] = {}
         self.sources: dict[str, dict] = {}
         self.network: dict = {}
@@ -115,6 +116,7 @@ class _Book:
             for x in _items(d, "lists"):
                 if i == 0 or x.get("scope") == "national":
                     self.lists.setdefault(str(x.get("id")), x)
+            self.sanctions += [x for x in _items(d, "sanctions") if i == 0 or x.get("scope") == "national"]
             for key, into in (("behaviours", self.behaviours), ("data_sources", self.sources)):
                 for x in _items(d, key):
                     into.setdefault(str(x.get("id")), x)
@@ -303,6 +305,38 @@ def _tie_words(book: _Book) -> str:
     return " and ".join(words) or "network effects"
 
 
+def _on_lists(listings: pd.DataFrame, t: int) -> set[str]:
+    """The lists a citizen is on at the end of day t, from their listing events."""
+    on: set[str] = set()
+    if len(listings):
+        for _, ev in listings[listings.step <= t].iterrows():
+            (on.add if ev.kind == "listed" else on.discard)(str(ev["list"]))
+    return on
+
+
+def _sector_why(book: _Book, sectors: str, t: int, listings: pd.DataFrame) -> str:
+    """Which of the rulebook's sanctions restrict the citizen in each sector from day t: one
+    on a list the citizen is on, else those on grades (the citizen's grade is not logged)."""
+    if not sectors:
+        return "no restriction from this day"
+    on = _on_lists(listings, t)
+    parts = []
+    for sector in sectors.split(","):
+        ms = [m for m in book.sanctions if m.get("sector") == sector]
+        target = [(m, m.get("applies_to") if isinstance(m.get("applies_to"), dict) else {}) for m in ms]
+        by_list = [(m, a) for m, a in target if a.get("list") in on]
+        by_grade = [(m, a) for m, a in target if a.get("grades")]
+        if by_list:
+            words = "; ".join(f"sanction '{m.get('id')}' on list '{a['list']}'" for m, a in by_list)
+        elif by_grade:
+            words = "; ".join(f"sanction '{m.get('id')}' on grade{'s' if len(a['grades']) > 1 else ''} "
+                              + ", ".join(f"'{g}'" for g in a["grades"]) for m, a in by_grade)
+        else:
+            words = "a sanction the rulebook in the manifest does not show"
+        parts.append(f"{sector}: {words}")
+    return " | ".join(parts)
+
+
 def _grounds(book: _Book, records: pd.DataFrame, listings: pd.DataFrame, points: dict[str, float]) -> list[Ground]:
     out: list[Ground] = []
     last: dict[str, int] = {}
@@ -412,6 +446,9 @@ def explain(run_folder: str | Path, citizen: int) -> Notice:
         rest = lost - from_records - ties
         points["penalty"] = rest if rest >= max(0.5, 1e-4 * lost) else 0.0
     grounds = _grounds(book, records, listings, points) if has else []
+    if has and len(sectors):
+        sectors = sectors.copy()
+        sectors["why"] = [_sector_why(book, str(r.sectors or ""), int(r.step), listings) for _, r in sectors.iterrows()]
     if has and len(listings):
         listings = listings.copy()
         detail = listings.detail.astype(object).to_numpy().copy()

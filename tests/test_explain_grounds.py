@@ -31,7 +31,8 @@ LAWFUL = {**HEAD, "metadata": {**HEAD["metadata"], "name": "lawful-score"},
                           "legal_status": "lawful", "points": -15, "social_value": 0.1, "utility": 0.2,
                           "base_rate": 0.02, "sources": ["platform"]}],
           "lists": [{"id": "dishonest", "kind": "blacklist", "trigger": {"score_below": 30}, "duration_days": 365}],
-          "sanctions": [{"id": "s1", "sector": "rail", "applies_to": {"list": "dishonest"}, "magnitude": 1}]}
+          "sanctions": [{"id": "s1", "sector": "rail", "applies_to": {"list": "dishonest"}, "magnitude": 1},
+                        {"id": "s2", "sector": "loans", "applies_to": {"grades": ["low"]}, "magnitude": 1}]}
 
 # (b) A criminal offence filed by a court puts one on the list; a share of court records is false.
 OFFENCE = {**HEAD, "metadata": {**HEAD["metadata"], "name": "offence"},
@@ -84,6 +85,9 @@ def test_a_score_listing_from_lawful_acts_says_so_and_never_says_offence(tmp_pat
     assert "unlawful" not in text.lower() and "offence" not in g.text.replace("not for any offence", "")
     assert notice.reasons[0].startswith("placed on blacklist 'dishonest' on day")
     assert "for a score below 30, points lost for lawful conduct only (no offence)" in notice.reasons[0]
+    # Each restriction names the sanction behind it: the list's, or the grade's.
+    why = " ".join(notice.sectors.why)
+    assert "rail: sanction 's1' on list 'dishonest'" in why and "loans: sanction 's2' on grade 'low'" in why
     # The listings table names the ground, not the engine's coarse cause.
     assert notice.listings[notice.listings.kind == "listed"].detail.iloc[0].startswith("ground: a score below 30, points lost for lawful")
 

@@ -346,8 +346,8 @@ def explain(
               ((r.step, r["list"], r.kind, "yes" if r.wrongful else "", r.detail or "")
                for _, r in notice.listings.iterrows()))
     if notice.has_ledger and len(notice.sectors):
-        table("Sanctions by sector", ("from day", "sectors restricted"),
-              ((r.step, r.sectors or "none") for _, r in notice.sectors.iterrows()))
+        table("Sanctions by sector", ("from day", "sectors restricted", "why"),
+              ((r.step, r.sectors or "none", r.get("why", "")) for _, r in notice.sectors.iterrows()))
     if notice.has_ledger and len(notice.appeals):
         table("Appeals", ("day", "event", "list", "outcome"),
               ((r.step, r.kind, r["list"] or "", r.detail or "") for _, r in notice.appeals.iterrows()))

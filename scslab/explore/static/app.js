@@ -7,7 +7,8 @@ const fmt = (x, d = 2) => {
   if (x === null || x === undefined || Number.isNaN(Number(x))) return "—";
   if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString("en");
   const s = Number(x).toFixed(d);
-  return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+  const t = s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+  return t === "-0" ? "0" : t;  // a small negative rounded to zero is shown as 0, not -0
 };
 
 // Each tab is its own client: its runs are its own, and a new run replaces only its own old one.
@@ -343,7 +344,8 @@ function niceTicks(lo, hi, n = 4) {
 }
 
 function lineChart(svg, series, { xmax, ylabel = "", yMinZero = true } = {}) {
-  const W = 420, H = 230, L = 46, R = 10, T = 10, B = 28;
+  // The legend has its own band above the plot (T), so it never hides a line.
+  const W = 420, H = 230, L = 46, R = 10, T = 24, B = 28;
   let ys = series.flatMap((s) => s.points.map((p) => p[1])).filter((v) => Number.isFinite(v));
   let lo = ys.length ? Math.min(...ys) : 0, hi = ys.length ? Math.max(...ys) : 1;
   if (yMinZero) lo = Math.min(0, lo);
@@ -355,15 +357,16 @@ function lineChart(svg, series, { xmax, ylabel = "", yMinZero = true } = {}) {
   for (const v of niceTicks(0, xmax)) s += `<text x="${X(v)}" y="${H - B + 13}" text-anchor="middle">${fmt(v, 0)}</text>`;
   s += `<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/><line class="axis" x1="${L}" x2="${L}" y1="${T}" y2="${H - B}"/>`;
   s += `<text x="${(L + W - R) / 2}" y="${H - 2}" text-anchor="middle">day</text>`;
-  if (ylabel) s += `<text x="10" y="${T + 4}" >${esc(ylabel)}</text>`;
+  if (ylabel) s += `<text x="10" y="11">${esc(ylabel)}</text>`;
   series.forEach((ser, i) => {
     const pts = ser.points.filter((p) => Number.isFinite(p[1]));
     if (pts.length) {
       const d = pts.map((p, j) => `${j ? "L" : "M"}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join("");
       s += `<path d="${d}" fill="none" stroke="${ser.colour}" stroke-width="${ser.dash ? 1.3 : 1.8}" ${ser.dash ? 'stroke-dasharray="5 3"' : ""} class="series-${i}"/>`;
     }
-    s += `<g class="legend"><line x1="${W - 150}" x2="${W - 132}" y1="${T + 8 + i * 13}" y2="${T + 8 + i * 13}" stroke="${ser.colour}" stroke-width="2" ${ser.dash ? 'stroke-dasharray="4 2"' : ""}/>
-      <text x="${W - 128}" y="${T + 11 + i * 13}">${esc(ser.label)}</text></g>`;
+    const lx = L + 40 + i * 150;
+    s += `<g class="legend"><line x1="${lx}" x2="${lx + 18}" y1="8" y2="8" stroke="${ser.colour}" stroke-width="2" ${ser.dash ? 'stroke-dasharray="4 2"' : ""}/>
+      <text x="${lx + 22}" y="11">${esc(ser.label)}</text></g>`;
   });
   svg.innerHTML = s;
   svg.dataset.points = String(series.reduce((a, x) => a + x.points.length, 0));
@@ -393,7 +396,7 @@ function drawAll() {
 
 function drawHist() {
   const svg = $("chart-hist"), h = S.hist;
-  const W = 420, H = 230, L = 46, R = 10, T = 10, B = 28;
+  const W = 420, H = 230, L = 46, R = 104, T = 10, B = 28;  // R: a column for the grades' legend
   if (!h) { svg.innerHTML = `<text x="210" y="115" text-anchor="middle" class="muted">No run yet.</text>`; return; }
   $("hist-day").textContent = S.days.main.length ? `(day ${S.days.main.length})` : "";
   const nb = h.edges.length - 1, ng = h.grades.length;
@@ -415,8 +418,8 @@ function drawHist() {
   }
   s += `<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/>`;
   for (const i of [0, Math.floor(nb / 2), nb]) s += `<text x="${X(i)}" y="${H - B + 13}" text-anchor="middle">${fmt(h.edges[i], 0)}</text>`;
-  s += `<text x="${(L + W) / 2}" y="${H - 2}" text-anchor="middle">score (citizens, log scale)</text>`;
-  h.grades.slice(0, 12).forEach((g, i) => { s += `<rect x="${W - 80}" y="${T + i * 12}" width="9" height="9" fill="${gradeColour(i, ng)}"/><text x="${W - 67}" y="${T + 8 + i * 12}">${esc(g)}</text>`; });
+  s += `<text x="${(L + W - R) / 2}" y="${H - 2}" text-anchor="middle">score (citizens, log scale)</text>`;
+  h.grades.slice(0, 12).forEach((g, i) => { s += `<rect x="${W - R + 8}" y="${T + i * 12}" width="9" height="9" fill="${gradeColour(i, ng)}"/><text x="${W - R + 21}" y="${T + 8 + i * 12}">${esc(g)}</text>`; });
   svg.innerHTML = s;
 }
 
@@ -424,7 +427,7 @@ function drawNet() {
   const svg = $("chart-net"), n = S.net;
   if (!n) { svg.innerHTML = `<text x="210" y="150" text-anchor="middle">No run yet.</text>`; return; }
   const W = 420, H = 300, ng = (S.hist && S.hist.grades.length) || 2;
-  const P = (i) => [10 + (W - 110) * n.xy[i][0], 10 + (H - 20) * n.xy[i][1]];
+  const P = (i) => [10 + (W - 122) * n.xy[i][0], 10 + (H - 20) * n.xy[i][1]];  // right of it: the legend
   const dropped = new Set(n.dropped || []);
   let s = "";
   n.edges.forEach(([a, b], k) => { const [x1, y1] = P(a), [x2, y2] = P(b); s += `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${dropped.has(k) ? "#e11" : "#bbb"}" ${dropped.has(k) ? 'stroke-dasharray="3 2"' : ""}/>`; });
@@ -433,8 +436,7 @@ function drawNet() {
     s += `<circle class="node" data-citizen="${id}" cx="${x}" cy="${y}" r="${i === 0 ? 8 : 5.5}" fill="${gradeColour(n.grade[i], ng)}" stroke="${listed ? "#000" : "#fff"}" stroke-width="${listed ? 2.5 : 1}"><title>citizen ${id}: score ${n.score[i]}${listed ? ", blacklisted" : ""}</title></circle>`;
   });
   const names = (S.hist && S.hist.grades) || [];
-  names.slice(0, 12).forEach((g, i) => { s += `<rect x="${W - 80}" y="${10 + i * 12}" width="9" height="9" fill="${gradeColour(i, ng)}"/><text x="${W - 67}" y="${18 + i * 12}">${esc(g)}</text>`; });
-  s += `<text x="${W - 80}" y="${H - 24}">large: the centre</text><text x="${W - 80}" y="${H - 12}">red dashes: tie dropped</text>`;
+  names.slice(0, 12).forEach((g, i) => { s += `<rect x="${W - 96}" y="${10 + i * 12}" width="9" height="9" fill="${gradeColour(i, ng)}"/><text x="${W - 83}" y="${18 + i * 12}">${esc(g)}</text>`; });
   svg.innerHTML = s;
   for (const c of svg.querySelectorAll(".node")) c.addEventListener("click", () => showCitizen(Number(c.dataset.citizen)));
 }
@@ -449,7 +451,8 @@ async function showCitizen(id) {
   box.innerHTML = `<p class="muted">Reading citizen ${id}...</p>`;
   try {
     const n = await api(`/api/runs/${S.run}/citizen/${id}`);
-    const table = (rows, cols) => rows.length ? `<table class="data"><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr>` +
+    const HEAD = { step: "day" };
+    const table = (rows, cols) => rows.length ? `<table class="data"><tr>${cols.map((c) => `<th>${esc(HEAD[c] || c)}</th>`).join("")}</tr>` +
       rows.map((r) => `<tr>${cols.map((c) => `<td>${esc(r[c])}</td>`).join("")}</tr>`).join("") + `</table>` : `<p class="muted">None.</p>`;
     box.innerHTML = `<div class="notice" data-citizen="${n.citizen}"><h3>Adverse-action notice: citizen ${n.citizen}</h3>
       <p>Score <b>${fmt(n.score, 0)}</b> on a scale of ${fmt(n.scale[0], 0)}..${fmt(n.scale[1], 0)}; grade <b>${esc(n.grade)}</b>.
@@ -461,7 +464,7 @@ async function showCitizen(id) {
       (wrongful ${n.facts.wrongful_listings}); appeals ${n.facts.appeals} (won ${n.facts.appeals_won}); sectors ever restricted ${n.facts.sectors_ever}.</p>
       <h4>Records${n.records_total > n.records.length ? ` (first ${n.records.length} of ${n.records_total})` : ""}</h4>${table(n.records, ["step", "behaviour", "source", "points", "truth"])}
       <h4>Listings</h4>${table(n.listings, ["step", "list", "kind", "wrongful", "detail"])}
-      <h4>Sanctions by sector</h4>${table(n.sectors, ["step", "sectors"])}
+      <h4>Sanctions by sector</h4>${table(n.sectors, ["step", "sectors", "why"])}
       <h4>Appeals</h4>${table(n.appeals, ["step", "kind", "list", "detail", "wrongful"])}</div>`;
   } catch (e) { box.innerHTML = `<p class="problems">${esc(e.message)}</p>`; }
 }
