@@ -354,7 +354,7 @@ def _reasons(book: _Book, records: pd.DataFrame, grounds: list[Ground], points: 
         if g.kind == "redlist":
             continue
         out.append(f"placed on {g.kind if g.kind != '?' else 'list'} '{g.list}' on day {g.step} for {g.summary}"
-                   + (" (wrongful: the true record would not have triggered it)" if g.wrongful else ""))
+                   + (" (wrongful: your true conduct would not have triggered it)" if g.wrongful else ""))
     neg = records[records.points < 0] if len(records) else records
     if len(neg):
         g = neg.groupby("behaviour").agg(points=("points", "sum"), n=("points", "size"),
