@@ -7,7 +7,7 @@ and the society's spec, the comparisons and the sweeps use the same numbers.
 
 from __future__ import annotations
 
-MAX_POPULATION = 50_000_000  # citizens in one run (SocietySpec.n)
+MAX_POPULATION = 2_000_000_000  # citizens in one run (SocietySpec.n; global ids are int32)
 MAX_MUNICIPALITIES = 10_000  # municipalities in one society (SocietySpec.municipalities)
 # Days in one run: step numbers are stored as uint16 below engine.state.FOREVER (asserted there).
 MAX_STEPS = 36_500

@@ -16,8 +16,8 @@ DATA = Path(__file__).parent / "data"
 
 # Each: arguments of `scslab`, and a piece of the one-line message.
 REFUSALS = [
-    (["run", "court-blacklist", "-n", "-5"], "--population must be in 1..50,000,000"),
-    (["run", "court-blacklist", "-n", "60000000"], "--population must be in"),
+    (["run", "court-blacklist", "-n", "-5"], "--population must be in 1..2,000,000,000"),
+    (["run", "court-blacklist", "-n", "3000000000"], "--population must be in"),
     (["run", "court-blacklist", "-t", "0"], "--steps must be in 1..36,500"),
     (["run", "court-blacklist", "--seed", "-1"], "--seed must be in"),
     (["run", "court-blacklist", "--ledger", "1.5"], "--ledger must be in 0..1"),

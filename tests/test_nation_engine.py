@@ -18,6 +18,26 @@ def test_phase_streams_are_seedsequence_of_the_key_and_the_phase(key):
         assert np.array_equal(ps[phase].integers(0, 2**63, 16), want), phase
 
 
+def test_a_shards_pooled_generators_reseeded_each_day_give_the_same_streams():
+    """Shard keeps one Generator per phase and reseeds it to each day's key (without
+    SeedSequence): every draw is that of default_rng(SeedSequence(key)), day after day."""
+    pool: dict = {}
+    keys = [(0, 0, 0), (1, 2, 3), (2**40 + 5, 42, 2**31), (2**63 - 1, 9_999, 36_499), (2**32, 2**32 - 1, 65_535),
+            (2**64 - 1, 0, 1), (7, 1, 0)]
+    rng = np.random.default_rng(5)
+    keys += [(int(rng.integers(0, 2**63)), int(rng.integers(0, 10_000)), int(rng.integers(0, 36_500))) for _ in range(40)]
+    for key in keys:
+        ps = PhaseStreams(*key, pool)
+        for i, phase in enumerate(PHASES):
+            ref = np.random.default_rng(np.random.SeedSequence([*key, 1 + i]))
+            g = ps[phase]
+            assert np.array_equal(g.integers(0, 2**63, 7), ref.integers(0, 2**63, 7)), (key, phase)
+            assert np.array_equal(g.random(5), ref.random(5))
+            assert np.array_equal(g.integers(0, 10, 3, dtype=np.int32), ref.integers(0, 10, 3, dtype=np.int32))
+            assert np.array_equal(g.poisson(2.0, 4), ref.poisson(2.0, 4))
+    assert set(pool) == set(PHASES)  # one Generator per phase, reused
+
+
 def test_the_views_blacklisted_ids_follow_its_flags():
     v = View(score=np.zeros(0, np.float32), black=np.zeros(10, np.uint8), published=np.zeros(10, np.uint8),
              harm=np.zeros(10, np.float32), cheat=np.zeros(10, np.uint16))

@@ -29,7 +29,7 @@ HARSH = Path(__file__).parent / "data" / "harsh.yaml"
 
 
 @pytest.mark.parametrize("kwargs,param,fragment", [
-    ({"population": 0}, "population", "1..50,000,000, got 0"),
+    ({"population": 0}, "population", "1..2,000,000,000, got 0"),
     ({"population": -5}, "population", "got -5"),
     ({"population": 10**12}, "population", "got 1,000,000,000,000"),
     ({"population": 2.5}, "population", "whole number"),
@@ -155,8 +155,8 @@ def _cli(*args, cwd):
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["-n", "-5"], "--population must be in 1..50,000,000, got -5"),
-    (["-n", str(10**12)], "--population must be in 1..50,000,000"),
+    (["-n", "-5"], "--population must be in 1..2,000,000,000, got -5"),
+    (["-n", str(10**12)], "--population must be in 1..2,000,000,000"),
     (["--seed", "-1"], "--seed must be in"),
     (["--ledger", "1.5"], "--ledger must be in 0..1"),
     (["-m", "60", "-n", "50"], "more municipalities (60) than citizens"),
@@ -198,7 +198,7 @@ def test_cli_resume_of_a_damaged_checkpoint_is_a_clean_error(tmp_path):
 ANY = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
                 st.text(max_size=5), st.lists(st.integers(), max_size=2),
                 st.dictionaries(st.text(max_size=5), st.booleans(), max_size=2))
-RANGES = {"population": (1, 50_000_000), "steps": (1, 36_500), "seed": (0, 2**63 - 1)}
+RANGES = {"population": (1, 2_000_000_000), "steps": (1, 36_500), "seed": (0, 2**63 - 1)}
 
 
 @settings(max_examples=300, deadline=None)

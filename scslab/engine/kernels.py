@@ -94,16 +94,27 @@ def active_degree(indptr, indices):
 
 
 @njit(cache=True)
+def row_lengths_in_place(indptr):
+    """indptr[r] = indptr[r + 1] - indptr[r] for every row, in place (forward: each row
+    pointer is read before it is overwritten); returns indptr[:-1], the row lengths."""
+    n = indptr.shape[0] - 1
+    for r in range(n):
+        indptr[r] = indptr[r + 1] - indptr[r]
+    return indptr[:n]
+
+
+@njit(cache=True)
 def cross_ties(indptr, indices, lo, hi):
-    """The entries whose partner (active or not) lies outside ids lo..hi-1, and their rows."""
+    """The entries whose partner (active or not) lies outside ids lo..hi-1, and their rows
+    (4 bytes each while the row pointers are int32: a nation keeps about 0.6 a citizen)."""
     n = indptr.shape[0] - 1
     m = 0
     for e in range(indices.shape[0]):
         j = _tie_id(indices[e])
         if j < lo or j >= hi:
             m += 1
-    entries = np.empty(m, np.int64)
-    rows = np.empty(m, np.int64)
+    entries = np.empty(m, indptr.dtype)  # int32 while the shard's tie ends fit (local_indptr)
+    rows = np.empty(m, np.int32)  # a shard's rows are fewer than 2**31
     k = 0
     for r in range(n):
         for e in range(indptr[r], indptr[r + 1]):
@@ -887,3 +898,50 @@ def c4_histogram(score, thresholds, lo, cuts, virtue, virtue_cuts, out):
     for c in range(nc):
         for j in range(out.shape[0]):
             out[j] += part[c, j]
+
+
+# SeedSequence's mixing (numpy/random/bit_generator.pyx), for PhaseStreams: the same pool
+# and state words, without the Python-level cost of SeedSequence and a new Generator.
+_SS_INIT_A = np.uint32(0x43B0D7E5)
+_SS_MULT_A = np.uint32(0x931E8875)
+_SS_INIT_B = np.uint32(0x8B51F9DD)
+_SS_MULT_B = np.uint32(0x58F38DED)
+_SS_MIX_L = np.uint32(0xCA01F9DD)
+_SS_MIX_R = np.uint32(0x4973F715)
+
+
+@njit(cache=True)
+def seed_sequence_words(entropy, out):
+    """out[0:8] = SeedSequence(entropy).generate_state(8, np.uint32), for uint32 `entropy`
+    without a spawn key (pool size 4). Arithmetic is uint32 throughout, as numpy's."""
+    h = _SS_INIT_A
+    pool = np.empty(4, np.uint32)
+    for i in range(4):
+        v = entropy[i] if i < entropy.shape[0] else np.uint32(0)
+        v = np.uint32(v ^ h)
+        h = np.uint32(h * _SS_MULT_A)
+        v = np.uint32(v * h)
+        pool[i] = np.uint32(v ^ (v >> np.uint32(16)))
+    for s in range(4):
+        for d in range(4):
+            if s != d:
+                v = np.uint32(pool[s] ^ h)
+                h = np.uint32(h * _SS_MULT_A)
+                v = np.uint32(v * h)
+                v = np.uint32(v ^ (v >> np.uint32(16)))
+                r = np.uint32(np.uint32(_SS_MIX_L * pool[d]) - np.uint32(_SS_MIX_R * v))
+                pool[d] = np.uint32(r ^ (r >> np.uint32(16)))
+    for s in range(4, entropy.shape[0]):
+        for d in range(4):
+            v = np.uint32(entropy[s] ^ h)
+            h = np.uint32(h * _SS_MULT_A)
+            v = np.uint32(v * h)
+            v = np.uint32(v ^ (v >> np.uint32(16)))
+            r = np.uint32(np.uint32(_SS_MIX_L * pool[d]) - np.uint32(_SS_MIX_R * v))
+            pool[d] = np.uint32(r ^ (r >> np.uint32(16)))
+    h = _SS_INIT_B
+    for i in range(out.shape[0]):
+        v = np.uint32(pool[i % 4] ^ h)
+        h = np.uint32(h * _SS_MULT_B)
+        v = np.uint32(v * h)
+        out[i] = np.uint32(v ^ (v >> np.uint32(16)))

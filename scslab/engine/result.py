@@ -137,6 +137,16 @@ def _row_lengths(indptr: np.ndarray) -> np.ndarray:
     return out
 
 
+def _row_lengths_consuming(indptr: np.ndarray) -> np.ndarray:
+    """Row lengths (int32), made in the row pointers' own array when they are int32 (the
+    run's shards' are, up to 2**31 tie ends; the pointers are not used again)."""
+    if indptr.dtype == np.int32:
+        from .kernels import row_lengths_in_place
+
+        return row_lengths_in_place(indptr)
+    return _row_lengths(indptr)
+
+
 def _take_columns(sh, pop, degrees: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
     """One shard's citizen columns, then its state is released.
 
@@ -303,7 +313,11 @@ def build_result(nation, soc, manifest, rows, grades, ledger, save_ties, release
         pairs = [_edges(*g) for g in graphs]
         ties = pd.DataFrame({"src": np.concatenate([a for a, _ in pairs]),
                              "dst": np.concatenate([b for _, b in pairs])})
-    degrees = [(_row_lengths(ip), active_degree(ip, ix)) for ip, ix, _ in graphs]
+    # Final degrees while the indices are alive, then the initial ones (row lengths) in
+    # the row pointers' own int32 array: no new array the size of the shard for them.
+    final = [active_degree(ip, ix) for ip, ix, _ in graphs]
+    degrees = [(_row_lengths_consuming(ip), d) for (ip, _, _), d in zip(graphs, final, strict=True)]
+    del final
     ties_initial = int(soc.network.indices.size // 2)
     del graphs
     for sh in nation.shards:

@@ -61,18 +61,52 @@ def _words(x: int) -> list[int]:
     return out
 
 
+_M128 = (1 << 128) - 1
+_PCG_MULT = (2549297995355413924 << 64) + 4865540595714422341  # PCG64's 128-bit multiplier
+
+
+def _pcg64_state(words: list[int]) -> dict:
+    """The state `PCG64(SeedSequence(words))` starts in (words: uint32 values), made
+    without SeedSequence: its mixing in one compiled call (kernels.seed_sequence_words),
+    then PCG64's seeding (pcg64_set_seed: state and increment from the four 64-bit words,
+    two steps of the generator) in Python's integers. Tested against numpy for every key
+    shape the engine makes (tests/test_nation_engine.py)."""
+    w32 = np.empty(8, np.uint32)
+    kernels.seed_sequence_words(np.array(words, np.uint32), w32)
+    w = w32.tolist()
+    v0, v1, v2, v3 = (w[2 * k] | (w[2 * k + 1] << 32) for k in range(4))  # little-endian uint64 words
+    initstate = (v0 << 64) | v1
+    inc = ((((v2 << 64) | v3) << 1) | 1) & _M128
+    state = ((inc + initstate) * _PCG_MULT + inc) & _M128
+    return {"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0}
+
+
 class _Stream:
     """A phase's Generator, made when the phase first draws from it (many days a shard's
-    listing, appeal, purchase and disclosure phases draw nothing). Behaves as the Generator."""
+    listing, appeal, purchase and disclosure phases draw nothing). Behaves as the Generator.
 
-    def __init__(self, words: list[int]):
+    With a `pool` (a shard's: phase -> Generator), the phase's Generator of the pool is
+    reseeded to the day's key instead of a new one being made: the same stream, at a
+    third of the cost. A shard's phases draw one after the other within its step, and a
+    day's streams are not used after the step, so one Generator per phase suffices."""
+
+    def __init__(self, words: list[int], pool: dict | None = None, phase: str = ""):
         self._words = words
+        self._pool = pool
+        self._phase = phase
         self._g: np.random.Generator | None = None
 
     def generator(self) -> np.random.Generator:
         if self._g is None:
-            entropy = np.array(self._words, np.uint32)
-            self._g = np.random.default_rng(np.random.SeedSequence(entropy))
+            if self._pool is None:
+                entropy = np.array(self._words, np.uint32)
+                self._g = np.random.default_rng(np.random.SeedSequence(entropy))
+            else:
+                g = self._pool.get(self._phase)
+                if g is None:
+                    g = self._pool[self._phase] = np.random.Generator(np.random.PCG64(0))
+                g.bit_generator.state = _pcg64_state(self._words)
+                self._g = g
         return self._g
 
     def __getattr__(self, name: str):
@@ -86,21 +120,23 @@ class PhaseStreams:
 
     Each is `default_rng(SeedSequence([seed, municipality, step, 1 + phase index]))`. The
     entropy is handed to SeedSequence as the uint32 words it would make of that list
-    itself (the same pool, the same stream), which skips its conversion of Python ints:
-    less than half the cost, paid up to 7 times per shard and step (a nation of 43 made
-    300 a day); and a phase that draws nothing that day makes none.
+    itself (the same pool, the same stream), which skips its conversion of Python ints;
+    a phase that draws nothing that day makes none. With a `pool` (Shard keeps one), a
+    phase's Generator is made once and reseeded each day (_Stream): making Generators was
+    the largest part of a small shard's fixed cost per step.
     """
 
-    __slots__ = ("_words", "_made")
+    __slots__ = ("_words", "_made", "_pool")
 
-    def __init__(self, seed: int, municipality: int, step: int):
+    def __init__(self, seed: int, municipality: int, step: int, pool: dict | None = None):
         self._words = _words(int(seed)) + _words(int(municipality)) + _words(int(step))
         self._made: dict[str, _Stream] = {}
+        self._pool = pool
 
     def __getitem__(self, phase: str) -> np.random.Generator:
         g = self._made.get(phase)
         if g is None:
-            g = self._made[phase] = _Stream([*self._words, 1 + PHASES.index(phase)])
+            g = self._made[phase] = _Stream([*self._words, 1 + PHASES.index(phase)], self._pool, phase)
         return g  # type: ignore[return-value]  # a Generator made on first use
 
 
@@ -131,6 +167,7 @@ class Shard:
         self.seed = int(seed)
         self.tb: Tables = make_tables(crb, params)
         self.ledger = ledger
+        self._streams: dict[str, np.random.Generator] = {}  # a Generator per phase, reseeded each day
         n = traits["group"].shape[0]
         L = crb.n_lists
         rng = step_rng(seed, municipality, INIT_STEP)
@@ -244,7 +281,7 @@ class Shard:
         """
         st, crb, p = self.st, self.crb, self.p
         tb = tables_on_day(self.tb, crb, t)  # sources still being connected see less (DataSource.ramp)
-        rng = PhaseStreams(self.seed, self.m, t)
+        rng = PhaseStreams(self.seed, self.m, t, self._streams)
         # Recent harm lives in the view: yesterday's is this shard's part of `view`, and
         # today's is written straight into `nxt` (the score phase decays one into the other),
         # so the state keeps no copy of its own.

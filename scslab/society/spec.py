@@ -14,7 +14,11 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-MAX_N = 50_000_000
+# Global citizen ids are int32 (tie indices, the engine's views): up to 2**31 - 1. A shard
+# with 2**31 tie ends or more keeps int64 row pointers. The memory estimate
+# (engine.run.estimate_bytes) says what fits on a machine; 1e8 was run on 23 GB
+# (docs/scaling.md).
+MAX_N = 2_000_000_000
 MAX_MUNICIPALITIES = 10_000
 MAX_GROUPS = 8
 TRAITS = ("virtue", "strategic", "privacy", "income")
