@@ -27,6 +27,7 @@ def test_names():
         assert is_pilot(name) and pilot_filename(name).startswith("calibrated/")
         assert load_pilot(name).metadata.name == name
         assert "source: calibrated" in pilot_text(name)
+        assert any(r.id == "calibrated" for r in load_pilot(name).metadata.references)  # the fit, described
     assert not is_pilot("court-blacklist-calibrted")
     with pytest.raises(KeyError):
         pilot_filename("nosuch")

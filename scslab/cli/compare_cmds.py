@@ -39,6 +39,26 @@ def engine_settings(sets, params_file) -> dict | None:
         fail_with_problems(e.problems)
 
 
+def warm_starts(values, columns, steps: int) -> tuple[tuple[str, int], ...]:
+    """`--warm-start PILOT=DATE|DAYS` as (pilot, days), checked (exit 2 with the reason)."""
+    from ..experiments.compare import warm_start_days
+
+    out = []
+    for v in values or ():
+        pilot, eq, when = str(v).rpartition("=")
+        if not eq or not pilot or not when:
+            fail(f"--warm-start {v}: expected PILOT=DATE (YYYY-MM-DD, measured from that date) or PILOT=DAYS")
+        if pilot not in columns:
+            fail(f"--warm-start {v}: {pilot} is not among the pilots compared ({', '.join(columns)})")
+        try:
+            out.append((pilot, warm_start_days(pilot, when, steps)))
+        except ValueError as e:
+            fail(f"--{e}")
+    if len({p for p, _ in out}) < len(out):
+        fail("--warm-start: a pilot is given two warm starts")
+    return tuple(out)
+
+
 def resolve_pilots(names) -> list[str]:
     """Check every pilot or rulebook file up front, so a typo fails before hours of runs."""
     from ..pilots import resolve_rulebook
@@ -78,8 +98,9 @@ def run_with_progress(config, title: str):
     for s in specs:
         key = _group(s)
         groups[key] = groups.get(key, 0) + 1
+    warm = "".join(f"; {p} measured after {d:,} days of warm start" for p, d in config.warm_start if d)
     console.print(f"[bold]{title}[/bold]: {len(specs)} runs of {config.population:,} citizens x {config.steps} days "
-                  f"on {config.workers} worker{'s' if config.workers != 1 else ''}")
+                  f"on {config.workers} worker{'s' if config.workers != 1 else ''}{warm}")
     t0 = time.perf_counter()
     with LazyProgress(TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn()) as bars:
@@ -142,6 +163,9 @@ def compare_cmd(
     params_file: Path = typer.Option(None, "--params", help="YAML file of engine.* PATH: VALUE for every run"),
     out: Path = typer.Option(Path("reports/compare"), "--out", "-o",
                              help="folder for report.html and report.json (the numbers)"),
+    warm_start: list[str] = typer.Option(None, "--warm-start",
+                                         help="PILOT=DATE: run PILOT from its calendar's start and measure it "
+                                              "from DATE for --steps days (or PILOT=DAYS run first; repeatable)"),
 ) -> None:
     """Compare pilots on the critics' claims C1..C11 and write an HTML report.
 
@@ -159,9 +183,12 @@ def compare_cmd(
     params = engine_settings(set_, params_file)
     names = resolve_pilots(pilots)
     lever_pilots = [] if no_levers else (resolve_pilots(levers) if levers else names[:1])
+    if params and params.get("measure_from"):
+        fail("--set engine.measure_from: give the pilot a warm start instead (--warm-start PILOT=DATE)")
+    columns = list(dict.fromkeys(names)) + ([] if no_references else ["rule-of-law", "none"])
     config = CompareConfig(pilots=tuple(names), population=population, steps=steps, seeds=seeds, first_seed=seed,
                            references=not no_references, levers=tuple(lever_pilots), confidence=confidence,
-                           workers=workers, params=params)
+                           workers=workers, params=params, warm_start=warm_starts(warm_start, columns, steps))
     cmp = run_with_progress(config, "compare")
     print_claims(cmp)
     from ..audit import report_sections  # each pilot's audit verdict, after the claims

@@ -95,6 +95,18 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped) -> dict:
     return row
 
 
+def start_measuring(st) -> None:
+    """The first measured day of a warm start (EngineParams.measure_from): the citizens'
+    tallies (acts, records, points, listings, days listed...) and the C4 table start again
+    from zero, and the sectors a citizen was ever barred from start from today's. The state
+    itself (scores, lists, ties, trust, wealth) carries on."""
+    for v in st.counters.values():
+        v[:] = 0
+    st.sectors_ever[:] = st.sectors
+    st.c4_days[:] = 0
+    st.c4_harm[:] = 0
+
+
 def buffer(score: np.ndarray, thresholds: np.ndarray, lo: float) -> np.ndarray:
     """Points to spare: score minus the highest threshold at or below it (or the scale min)."""
     if thresholds.size == 0:

@@ -67,6 +67,10 @@ class EngineParams(BaseModel):
     refuse_listed: bool = Field(True, description="with code on, citizens decline exchanges with blacklisted partners")
     # bookkeeping
     c4_every: Annotated[int, Field(ge=1, le=365)] = Field(7, description="days between samples of the buffer x virtue table (C4)")
+    # A warm start: the days before are run but not counted (docs/model.md, "Warm starts").
+    measure_from: Annotated[int, Field(ge=0, le=36_500)] = Field(
+        0, description="the first day counted in the citizens' tallies, the C4 table and the mid-run score "
+                       "(0: the whole run); scslab.metrics.measured() cuts the daily tables to match")
 
 
 # The plausible range of each illustrative behavioural weight: the box a sweep explores when

@@ -15,7 +15,7 @@ import numpy as np
 from ..rulebook.compiled import CompiledRulebook
 from . import kernels
 from .behave import behave, disclose
-from .collect import c4_cells, collect, sample_c4
+from .collect import c4_cells, collect, sample_c4, start_measuring
 from .consequences import appeal, appealable_lists, ordered_sum, sanction
 from .context import Neighbourhood, Tables, View, make_tables, tables_on_day
 from .ledger import Ledger
@@ -280,6 +280,8 @@ class Shard:
         restrictions the same day (DESIGN.md lists appeal after sanction; see docs/model.md).
         """
         st, crb, p = self.st, self.crb, self.p
+        if t == p.measure_from and t > 0:
+            start_measuring(st)  # a warm start: what happened before this day is not counted
         tb = tables_on_day(self.tb, crb, t)  # sources still being connected see less (DataSource.ramp)
         rng = PhaseStreams(self.seed, self.m, t, self._streams)
         # Recent harm lives in the view: yesterday's is this shard's part of `view`, and
@@ -309,7 +311,7 @@ class Shard:
         dropped = self.network_phase(t, view)  # 7 network
         self.ties_active -= dropped
         flows.update(self.trust_phase(t, view, rng["trust"]))  # 8 trust
-        if t == steps // 2:
+        if t == p.measure_from + (steps - p.measure_from) // 2:  # the middle of the measured days
             st.score_mid[:] = st.score
         if self.ledger is not None:
             self.ledger.add_step(self, t, acts, rec, lev, aev)

@@ -50,6 +50,9 @@ class CompareConfig:
     confidence: float = 0.95
     workers: int = 2
     params: dict | None = None  # EngineParams overrides
+    # Warm starts, ((pilot, days), ...): the pilot runs `days` before its `steps` measured days
+    # (every run of it: seeds, switched-off twins, levers); see `warm_start_days`.
+    warm_start: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self):
         if not self.pilots:
@@ -58,6 +61,23 @@ class CompareConfig:
             raise ValueError("seeds, population and steps must be positive")
         if not 0.5 <= self.confidence < 1.0:
             raise ValueError("confidence must be in [0.5, 1)")
+        if self.params and self.params.get("measure_from"):
+            raise ValueError("engine.measure_from is not set for a whole comparison: give a pilot a warm start "
+                             "(warm_start / --warm-start PILOT=DATE)")
+        seen = set()
+        for pilot, days in self.warm_start:
+            if pilot not in self.columns:
+                raise ValueError(f"warm start for {pilot!r}: not among the pilots compared ({', '.join(self.columns)})")
+            if pilot in seen:
+                raise ValueError(f"warm start for {pilot!r} given twice")
+            seen.add(pilot)
+            if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_DAYS - self.steps:
+                raise ValueError(f"warm start for {pilot!r}: {days!r} days; a warm start is a whole number of days "
+                                 f"in 0..{MAX_DAYS - self.steps:,} (with {self.steps} measured days)")
+
+    def warmup(self, column: str) -> int:
+        """Days `column` runs before its measured days (0: no warm start)."""
+        return dict(self.warm_start).get(column, 0)
 
     @property
     def seed_list(self) -> list[int]:
@@ -86,7 +106,44 @@ class CompareConfig:
             parts += ["--confidence", f"{self.confidence:g}"]
         for path, value in engine_changes(self.params):
             parts += ["--set", f"{path}={str(value).lower() if isinstance(value, bool) else value}"]
+        for pilot, days in self.warm_start:
+            parts += ["--warm-start", f"{pilot}={days}"]
         return " ".join(shlex.quote(p) for p in parts)
+
+
+MAX_DAYS = 36_500  # the engine's longest run
+
+
+def warm_start_days(pilot: str, when: str, steps: int = 365) -> int:
+    """The days of a warm start given as a date ('2018-07-09': measure from that date; day 0
+    is the rulebook's `calendar.start`, else its effective date) or as a number of days.
+
+    Raises ValueError saying what is wrong (a date before the rulebook's first day, a date
+    so late that the run would exceed the engine's longest, not a date or a number)."""
+    import datetime as dt
+
+    from ..pilots import resolve_rulebook
+
+    text = str(when).strip()
+    if text.lstrip("-").isdigit():
+        days = int(text)
+        if days < 0:
+            raise ValueError(f"warm start {pilot}={text}: a negative number of days")
+    else:
+        try:
+            date = dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"warm start {pilot}={text}: expected a date (YYYY-MM-DD) or a number of days") from None
+        rb = resolve_rulebook(pilot)
+        start = rb.calendar.start if rb.calendar is not None else rb.metadata.effective
+        what = "calendar.start" if rb.calendar is not None else "metadata.effective: it has no calendar"
+        days = (date - start).days
+        if days < 0:
+            raise ValueError(f"warm start {pilot}={text}: before the rulebook's first day, {start} ({what})")
+    if days + steps > MAX_DAYS:
+        raise ValueError(f"warm start {pilot}={text}: {days:,} days before {steps} measured ones exceed the "
+                         f"engine's longest run ({MAX_DAYS:,} days)")
+    return days
 
 
 def engine_changes(params: dict | None) -> list[tuple[str, object]]:
@@ -230,16 +287,17 @@ def plan(config: CompareConfig, inv: dict[str, dict[str, Presence]] | None = Non
         lv = BASELINE_LEVERS if col == BASELINE else None
         for s in config.seed_list:
             specs.append(RunSpec(col, s, config.population, config.steps, levers=lv, role=role,
-                                 detail=(s == first), params=config.params))
+                                 detail=(s == first), params=config.params, warmup=config.warmup(col)))
     for col in config.columns:
         if col == BASELINE:
             continue
         for mech in counterfactuals(inv[col]):
             for s in config.seed_list:
                 specs.append(RunSpec(col, s, config.population, config.steps, role="counterfactual",
-                                     params=config.params, off=(mech,)))
+                                     params=config.params, off=(mech,), warmup=config.warmup(col)))
     for p in dict.fromkeys(config.levers):
-        specs += lev.lever_specs(p, config.seed_list, config.population, config.steps, config.params)
+        specs += lev.lever_specs(p, config.seed_list, config.population, config.steps, config.params,
+                                 warmup=config.warmup(p))
     return specs
 
 

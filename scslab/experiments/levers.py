@@ -24,9 +24,9 @@ def label(combo: Sequence[bool]) -> str:
 
 
 def lever_specs(pilot: str, seeds: Sequence[int], population: int, steps: int,
-                params: dict | None = None) -> list[RunSpec]:
+                params: dict | None = None, warmup: int = 0) -> list[RunSpec]:
     """The 16 x len(seeds) runs of one pilot (seed-major, combinations in a fixed order)."""
-    return [RunSpec(pilot, s, population, steps, levers=combo, role="levers", params=params)
+    return [RunSpec(pilot, s, population, steps, levers=combo, role="levers", params=params, warmup=warmup)
             for s in seeds for combo in COMBINATIONS]
 
 

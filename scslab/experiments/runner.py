@@ -39,6 +39,9 @@ class RunSpec:
     off: tuple[str, ...] = ()
     # Parameter paths set before the run ((path, value), ...; scslab.rulebook.paths): a sweep's point.
     overrides: tuple[tuple[str, float | bool], ...] = ()
+    # A warm start: days run before the `steps` measured ones (engine.measure_from; the run
+    # lasts warmup + steps days and every metric reads the last `steps`).
+    warmup: int = 0
 
 
 @dataclass
@@ -153,10 +156,16 @@ def execute(spec: RunSpec) -> RunOutcome:
         rb, params = switch_off(rb, params, spec.off)
         if levers is None:
             levers = params.levers
+    if spec.warmup:
+        from ..metrics.window import measured
+
+        params = (params or EngineParams()).model_copy(update={"measure_from": int(spec.warmup)})
     full = spec.role != "levers"
     ledger = (1.0 if spec.population <= LEDGER_CITIZENS else LEDGER_CITIZENS / spec.population) if full else False
-    r = simulate(rb, population=spec.population, steps=spec.steps, seed=spec.seed, params=params,
+    r = simulate(rb, population=spec.population, steps=spec.warmup + spec.steps, seed=spec.seed, params=params,
                  levers=levers, ledger=ledger, save_ties=spec.detail)
+    if spec.warmup:
+        r = measured(r)  # the daily tables cut to the measured days, numbered from 0
     ctx = context_from_rulebook(rb, tuple(r.manifest.get("groups") or ()) or None)
     if full:
         metrics = run_metrics(r, ctx)
@@ -167,7 +176,7 @@ def execute(spec: RunSpec) -> RunOutcome:
     return RunOutcome(
         spec=spec, metrics=metrics, series=series_of(r, ctx) if full else {},
         manifest={k: r.manifest.get(k) for k in ("rulebook", "rulebook_hash", "seed", "population", "steps",
-                                                 "levers", "params", "versions", "scslab_version")}
+                                                 "levers", "params", "versions", "scslab_version", "measure_from")}
                  | {"timing": getattr(r, "timing", None)},
         detail=detail_of(r, ctx, spec.seed) if spec.detail else None,
         seconds=time.perf_counter() - t0,

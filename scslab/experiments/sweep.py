@@ -85,12 +85,16 @@ class SweepConfig:
     params: dict | None = None  # engine parameter overrides for every run
     design_seed: int = 0
     engine_box: bool = True  # with no factors: also sweep the engine's illustrative weights
+    warmup: int = 0  # a warm start: days run before the `steps` measured ones (RunSpec.warmup)
 
     def __post_init__(self):
         if self.design not in DESIGNS:
             raise ValueError(f"design must be one of {', '.join(DESIGNS)}, got {self.design!r}")
         if self.samples < 1 or self.seeds < 1 or self.population < 1 or self.steps < 1:
             raise ValueError("samples, seeds, population and steps must be positive")
+        if self.warmup < 0 or self.warmup + self.steps > 36_500:
+            raise ValueError(f"a warm start of {self.warmup} days before {self.steps} measured ones: the warm start "
+                             "must be 0 or more and the run at most 36,500 days")
         if self.design in ("sobol", "morris") and any(f.discrete for f in self.factors):
             raise ValueError(f"the {self.design} design needs continuous ranges (LOW..HIGH), not lists of values")
 
@@ -175,12 +179,12 @@ def plan_sweep(cfg: SweepConfig) -> SweepPlan:
         over = tuple(sorted(pt.items()))
         for s in cfg.seed_list:
             specs.append(RunSpec(cfg.pilot, s, cfg.population, cfg.steps, role="sweep", params=cfg.params,
-                                 overrides=over))
+                                 overrides=over, warmup=cfg.warmup))
             point_of.append(i)
         for mech in counterfactuals(inv):
             for s in cfg.seed_list:
                 specs.append(RunSpec(cfg.pilot, s, cfg.population, cfg.steps, role="counterfactual",
-                                     params=cfg.params, overrides=over, off=(mech,)))
+                                     params=cfg.params, overrides=over, off=(mech,), warmup=cfg.warmup))
                 point_of.append(i)
     return SweepPlan(factors, nominal, points, invs, specs, point_of)
 
@@ -310,13 +314,17 @@ def run_sweep(cfg: SweepConfig, out: str | Path | None = None, executor=None, wo
 
 def box_robustness(pilots: Sequence[str], samples: int = 6, seeds: int = 2, population: int = 2_000,
                    steps: int = 365, params: dict | None = None, executor=None, workers: int = 2,
-                   progress: Callable[[int, int], None] | None = None) -> dict[str, SweepResult]:
+                   progress: Callable[[int, int], None] | None = None,
+                   warm_start: dict[str, int] | None = None,
+                   populations: dict[str, int] | None = None) -> dict[str, SweepResult]:
     """A small Latin-hypercube sweep of each pilot's plausible box (and the engine's), all
-    runs in one pool: how each verdict fares over the box, for a comparison's report."""
+    runs in one pool: how each verdict fares over the box, for a comparison's report.
+    `warm_start`: days before the measured ones, per pilot; `populations`: a pilot's own size."""
     plans = {}
     for pilot in pilots:
-        cfg = SweepConfig(pilot, (), design="lhs", samples=samples, seeds=seeds, population=population,
-                          steps=steps, params=params)
+        cfg = SweepConfig(pilot, (), design="lhs", samples=samples, seeds=seeds,
+                          population=(populations or {}).get(pilot, population),
+                          steps=steps, params=params, warmup=(warm_start or {}).get(pilot, 0))
         plans[pilot] = (cfg, plan_sweep(cfg))
     specs = [s for _, pl in plans.values() for s in pl.specs]
     done = [0]

@@ -18,6 +18,7 @@ from .claims import (
 from .context import RunContext, context_from_rulebook, context_of
 from .registry import CLAIMS, run_metrics
 from .stats import Interval, t_interval
+from .window import measured
 
 __all__ = ["CLAIMS", "LEVERS", "Claim", "Interval", "Metric", "RunContext", "Test", "c11", "context_from_rulebook",
-           "context_of", "harm_per_1000", "lever_key", "run_metrics", "t_interval", "verdict"]
+           "context_of", "harm_per_1000", "lever_key", "measured", "run_metrics", "t_interval", "verdict"]

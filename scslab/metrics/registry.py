@@ -227,7 +227,11 @@ RUN_CLAIMS = tuple(k for k, c in CLAIMS.items() if c.compute is not None)
 
 
 def run_metrics(result, ctx: RunContext | None = None) -> dict[str, float]:
-    """Every per-run metric (C1..C10) of one run, as one flat dict of floats."""
+    """Every per-run metric (C1..C10) of one run, as one flat dict of floats (over the measured
+    days of a warm start: `scslab.metrics.window`)."""
+    from .window import measured
+
+    result = measured(result)
     ctx = ctx if ctx is not None else context_of(result)
     out: dict[str, float] = {}
     for cid in RUN_CLAIMS:

@@ -13,7 +13,7 @@ from ..rulebook.errors import Problem
 PILOTS = ("rongcheng", "suining", "sesame", "court-blacklist", "guilt-by-association", "rule-of-law", "none")
 # Pilots fitted to dated public figures by `scslab calibrate` (docs/calibration.md), by name:
 # the file under calibrated/. The uncalibrated pilot keeps its name, for comparison.
-CALIBRATED = {"court-blacklist-calibrated": "court-blacklist"}
+CALIBRATED = {"court-blacklist-calibrated": "court-blacklist", "sesame-calibrated": "sesame"}
 
 
 def is_pilot(name: str) -> bool:
