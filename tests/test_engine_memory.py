@@ -356,3 +356,37 @@ def test_a_resumed_run_keeps_its_dropped_ties(tmp_path, monkeypatch):
     assert got.network.active_ties.iloc[0] < got.network.ties_initial.iloc[0]
     for k, df in want.tables().items():
         assert df.equals(got.tables()[k]), k
+
+
+def test_the_memory_estimate_is_monotone_and_refuses_what_cannot_fit(monkeypatch):
+    """More of anything a run holds never makes the estimate smaller; a size this machine
+    (23 GB) cannot hold is refused, and the measured sizes are not (docs/scaling.md)."""
+    import itertools
+
+    import scslab.engine.memory as mem
+
+    e = mem.estimate_bytes
+    base = dict(population=10**6, mean_degree=12.0, n_lists=2, ledger=0.0, steps=365, events_per_day=0.03,
+                municipalities=1, cross_share=0.0)
+    grow = {"population": [10**3, 10**5, 10**6, 10**7, 10**8, 2 * 10**9], "mean_degree": [2.0, 6.0, 12.0, 50.0],
+            "n_lists": [0, 1, 2, 5, 9], "ledger": [0.0, 0.01, 1.0], "steps": [1, 30, 365, 36_500],
+            "events_per_day": [0.0, 0.03, 0.1], "municipalities": [1, 2, 43, 2_850],
+            "cross_share": [0.0, 0.05, 0.5]}
+    for key, values in grow.items():
+        for other in (base, dict(base, municipalities=43, cross_share=0.05, ledger=0.1)):
+            got = [e(**dict(other, **{key: v})) for v in values]
+            assert all(a <= b for a, b in itertools.pairwise(got)), (key, got)
+            if other["ledger"]:  # a nation with a ledger: every quantity counts
+                assert got[0] < got[-1], (key, got)
+    # the sizes measured within 10% (rongcheng with 2 lists and a year, pilots-43)
+    assert e(10**6, 12, 2) == pytest.approx(553.8e6, rel=0.1)
+    assert e(10**7, 12, 2) == pytest.approx(2_174e6, rel=0.1)
+    assert e(10**5, 12, 5, steps=365, municipalities=43, cross_share=0.05) == pytest.approx(447.6e6, rel=0.1)
+    assert e(10**6, 12, 5, steps=60, municipalities=43, cross_share=0.05) == pytest.approx(592.9e6, rel=0.1)
+    monkeypatch.setattr(mem, "available_bytes", lambda: 23 * 10**9)
+    assert mem.memory_problem(10**8, 12, 2) is None  # a tenth of China fits on this machine
+    for n in (2 * 10**8, 2 * 10**9):  # twice that does not, nor does China
+        msg = mem.memory_problem(n, 12, 2)
+        assert msg and f"{n:,} citizens" in msg
+    # a nation of 2,850 counties for 10 years keeps its daily rows: refused at a size that fits as one
+    assert mem.memory_problem(10**6, 12, 2, steps=3650, municipalities=2_850, cross_share=0.05) is not None

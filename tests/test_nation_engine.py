@@ -101,7 +101,7 @@ def test_the_memory_estimate_counts_the_ledger_by_its_days_and_a_shards_own_list
     check_run_args([rc], population=1_000_000, steps=30, seed=1, ledger=True)  # 1e6 x 30 days: 0.7 GB
     # a year's ledger costs twelve times a month's
     e = run_mod.estimate_bytes
-    month, year = (e(10**6, 12, 2, 1.0, d, 0.025) - e(10**6, 12, 2) for d in (30, 365))
+    month, year = (e(10**6, 12, 2, 1.0, d, 0.025) - e(10**6, 12, 2, 0.0, d) for d in (30, 365))
     assert year == pytest.approx(month * 365 / 30, rel=1e-6)
     # a nation's 43 municipalities keep their own lists each, not 43 rulebooks' worth
     nat = load_pilot("court-blacklist")

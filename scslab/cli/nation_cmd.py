@@ -110,7 +110,8 @@ def nation(
     n_lists = max(len(rb.lists) for rb in nat.rulebooks()) + (len(nat.national.lists) if nat.national else 0)
     spec = cfg.society_spec(population)
     problem = memory_problem(population, spec.network.mean_degree, n_lists, ledger, steps,
-                             event_rate([*nat.rulebooks(), nat.national]))
+                             event_rate([*nat.rulebooks(), nat.national]), spec.municipality_count,
+                             spec.network.cross_municipality_share)
     if problem:
         fail(problem)
     from ..engine.distributed import ShardExecutorError

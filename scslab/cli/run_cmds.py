@@ -142,7 +142,8 @@ def run(
     except ValueError as e:
         fail(f"--population: {e.errors()[0]['msg'] if hasattr(e, 'errors') else e}")
     problem = memory_problem(population, spec.network.mean_degree, len(rb.lists) + (len(nat.lists) if nat else 0), ledger,
-                             steps, event_rate([rb, nat] if nat else [rb]))
+                             steps, event_rate([rb, nat] if nat else [rb]), spec.municipality_count,
+                             spec.network.cross_municipality_share)
     if problem:
         fail(problem)
 

@@ -105,7 +105,8 @@ def _check_fits(rulebooks, national, spec, config: RunConfig) -> None:
     n_lists = (max((len(r.lists) for r in rulebooks if isinstance(r, Rulebook)), default=2)
                + (len(national.lists) if isinstance(national, Rulebook) else 0))
     problem = memory_problem(spec.n, spec.network.mean_degree, n_lists, config.ledger, config.steps,
-                             event_rate([*rulebooks, national]))
+                             event_rate([*rulebooks, national]), spec.municipality_count,
+                             spec.network.cross_municipality_share)
     if problem:
         raise ParameterError("population", f"is too large for this machine: {problem}")
 
