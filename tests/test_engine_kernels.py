@@ -449,3 +449,30 @@ def test_trust_cheat_counter_saturates():
     kernels.trust_exchanges(indptr, np.zeros(0, np.int32), 0, n, v_cheat, True, 2,
                             np.array([1, 2, 3], np.int64), np.uint64(1), 1, np.float32(0.9), r, s, c, partial)
     assert (c == 65535).all() and partial[:, 1].sum() > 0.99 * 3 * n  # a cheat unless u = 32767
+
+
+def test_sums_made_in_kernels_have_the_bits_of_np_sum():
+    """kernels.np_sum and collect's day_sums follow numpy's pairwise summation step for step
+    (the daily table's float columns are byte-identical to the numpy version's)."""
+    rng = np.random.default_rng(11)
+    sizes = [*range(0, 140), 255, 256, 257, 1023, 1025, 8191, 8192, 8193, 20_001, 300_000]
+    for n in sizes:
+        for a in (rng.normal(size=n), -rng.choice([0.5, 1.25, 3.0, 0.1, 7.3], size=n), rng.standard_cauchy(n) * 1e5):
+            assert np.float64(kernels.np_sum(a)).tobytes() == np.float64(np.sum(a)).tobytes(), n
+    B = 20
+    sv = rng.normal(size=B).round(2)
+    pts = rng.choice([-50.0, -20.0, -3.5, 0.0, 5.0, 12.5], size=B)
+    seen, lawful, perf = (rng.random(B) < 0.6 for _ in range(3))
+    for k, m in [(0, 0), (5, 0), (0, 7), (61, 33), (5_000, 3_000)]:
+        ab = rng.integers(0, B, k).astype(np.int16)
+        ax = rng.random(k) < 0.2
+        rb = rng.integers(0, B, m).astype(np.int16)
+        rf, rx = rng.random(m) < 0.1, rng.random(m) < 0.2
+        counts, sums = np.zeros(6, np.int64), np.zeros(6)
+        kernels.day_sums(ab, ax, rb, rf, rx, sv, seen, pts, lawful, perf, counts, sums)
+        v, p = sv[ab], pts[rb]
+        want_c = [(v < 0).sum(), (v > 0).sum(), ax.sum(), rf.sum(), rx.sum(), (p < 0).sum()]
+        want_s = [v[v < 0].sum(), v[(v < 0) & ~seen[ab]].sum(), p[p < 0].sum(), p[(p < 0) & lawful[rb]].sum(),
+                  p[p > 0].sum(), p[(p > 0) & perf[rb]].sum()]
+        assert counts.tolist() == [int(x) for x in want_c]
+        assert sums.tobytes() == np.array(want_s, np.float64).tobytes()

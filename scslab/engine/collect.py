@@ -17,10 +17,14 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped) -> dict:
     """One row of additive aggregates. Stocks come from the fused kernels' chunk sums
     (`flows`); flows are summed over this step's acts and records (sparse)."""
     crb, tb = shard.crb, shard.tb
-    sv = crb.social_value[acts.behaviour]
-    harm = sv < 0
-    pts = crb.points[rec.behaviour]
-    loss, gain = pts < 0, pts > 0
+    # The day's counts and sums over acts and records in one compiled call (a shard's fixed
+    # cost per step was two dozen numpy calls here); each sum has np.sum's bits.
+    counts = np.zeros(6, np.int64)
+    sums = np.zeros(6, np.float64)
+    kernels.day_sums(acts.behaviour, acts.excused, rec.behaviour, rec.false, rec.excused, crb.social_value,
+                     crb.seen, crb.points, tb.lawful, tb.performative, counts, sums)
+    n_harm, n_good, n_excusable, n_false, n_excused, n_offences = counts.tolist()
+    harm_sum, unseen_sum, lost, lost_lawful, gained, gained_perf = sums.tolist()
     # The daily penalty for withholding one's data (lawful conduct), paid by every non-discloser.
     pen = float(crb.disclosure_penalty * (shard.st.n - flows["disclosed"])) if shard.p.levers.code else 0.0
     ties_gain = flows.get("points_gained_ties", 0.0)
@@ -29,25 +33,24 @@ def collect(shard, t, acts, rec, lev, aev, flows, dropped) -> dict:
         "step": t,
         "municipality": shard.st.municipality,
         "population": shard.st.n,
-        "acts_harm": int(harm.sum()),
-        "acts_good": int((sv > 0).sum()),
-        "harm": float(-sv[harm].sum()),
-        "unobserved_harm": float(-sv[harm & ~crb.seen[acts.behaviour]].sum()),
-        "excusable_acts": int(acts.excused.sum()),
+        "acts_harm": n_harm,
+        "acts_good": n_good,
+        "harm": -harm_sum,
+        "unobserved_harm": -unseen_sum,
+        "excusable_acts": n_excusable,
         "records": len(rec),
-        "false_records": int(rec.false.sum()),
-        "excused_records": int(rec.excused.sum()),
-        "offences": int(loss.sum()),
-        "points_lost": float(-pts[loss].sum()) + flows.get("assoc_points_lost", 0.0) + pen,
-        "points_lost_records": float(-pts[loss].sum()),
-        "points_lost_lawful": float(-pts[loss & tb.lawful[rec.behaviour]].sum()) + pen,
+        "false_records": n_false,
+        "excused_records": n_excused,
+        "offences": n_offences,
+        "points_lost": -lost + flows.get("assoc_points_lost", 0.0) + pen,
+        "points_lost_records": -lost,
+        "points_lost_lawful": -lost_lawful + pen,
         "points_lost_nondisclosure": pen,
         # Granted: for records, through ties (peer pull) and for disclosing one's data; the
         # last two for no act of social value, so performative too.
-        "points_gained": float(pts[gain].sum()) + ties_gain + disclosure_gain,
-        "points_gained_records": float(pts[gain].sum()),
-        "points_gained_performative": (float(pts[gain & tb.performative[rec.behaviour]].sum())
-                                       + ties_gain + disclosure_gain),
+        "points_gained": gained + ties_gain + disclosure_gain,
+        "points_gained_records": gained,
+        "points_gained_performative": gained_perf + ties_gain + disclosure_gain,
         "points_gained_ties": ties_gain,
         "points_gained_disclosure": disclosure_gain,
         # Lost through ties: association penalty and the peer pull's downward part.

@@ -108,6 +108,8 @@ def appeal(st: ShardState, crb: CompiledRulebook, p: EngineParams, t: int,
         if crb.appeal_deadline > 0:
             on = on[(t - st.listed_at[l, on]) <= crb.appeal_deadline]
         on = on[st.wealth[on] >= crb.appeal_cost]
+        if on.size == 0:  # nobody to draw for: the day's appeal stream is not even made
+            continue
         prob = np.where(st.wrongful[l, on], p.appeal_if_wronged, p.appeal_if_rightful * st.strategic[on])
         go = on[rng.random(on.size) < prob]
         if go.size:

@@ -945,3 +945,151 @@ def seed_sequence_words(entropy, out):
         h = np.uint32(h * _SS_MULT_B)
         v = np.uint32(v * h)
         out[i] = np.uint32(v ^ (v >> np.uint32(16)))
+
+
+@njit(cache=True)
+def _pairwise_block(a, lo, n):
+    """numpy's pairwise summation of a block of at most 128 float64s (numpy/_core/src/umath/
+    loops_utils.h.src): a plain loop below 8, else eight running sums, then the rest."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise_sum(a, lo, n):
+    """numpy's pairwise summation of float64 a[lo:lo + n], step for step, so a sum made here
+    has the bits np.sum gives: above 128 values the range is split in two (the first part a
+    multiple of 8) and the halves' sums added. The recursion is unrolled onto a stack (a
+    recursive kernel loaded from numba's cache crashed)."""
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    s_lo = np.empty(128, np.int64)
+    s_n = np.empty(128, np.int64)
+    s_state = np.empty(128, np.int64)
+    vals = np.empty(128, np.float64)
+    top = 0
+    nv = 0
+    s_lo[0] = lo
+    s_n[0] = n
+    s_state[0] = 0
+    while top >= 0:
+        lo_, n_ = s_lo[top], s_n[top]
+        if n_ <= 128:
+            vals[nv] = _pairwise_block(a, lo_, n_)
+            nv += 1
+            top -= 1
+            continue
+        n2 = n_ // 2
+        n2 -= n2 % 8
+        st = s_state[top]
+        if st == 0:  # the first half next
+            s_state[top] = 1
+            top += 1
+            s_lo[top], s_n[top], s_state[top] = lo_, n2, 0
+        elif st == 1:  # then the second
+            s_state[top] = 2
+            top += 1
+            s_lo[top], s_n[top], s_state[top] = lo_ + n2, n_ - n2, 0
+        else:  # both done: their sum
+            nv -= 1
+            right = vals[nv]
+            vals[nv - 1] = vals[nv - 1] + right
+            top -= 1
+    return vals[0]
+
+
+@njit(cache=True)
+def np_sum(a):
+    """np.sum of a 1-d float64 array, bit for bit (the reduction starts from 0.0)."""
+    return 0.0 + _pairwise_sum(a, 0, a.shape[0])
+
+
+@njit(cache=True)
+def day_sums(act_b, act_exc, rec_b, rec_false, rec_exc, social_value, seen, points, lawful, performative,
+             counts, sums):
+    """The collect phase's sums over the day's acts and records in one call (each float sum
+    as np.sum of the selected values in order, so the bits are those of the numpy version).
+
+    counts: acts harmful, acts good, excusable acts, false records, excused records, offences.
+    sums: social value of harmful acts, of harmful acts no source sees; points of records
+    losing points, of those for lawful conduct; points of records gaining points, of those
+    for performative acts."""
+    k = act_b.shape[0]
+    m = rec_b.shape[0]
+    buf = np.empty(max(k, m), np.float64)
+    buf2 = np.empty(max(k, m), np.float64)
+    n1 = 0
+    n2 = 0
+    good = 0
+    exc = 0
+    for i in range(k):
+        v = social_value[act_b[i]]
+        if v < 0:
+            buf[n1] = v
+            n1 += 1
+            if not seen[act_b[i]]:
+                buf2[n2] = v
+                n2 += 1
+        elif v > 0:
+            good += 1
+        if act_exc[i]:
+            exc += 1
+    counts[0] = n1
+    counts[1] = good
+    counts[2] = exc
+    sums[0] = 0.0 + _pairwise_sum(buf, 0, n1)
+    sums[1] = 0.0 + _pairwise_sum(buf2, 0, n2)
+    fal = 0
+    rexc = 0
+    n1 = 0
+    n2 = 0
+    for i in range(m):
+        if rec_false[i]:
+            fal += 1
+        if rec_exc[i]:
+            rexc += 1
+        v = points[rec_b[i]]
+        if v < 0:
+            buf[n1] = v
+            n1 += 1
+            if lawful[rec_b[i]]:
+                buf2[n2] = v
+                n2 += 1
+    counts[3] = fal
+    counts[4] = rexc
+    counts[5] = n1
+    sums[2] = 0.0 + _pairwise_sum(buf, 0, n1)
+    sums[3] = 0.0 + _pairwise_sum(buf2, 0, n2)
+    n1 = 0
+    n2 = 0
+    for i in range(m):
+        v = points[rec_b[i]]
+        if v > 0:
+            buf[n1] = v
+            n1 += 1
+            if performative[rec_b[i]]:
+                buf2[n2] = v
+                n2 += 1
+    sums[4] = 0.0 + _pairwise_sum(buf, 0, n1)
+    sums[5] = 0.0 + _pairwise_sum(buf2, 0, n2)

@@ -30,7 +30,7 @@ PER_TIE_END_BYTES = 4  # int32, a dropped end stored as its complement
 # (the entry, its row, the partner's id and its place in the partner order: int32 each), and
 # the run keeps a row of aggregates per municipality and day (a dict of about 65 numbers)
 # until the tables are made: measured with `scslab nation pilots-43 -n N -t T --out DIR`,
-# 437 MB at 1e5 x 365 days (15,695 rows) and 579 MB at 1e6 x 60 days.
+# 448 MB at 1e5 x 365 days (15,695 rows) and 593 MB at 1e6 x 60 days (maximum resident set).
 PER_CROSS_TIE_END_BYTES = 16
 ROW_BYTES = 4_000  # a municipality's day in the daily tables, until they are made
 LEDGER_BYTES_PER_EVENT = 400

@@ -48,6 +48,9 @@ def observe(st: ShardState, crb: CompiledRulebook, tb: Tables, acts: Acts, false
     if S == 0:
         empty = np.empty(0, np.int32)
         return Records(empty, empty.astype(np.int16), empty.astype(np.int16), empty.astype(bool), empty.astype(bool))
+    if k == 0:  # no acts, so no true records and no false ones (their means are zero): no draws
+        return Records(acts.citizen[:0].copy(), acts.behaviour[:0].copy(), np.empty(0, np.int16), np.empty(0, bool),
+                       acts.excused[:0].copy())
     source = np.empty(k, dtype=np.int16)
     kernels.first_source(acts.behaviour, st.group[acts.citizen], st.disclosed[acts.citizen], acts.excused,
                          crb.records, crb.observable, crb.files_excusable, tb.cov_eff, rng.random((S, k)), source)
