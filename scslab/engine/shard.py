@@ -71,10 +71,9 @@ def _pcg64_state(words: list[int]) -> dict:
     then PCG64's seeding (pcg64_set_seed: state and increment from the four 64-bit words,
     two steps of the generator) in Python's integers. Tested against numpy for every key
     shape the engine makes (tests/test_nation_engine.py)."""
-    w32 = np.empty(8, np.uint32)
+    w32 = np.empty(8, "<u4")
     kernels.seed_sequence_words(np.array(words, np.uint32), w32)
-    w = w32.tolist()
-    v0, v1, v2, v3 = (w[2 * k] | (w[2 * k + 1] << 32) for k in range(4))  # little-endian uint64 words
+    v0, v1, v2, v3 = w32.view("<u8").tolist()  # numpy reads the words as little-endian uint64s
     initstate = (v0 << 64) | v1
     inc = ((((v2 << 64) | v3) << 1) | 1) & _M128
     state = ((inc + initstate) * _PCG_MULT + inc) & _M128
