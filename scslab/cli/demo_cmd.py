@@ -73,13 +73,41 @@ def demo(
     from ..audit import report_sections  # each pilot's audit verdict, after the claims
 
     path = write_report(cmp, out, title="scslab demo: the bundled pilots and the critics' claims",
-                        extra_sections=report_sections(config.pilots))
+                        extra_sections=[calibration_section(config), *report_sections(config.pilots)])
     console.print(f"demo finished in {time.perf_counter() - t0:.0f} s")
     console.print(f"report: [bold]{path}[/bold]")
 
 
 @on_interrupt(lambda *a, **k: "the demo keeps no runs until it finishes, so nothing was written; run the same "
               "command again to start afresh (--box-samples 0 skips this last part)")
+def calibration_section(config) -> tuple[str, str]:
+    """The report's note on the calibrated pilots: what each was fitted to and which days are
+    measured (the verdicts calibration changed, and why, are in docs/calibration.md)."""
+    import datetime as dt
+    from html import escape
+
+    from ..pilots import CALIBRATED, resolve_rulebook
+
+    items = []
+    for name in config.pilots:
+        if name not in CALIBRATED:
+            continue
+        rb = resolve_rulebook(name)
+        ref = next((r.citation for r in rb.metadata.references if r.id == "calibrated"), "")
+        start = rb.calendar.start if rb.calendar is not None else rb.metadata.effective
+        w = config.warmup(name)
+        first = start + dt.timedelta(days=w)
+        last = first + dt.timedelta(days=config.steps - 1)
+        when = (f"run from {start} and measured from {first} to {last} (a warm start of {w:,} days)" if w
+                else f"measured from its first day, {start}, to {last}")
+        items.append(f"<li><b>{escape(name)}</b> (uncalibrated: {escape(CALIBRATED[name])}): {escape(when)}. "
+                     f"Fitted: {escape(ref)}</li>")
+    html = ("<p>The real pilots run calibrated where a calibrated version ships. Which verdicts calibration "
+            "changed, and which number caused each change, is in docs/calibration.md (\"The claims on the "
+            "calibrated pilots\").</p><ul>" + "".join(items) + "</ul>")
+    return "Calibrated pilots", html
+
+
 def box_with_progress(config, samples: int, population: int, steps: int, workers: int) -> dict:
     """Each pilot's verdicts over its plausible box: a small sweep, with a progress bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
