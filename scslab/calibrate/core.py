@@ -107,6 +107,19 @@ class CalibrationConfig:
     step: float = 0.05  # finite-difference step, as a share of each parameter's (log) range
     polish: int = 4  # Gauss-Newton iterations after the search (each k + 1 to k + 3 points)
     targets_name: str = "targets"  # how the report and the calibrated rulebook name the file
+    # Fit in stages: ((parameter paths, measures), ...): each stage searches and polishes its
+    # parameters on the fitted figures of its measures, the others held; then every parameter
+    # is polished on every figure. Empty: one search of everything (the targets file's `stages:`).
+    stages: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+
+    def stage_plan(self, targets, fitted_idx: list[int]) -> list[tuple[list[int], list[int]]]:
+        """The stages as (indices of their parameters, indices of their fitted targets)."""
+        where = {p.path: i for i, p in enumerate(self.params)}
+        out = []
+        for paths, measures in self.stages:
+            idx = [j for j in fitted_idx if measure_key(targets[j]) in measures or targets[j].measure in measures]
+            out.append(([where[p] for p in paths], idx))
+        return out
 
     def check(self, rb) -> None:
         names = {t.name for t in self.targets.targets}
@@ -131,6 +144,20 @@ class CalibrationConfig:
             v = get_value(rb, None, p.path)  # raises ParamPathError for a bad path
             if isinstance(v, bool) or v is None:
                 raise ParamPathError(p.path, "is a switch or unset, not a number to fit")
+        paths = {p.path for p in self.params}
+        measures = {t.measure for t in self.targets.targets} | {measure_key(t) for t in self.targets.targets}
+        fitted = [t for t in self.targets.targets if t.name not in self.holdout and t.weight > 0]
+        for n, (ps, ms) in enumerate(self.stages, 1):
+            if not ps or not ms:
+                raise ValueError(f"stage {n}: name its parameters and the measures of its figures")
+            for q in ps:
+                if q not in paths:
+                    raise ValueError(f"stage {n}: {q} is not among the parameters fitted")
+            for m in ms:
+                if m not in measures:
+                    raise ValueError(f"stage {n}: no target measures {m!r}")
+            if not [t for t in fitted if t.measure in ms or measure_key(t) in ms]:
+                raise ValueError(f"stage {n}: every figure of its measures is held out: nothing to fit to")
         start = calendar_start(rb)
         cols = set(_step_columns())
         grades = set(rb_grade_names(rb))
@@ -272,6 +299,7 @@ class CalibrationResult:
             "pilot": c.pilot, "targets_file": c.targets_name, "targets_name": c.targets.name,
             "population_per_run": c.population, "seeds": c.seeds, "uq_seeds": c.uq_seeds, "trials": c.trials,
             "method": c.method, "first_seed": c.first_seed, "bootstrap": c.bootstrap,
+            "stages": [{"params": list(ps), "measures": list(ms)} for ps, ms in c.stages],
             "adults": c.targets.population.value, "population_what": c.targets.population.what,
             "start": self.start.isoformat(), "steps": self.steps,
             "params": [{"path": p.path, "low": p.low, "high": p.high, "log": p.log,
@@ -337,6 +365,10 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
     say = log or (lambda m: None)
 
     budget = cfg.trials * cfg.seeds + cfg.polish * (k + 2) * cfg.seeds + (k + 1) * cfg.uq_seeds
+    for paths, _ in cfg.stages:  # each stage's search and polish, then the whole point twice
+        budget += cfg.trials * cfg.seeds + cfg.polish * (len(paths) + 2) * cfg.seeds
+    if cfg.stages:
+        budget += 2 * cfg.seeds - cfg.trials * cfg.seeds
     own = executor is None
     ex = make_executor("local", 2) if own else executor
     pool = _Pool(ex, (lambda n: progress(n, budget)) if progress else None)
@@ -348,9 +380,10 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
     def logs(runs) -> np.ndarray:  # (seeds, targets) log per-capita figures
         return np.log(np.maximum(np.array([[target_value(r, t, start) for t in targets] for r in runs]), floor))
 
-    def loss_of(mean_log: np.ndarray) -> float:
-        r = (mean_log - y)[fitted_idx] / s[fitted_idx]
-        return float(np.sum(w[fitted_idx] * r ** 2) / np.sum(w[fitted_idx]))
+    def loss_of(mean_log: np.ndarray, idx: list[int] | None = None) -> float:
+        idx = fitted_idx if idx is None else idx
+        r = (mean_log - y)[idx] / s[idx]
+        return float(np.sum(w[idx] * r ** 2) / np.sum(w[idx]))
 
     def mean_log(per_seed_log: np.ndarray) -> np.ndarray:
         return np.log(np.maximum(np.exp(per_seed_log).mean(axis=0), floor))
@@ -360,74 +393,115 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
     u0 = np.array([p.unit(get_value(rb, None, p.path)) for p in cfg.params])
     initial = {p.path: float(get_value(rb, None, p.path)) for p in cfg.params}
     try:
-        # 1. search
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        if cfg.method == "cmaes" and k >= 2:
-            import warnings
-
-            with warnings.catch_warnings():  # x0 and sigma0 are deprecated from optuna 4.9 (kept until 6)
-                warnings.simplefilter("ignore", FutureWarning)
-                x0 = {f"u{i}": float(np.clip(x, 0.05, 0.95)) for i, x in enumerate(u0)}
-                sampler = optuna.samplers.CmaEsSampler(x0=x0, sigma0=0.2, seed=cfg.first_seed)
-            batch = 4 + int(3 * math.log(k))
-        else:
-            sampler = optuna.samplers.TPESampler(seed=cfg.first_seed, multivariate=True, n_startup_trials=min(8, cfg.trials))
-            batch = 4
-        study = optuna.create_study(sampler=sampler, direction="minimize")
-        dist = {f"u{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(k)}
         history: list[dict] = []
-        study.enqueue_trial({f"u{i}": float(x) for i, x in enumerate(u0)})  # the rulebook's own values first
-        done = 0
-        while done < cfg.trials:
-            n = min(batch, cfg.trials - done)
-            trials = [study.ask(dist) for _ in range(n)]
-            us = [np.array([tr.params[f"u{i}"] for i in range(k)]) for tr in trials]
-            runs = pool.map([t for u in us for t in tasks(u, fit_seeds)])
-            for j, (tr, u) in enumerate(zip(trials, us, strict=True)):
-                ml = mean_log(logs(runs[j * len(fit_seeds):(j + 1) * len(fit_seeds)]))
-                L = loss_of(ml)
-                study.tell(tr, L)
-                history.append({"trial": done + j, "loss": L, "values": dict(_values(cfg.params, u))})
-            done += n
-            best = min(history, key=lambda h: h["loss"])
-            say(f"search: {done}/{cfg.trials} points, best loss {best['loss']:.4g}")
-        loss_initial = history[0]["loss"]
-        best_trial = min(range(len(history)), key=lambda i: history[i]["loss"])
-        u_hat = np.array([cfg.params[i].unit(history[best_trial]["values"][p.path]) for i, p in enumerate(cfg.params)])
 
-        # 2. Gauss-Newton polish: Jacobians by finite differences on the search's seeds
-        def jacobian(u, seeds):
-            """Runs at u and at u nudged along each parameter: (log figures at u per seed,
-            per-seed Jacobians (S, T, k), the series of every run, the steps)."""
+        def search(free: list[int], idx: list[int], u_start: np.ndarray, n_trials: int, stage: str):
+            """Optuna over the `free` parameters (the others stay at u_start), the loss on the
+            targets `idx`, starting from u_start: (best point, its loss, the loss at u_start)."""
+            kf = len(free)
+            if cfg.method == "cmaes" and kf >= 2:
+                import warnings
+
+                with warnings.catch_warnings():  # x0 and sigma0 are deprecated from optuna 4.9 (kept until 6)
+                    warnings.simplefilter("ignore", FutureWarning)
+                    x0 = {f"u{i}": float(np.clip(u_start[f], 0.05, 0.95)) for i, f in enumerate(free)}
+                    sampler = optuna.samplers.CmaEsSampler(x0=x0, sigma0=0.2, seed=cfg.first_seed)
+                batch = 4 + int(3 * math.log(kf))
+            else:
+                sampler = optuna.samplers.TPESampler(seed=cfg.first_seed, multivariate=True,
+                                                     n_startup_trials=min(8, n_trials))
+                batch = 4
+            study = optuna.create_study(sampler=sampler, direction="minimize")
+            dist = {f"u{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(kf)}
+            study.enqueue_trial({f"u{i}": float(u_start[f]) for i, f in enumerate(free)})  # the start first
+            done, best, first = 0, None, None
+            while done < n_trials:
+                n = min(batch, n_trials - done)
+                trials = [study.ask(dist) for _ in range(n)]
+                us = []
+                for tr in trials:
+                    u = u_start.copy()
+                    u[free] = [tr.params[f"u{i}"] for i in range(kf)]
+                    us.append(u)
+                runs = pool.map([t for u in us for t in tasks(u, fit_seeds)])
+                for j, (tr, u) in enumerate(zip(trials, us, strict=True)):
+                    L = loss_of(mean_log(logs(runs[j * len(fit_seeds):(j + 1) * len(fit_seeds)])), idx)
+                    study.tell(tr, L)
+                    history.append({"trial": len(history), "loss": L, "values": dict(_values(cfg.params, u)),
+                                    **({"stage": stage} if stage else {})})
+                    first = L if first is None else first
+                    if best is None or L < best[1]:
+                        best = (u, L)
+                done += n
+                say(f"{stage + ': ' if stage else ''}search: {done}/{n_trials} points, best loss {best[1]:.4g}")
+            return best[0], best[1], first
+
+        # Gauss-Newton: Jacobians by finite differences on the same seeds
+        def jacobian(u, seeds, free=None):
+            """Runs at u and at u nudged along each free parameter (all by default): (log figures
+            at u per seed, per-seed Jacobians (S, T, k) with zero columns for the fixed ones, the
+            series of every run, the steps)."""
+            free = list(range(k)) if free is None else free
             h = np.where(u + cfg.step <= 1.0, cfg.step, -cfg.step)
-            points = [u] + [u + h[i] * np.eye(k)[i] for i in range(k)]
+            points = [u] + [u + h[i] * np.eye(k)[i] for i in free]
             runs = pool.map([t for pt in points for t in tasks(pt, seeds)])
             n = len(seeds)
             per = [logs(runs[j * n:(j + 1) * n]) for j in range(len(points))]  # each (S, T)
             ser = [[[series(r, t, start) for t in targets] for r in runs[j * n:(j + 1) * n]]
                    for j in range(len(points))]
-            return per[0], np.stack([(per[i + 1] - per[0]) / h[i] for i in range(k)], axis=-1), ser, h
+            J = np.zeros(per[0].shape + (k,))
+            for j, i in enumerate(free):
+                J[..., i] = (per[j + 1] - per[0]) / h[i]
+            return per[0], J, ser, h
 
-        u_cur = u_hat
-        loss_cur = history[best_trial]["loss"]
-        polished = False
-        for it in range(cfg.polish):
-            base_log, J_seed, _, _ = jacobian(u_cur, fit_seeds)
-            delta = _gauss_newton(mean_log(base_log) - y, J_seed.mean(axis=0), s, w, fitted_idx, u_cur)
-            better = False
-            for frac in (1.0, 0.5, 0.25):  # the full step, or part of it if it overshoots
-                u_try = np.clip(u_cur + frac * delta, 0.0, 1.0)
-                if np.max(np.abs(u_try - u_cur)) <= 1e-6:
+        def polish(free: list[int], idx: list[int], u_cur: np.ndarray, loss_cur: float, stage: str):
+            """Up to cfg.polish Gauss-Newton iterations on the `free` parameters, the loss on `idx`."""
+            improved = False
+            for it in range(cfg.polish):
+                base_log, J_seed, _, _ = jacobian(u_cur, fit_seeds, free)
+                J = J_seed.mean(axis=0)
+                delta = np.zeros(k)
+                delta[free] = _gauss_newton(mean_log(base_log) - y, J[:, free], s, w, idx, u_cur[free])
+                better = False
+                for frac in (1.0, 0.5, 0.25, 0.125):  # the full step, or part of it if it overshoots
+                    u_try = np.clip(u_cur + frac * delta, 0.0, 1.0)
+                    if np.max(np.abs(u_try - u_cur)) <= 1e-6:
+                        break
+                    L = loss_of(mean_log(logs(pool.map(tasks(u_try, fit_seeds)))), idx)
+                    history.append({"trial": len(history), "loss": L, "values": dict(_values(cfg.params, u_try)),
+                                    "gauss_newton": it + 1, **({"stage": stage} if stage else {})})
+                    say(f"{stage + ': ' if stage else ''}Gauss-Newton {it + 1} (step x{frac:g}): "
+                        f"loss {loss_cur:.4g} -> {L:.4g}")
+                    if L < loss_cur:
+                        u_cur, loss_cur, better, improved = u_try, L, True, True
+                        break
+                if not better:
                     break
-                L = loss_of(mean_log(logs(pool.map(tasks(u_try, fit_seeds)))))
-                history.append({"trial": len(history), "loss": L, "values": dict(_values(cfg.params, u_try)),
-                                "gauss_newton": it + 1})
-                say(f"Gauss-Newton {it + 1} (step x{frac:g}): loss {loss_cur:.4g} -> {L:.4g}")
-                if L < loss_cur:
-                    u_cur, loss_cur, better, polished = u_try, L, True, True
-                    break
-            if not better:
-                break
+            return u_cur, loss_cur, improved
+
+        everything = list(range(k))
+        stages = cfg.stage_plan(targets, fitted_idx)
+        if not stages:
+            # 1. search, 2. polish: every parameter on every fitted figure
+            u_cur, loss_cur, loss_initial = search(everything, fitted_idx, u0, cfg.trials, "")
+            u_cur, loss_cur, polished = polish(everything, fitted_idx, u_cur, loss_cur, "")
+        else:
+            # In stages: each stage's parameters on its own figures (the others held where the
+            # earlier stages left them), then every parameter on every figure.
+            u_cur = u0.copy()
+            for n_stage, (free, idx) in enumerate(stages, 1):
+                label = f"stage {n_stage}/{len(stages)}"
+                say(f"{label}: {', '.join(cfg.params[i].path for i in free)} on "
+                    f"{', '.join(targets[j].name for j in idx)}")
+                u_cur, loss_cur, _ = search(free, idx, u_cur, cfg.trials, label)
+                u_cur, loss_cur, _ = polish(free, idx, u_cur, loss_cur, label)
+            loss_cur = loss_of(mean_log(logs(pool.map(tasks(u_cur, fit_seeds)))))
+            history.append({"trial": len(history), "loss": loss_cur, "values": dict(_values(cfg.params, u_cur)),
+                            "stage": "all"})
+            say(f"all figures after the stages: loss {loss_cur:.4g}")
+            u_cur, loss_cur, polished = polish(everything, fitted_idx, u_cur, loss_cur, "joint")
+            loss_initial = loss_of(mean_log(logs(pool.map(tasks(u0, fit_seeds)))))  # for the report
         u_final = u_cur
         say("fitted: " + ", ".join(f"{k}={v:.4g}" for k, v in _values(cfg.params, u_final)))
 

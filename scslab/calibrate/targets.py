@@ -10,6 +10,8 @@ file:line:col: field: message):
     fit:                                  # what to fit when the command line names nothing
       - {path: behaviours.judgment_default.base_rate, low: 1.0e-5, high: 1.0e-3}
     holdout: [listed-2013-11]             # held out when the command line names none
+    stages:                               # optional: fit in stages, then all together
+      - {params: [behaviours.judgment_default.base_rate], measures: [entries_black]}
     targets:
       - name: listed-2019-07
         measure: entries_black            # a column of the steps table (docs/tables.md)
@@ -57,6 +59,12 @@ class FitParam(_Strict):
     note: str | None = None
 
 
+class Stage(_Strict):
+    params: list[str] = Field(min_length=1, description="paths among `fit:` searched in this stage")
+    measures: list[str] = Field(min_length=1, description="the measures of the figures this stage fits")
+    note: str | None = None
+
+
 class Target(_Strict):
     name: Identifier = Field(description="unique name, used by --holdout")
     measure: str = Field(min_length=1, max_length=64,
@@ -84,6 +92,9 @@ class TargetsFile(_Strict):
     references: list[Reference] = Field(default_factory=list)
     fit: list[FitParam] = Field(default_factory=list, description="parameters to fit by default")
     holdout: list[str] = Field(default_factory=list, description="targets held out by default")
+    stages: list[Stage] = Field(default_factory=list,
+                                description="fit `fit:` in stages (each its parameters on its measures' figures), "
+                                            "then all together; used when the command line names no --params")
     targets: list[Target] = Field(min_length=1)
     note: str | None = None
 
@@ -117,6 +128,15 @@ def _check(tf: TargetsFile) -> list[tuple[tuple, str]]:
             issues.append((("holdout", i), f"no target named '{h}'"))
     if tf.population.source is not None and tf.population.source not in refs:
         issues.append((("population", "source"), f"source '{tf.population.source}' is not in references"))
+    fit_paths = {p.path for p in tf.fit}
+    measures = {t.measure for t in tf.targets}
+    for i, st in enumerate(tf.stages):
+        for j, q in enumerate(st.params):
+            if q not in fit_paths:
+                issues.append((("stages", i, "params", j), f"'{q}' is not in `fit:`"))
+        for j, m in enumerate(st.measures):
+            if m not in measures:
+                issues.append((("stages", i, "measures", j), f"no target measures '{m}'"))
     for i, p in enumerate(tf.fit):
         if not p.low <= p.high:
             issues.append((("fit", i, "high"), f"range is empty: high {p.high:g} < low {p.low:g}"))
@@ -173,4 +193,5 @@ def load_targets(name_or_path: str | Path) -> TargetsFile:
     return parse_targets(raw, s)
 
 
-__all__ = ["BUNDLED", "FitParam", "KINDS", "Population", "Target", "TargetsFile", "load_targets", "parse_targets"]
+__all__ = ["BUNDLED", "FitParam", "KINDS", "Population", "Stage", "Target", "TargetsFile", "load_targets",
+           "parse_targets"]

@@ -61,6 +61,8 @@ def calibrate_cmd(
                                       help="target left out of the fit and reported as out-of-sample "
                                            "(repeatable; default: the targets file's `holdout:`)"),
     no_holdout: bool = typer.Option(False, "--no-holdout", help="fit every target"),
+    no_stages: bool = typer.Option(False, "--no-stages",
+                                   help="search every parameter at once, not in the targets file's `stages:`"),
     population: int = typer.Option(20_000, "--population", "-n", help="citizens per run"),
     seeds: int = typer.Option(2, "--seeds", "-k", help="seeds averaged at every search point (the same at each)"),
     trials: int = typer.Option(18, "--trials", help="search points (then up to --polish Gauss-Newton iterations)"),
@@ -111,8 +113,10 @@ def calibrate_cmd(
 
     name = resolve_pilots([pilot])[0]
     held = () if no_holdout else tuple(holdout) if holdout else tuple(tf.holdout)
+    stages = () if (no_stages or params) else tuple((tuple(st.params), tuple(st.measures)) for st in tf.stages)
     cfg = CalibrationConfig(name, tf, fit, holdout=held, population=population, seeds=seeds, trials=trials,
-                            uq_seeds=uq_seeds, method=method, first_seed=seed, targets_name=targets, polish=polish)
+                            uq_seeds=uq_seeds, method=method, first_seed=seed, targets_name=targets, polish=polish,
+                            stages=stages)
     from ..pilots import resolve_rulebook
 
     rb = resolve_rulebook(name)
@@ -126,7 +130,8 @@ def calibrate_cmd(
     from ..calibrate import calibrate, write_outputs
 
     console.print(f"[bold]calibrate[/bold] {name} to {len(tf.targets)} figures of {targets} "
-                  f"({len(held)} held out); {len(fit)} parameters: " + "; ".join(p.describe() for p in fit))
+                  f"({len(held)} held out); {len(fit)} parameters: " + "; ".join(p.describe() for p in fit)
+                  + (f"; in {len(stages)} stages, then together" if stages else ""))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     try:
