@@ -269,3 +269,16 @@ def test_staged_fit_recovers_known_parameters():
     bad = CalibrationConfig("court-blacklist", tf, params[:1], population=N, stages=stages)
     with pytest.raises(ValueError, match="stage 2: sanctions.flight_ban.purchases.rate is not among"):
         bad.check(load_pilot("court-blacklist"))
+
+
+def test_a_start_prior_is_where_the_search_begins():
+    from scslab.calibrate import params_from_file
+
+    text = yaml.safe_dump({
+        "name": "t", "population": {"value": 1000}, "references": [{"id": "a", "citation": "made up"}],
+        "fit": [{"path": "behaviours.judgment_default.base_rate", "low": 1e-4, "high": 1e-2, "start": 5e-4}],
+        "targets": [{"name": "x", "measure": "entries_black", "kind": "cumulative", "date": "2014-01-01",
+                     "value": 5.0, "source": "a"}]}).replace("'2014-01-01'", "2014-01-01")
+    assert params_from_file(parse_targets(text, "t.yaml").fit)[0].start == 5e-4
+    with pytest.raises(RulebookError, match="start 0.5 is outside the range"):
+        parse_targets(text.replace("start: 0.0005", "start: 0.5"), "t.yaml")

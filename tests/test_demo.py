@@ -44,7 +44,10 @@ def test_demo_end_to_end(tmp_path):
     assert r.exit_code == 0, r.output
     assert str(out) in r.output.replace("\n", "")
     p = Figures()
-    p.feed(out.read_text(encoding="utf-8"))
+    html = out.read_text(encoding="utf-8")
+    p.feed(html)
+    # the note on the calibrated pilots: what each was fitted to, and the days measured
+    assert "Calibrated pilots" in html and "a warm start of 40 days" in html
     assert p.rows == len(CLAIMS)
     assert set(p.svg_in) == {f"fig-{fid}" for fid, _, _ in FIGURES}
     data = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
@@ -59,5 +62,5 @@ def test_demo_end_to_end(tmp_path):
         # every cell says what it was compared against, and a "not tested" cell says why
         assert all(c["against"] for c in claim["cells"].values())
         assert all(c["reason"] for c in claim["cells"].values() if c["verdict"] == "not tested")
-    assert data["mechanisms"]["sesame"]["tie_terms"]["present"] is True
+    assert data["mechanisms"]["sesame-calibrated"]["tie_terms"]["present"] is True
     assert data["mechanisms"]["none"]["code"]["present"] is False

@@ -46,6 +46,7 @@ class Param:
     low: float
     high: float
     log: bool
+    start: float | None = None  # where the search starts (None: the rulebook's value)
 
     @classmethod
     def parse(cls, text: str) -> Param:
@@ -88,7 +89,10 @@ class Param:
 
 
 def params_from_file(fit: Sequence[FitParam]) -> list[Param]:
-    return [Param.make(p.path, p.low, p.high, p.log) for p in fit]
+    """The targets file's `fit:` list as parameters (with their `start:` priors)."""
+    import dataclasses
+
+    return [dataclasses.replace(Param.make(p.path, p.low, p.high, p.log), start=p.start) for p in fit]
 
 
 @dataclass
@@ -302,7 +306,7 @@ class CalibrationResult:
             "stages": [{"params": list(ps), "measures": list(ms)} for ps, ms in c.stages],
             "adults": c.targets.population.value, "population_what": c.targets.population.what,
             "start": self.start.isoformat(), "steps": self.steps,
-            "params": [{"path": p.path, "low": p.low, "high": p.high, "log": p.log,
+            "params": [{"path": p.path, "low": p.low, "high": p.high, "log": p.log, "start": p.start,
                         "initial": self.initial[p.path], "fitted": self.fitted[p.path],
                         "interval90": list(self.intervals[p.path]),
                         "identified": self.identified.get(p.path, True)} for p in c.params],
@@ -390,7 +394,7 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
 
     fit_seeds = [cfg.first_seed + i for i in range(cfg.seeds)]
     uq_seeds = [cfg.first_seed + i for i in range(cfg.uq_seeds)]
-    u0 = np.array([p.unit(get_value(rb, None, p.path)) for p in cfg.params])
+    u0 = np.array([p.unit(get_value(rb, None, p.path) if p.start is None else p.start) for p in cfg.params])
     initial = {p.path: float(get_value(rb, None, p.path)) for p in cfg.params}
     try:
         optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -56,6 +56,8 @@ class FitParam(_Strict):
     low: float
     high: float
     log: bool | None = Field(None, description="search on a log scale; default: when low > 0 and high >= 10 low")
+    start: float | None = Field(None, description="where the search starts (a prior from the figures, said in "
+                                                  "`note`); default: the rulebook's own value")
     note: str | None = None
 
 
@@ -140,6 +142,8 @@ def _check(tf: TargetsFile) -> list[tuple[tuple, str]]:
     for i, p in enumerate(tf.fit):
         if not p.low <= p.high:
             issues.append((("fit", i, "high"), f"range is empty: high {p.high:g} < low {p.low:g}"))
+        elif p.start is not None and not p.low <= p.start <= p.high:
+            issues.append((("fit", i, "start"), f"start {p.start:g} is outside the range {p.low:g}..{p.high:g}"))
     return issues
 
 
