@@ -11,7 +11,9 @@ what the engine costs. Each case runs in a fresh process, after a small warm-up 
 - nation: the benchmarks' nation (43 municipalities cycling rongcheng, suining, sesame,
   rule-of-law, with the court blacklist), in this process;
 - config: the bundled pilots-43, in this process;
-- fixed: pilots-43 at 43 x 100 citizens: the fixed cost of a shard's step;
+- fixed: pilots-43 at 43 x 100 citizens: the fixed cost of a shard's step (the step loop's
+  processor time, `Shard.step` timed with time.process_time; `--repeat R` runs it R times in
+  the process and reports the minimum and the median, which a loaded machine moves less);
 - config-ray: pilots-43 on `--workers` Ray workers.
 
 Prints one JSON line per case and a summary; `--json OUT` keeps them.
@@ -58,6 +60,8 @@ def one_case(case: dict) -> dict:
         n = 4_300
     _run(case, 4_300 if case["kind"] != "pilot" else 2_000, 3,
          None if executor is None else type(executor)(case["workers"]))  # warm-up: kernels loaded
+    if case["kind"] == "fixed":
+        return _fixed(case, n, steps)
     load0 = os.getloadavg()[0]
     c0, w0 = time.process_time(), time.perf_counter()
     r = _run(case, n, steps, executor)
@@ -87,11 +91,45 @@ def one_case(case: dict) -> dict:
     return out
 
 
+def _fixed(case: dict, n: int, steps: int) -> dict:
+    """Processor time of the shards' steps only (no society, no tables), `repeat` times."""
+    from scslab.engine import shard as shard_mod
+
+    spent = [0.0]
+    step = shard_mod.Shard.step
+
+    def timed(self, *a, **k):
+        c = time.process_time()
+        try:
+            return step(self, *a, **k)
+        finally:
+            spent[0] += time.process_time() - c
+
+    per = []
+    load0 = os.getloadavg()[0]
+    shard_mod.Shard.step = timed
+    try:
+        for _ in range(max(1, case.get("repeat", 1))):
+            spent[0] = 0.0
+            _run(case, n, steps)
+            per.append(1000 * spent[0] / steps / 43)
+    finally:
+        shard_mod.Shard.step = step
+    per.sort()
+    loop_cpu = per[len(per) // 2] * 43 * steps / 1000
+    return {"case": "fixed", "citizens": n, "steps": steps, "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
+            "citizen_steps_per_second": round(n * steps / loop_cpu), "loop_cpu_ms_per_step": round(per[len(per) // 2] * 43, 2),
+            "citizen_steps_per_second_cpu": round(n * steps / loop_cpu),
+            "cpu_ms_per_shard_step": round(per[len(per) // 2], 3), "cpu_ms_per_shard_step_min": round(per[0], 3),
+            "cpu_ms_per_shard_step_each": [round(x, 3) for x in per]}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--population", type=int, default=1_000_000)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of the fixed case (minimum and median)")
     ap.add_argument("--cases", default="pilot,nation,config,fixed,config-ray")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--case", default=None, help=argparse.SUPPRESS)
@@ -101,7 +139,7 @@ def main(argv=None) -> int:
         return 0
     results = []
     for kind in a.cases.split(","):
-        case = {"kind": kind, "population": a.population, "steps": a.steps, "workers": a.workers}
+        case = {"kind": kind, "population": a.population, "steps": a.steps, "workers": a.workers, "repeat": a.repeat}
         env = dict(os.environ, NUMBA_NUM_THREADS="1")  # one thread: processor time per citizen-step
         p = subprocess.run([sys.executable, __file__, "--case", json.dumps(case)], capture_output=True, text=True,
                            env=env, cwd=HERE.parent)
@@ -119,8 +157,14 @@ def main(argv=None) -> int:
                   f"median superstep {r['citizen_steps_per_second_median_superstep']:,}; busiest worker "
                   f"{r['busiest_worker_cpu_ms_per_step']} ms CPU/step = {r['citizen_steps_per_second_busiest_worker_cpu']:,}"
                   f" c-steps/s ({r['busiest_worker_process_cpu_ms_per_step']} ms with Ray's threads); exchange {ex['exchange_bytes_per_step']:,} B/step; load {r['load']}")
+        elif r["case"] == "fixed":
+            print(f"{r['case']:<11} {r['citizens']:>10,}  {r['cpu_ms_per_shard_step']} ms CPU per shard-step (median "
+                  f"of {len(r['cpu_ms_per_shard_step_each'])}, min {r['cpu_ms_per_shard_step_min']}; the shards' "
+                  f"steps only); load {r['load']}")
         else:
-            extra = f"; {r['cpu_ms_per_shard_step']} ms CPU per shard-step" if "cpu_ms_per_shard_step" in r else ""
+            extra = (f"; {r['cpu_ms_per_shard_step']} ms CPU per shard-step (median; min "
+                     f"{r['cpu_ms_per_shard_step_min']} of {len(r['cpu_ms_per_shard_step_each'])})"
+                     if "cpu_ms_per_shard_step" in r else "")
             print(f"{r['case']:<11} {r['citizens']:>10,}  loop {r['citizen_steps_per_second']:>12,} c-steps/s wall, "
                   f"{r['loop_cpu_ms_per_step']} ms CPU/step = {r['citizen_steps_per_second_cpu']:,} c-steps/s of "
                   f"CPU{extra}; load {r['load']}")
