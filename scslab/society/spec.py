@@ -14,12 +14,13 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..limits import MAX_MUNICIPALITIES, MAX_POPULATION
+
 # Global citizen ids are int32 (tie indices, the engine's views): up to 2**31 - 1. A shard
 # with 2**31 tie ends or more keeps int64 row pointers. The memory estimate
-# (engine.run.estimate_bytes) says what fits on a machine; 1e8 was run on 23 GB
+# (engine.memory.estimate_bytes) says what fits on a machine; 1e8 was run on 23 GB
 # (docs/scaling.md).
-MAX_N = 2_000_000_000
-MAX_MUNICIPALITIES = 10_000
+MAX_N = MAX_POPULATION  # defined once, in scslab.limits
 MAX_GROUPS = 8
 TRAITS = ("virtue", "strategic", "privacy", "income")
 DEFAULT_CLUSTERING = 0.25
