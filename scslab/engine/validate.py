@@ -2,7 +2,7 @@
 
 `Simulation` (and so `simulate` and `run_nation`) calls `check_run_args` before any work,
 so that n=0, steps=1.5, seed=-1, ledger=1.5 or levers={'cod': False} fail at once with a
-message such as "population must be in 1..50,000,000, got 0" instead of a pydantic dump,
+message such as "population must be in 1..2,000,000,000, got 0" instead of a pydantic dump,
 an OverflowError deep in numpy, or a silently truncated value. The model's parameters are
 checked by `RunConfig` (engine/config.py, their one definition); this adds what RunConfig
 cannot know alone: the rulebooks, the national layer, the society, the output and whether
