@@ -20,6 +20,7 @@ from ..rulebook.compiled import CompiledRulebook
 from . import kernels
 from .context import Neighbourhood, Tables
 from .params import EngineParams
+from .sorting import insert_sorted, sort_keys
 from .state import ShardState
 
 STRATEGIC_CLIP = (-8.0, 4.0)
@@ -105,15 +106,14 @@ def candidates(n: int, p_max: np.ndarray, rng: np.random.Generator) -> tuple[np.
     k = rng.binomial(n, p_max)
     dense = k > n // 8
     b = np.repeat(np.arange(B, dtype=np.int64), np.where(dense, 0, k))
-    keys = rng.integers(0, n, size=b.size) * B + b  # citizen-major
-    keys.sort()
+    keys = sort_keys(rng.integers(0, n, size=b.size) * B + b, n * B)  # citizen-major
     while keys.size > 1:
         dup = np.flatnonzero(keys[1:] == keys[:-1]) + 1
         if dup.size == 0:
             break
         again = keys[dup] % B
         keys = np.delete(keys, dup)
-        keys = np.sort(np.concatenate([keys, rng.integers(0, n, size=again.size) * B + again]))
+        keys = insert_sorted(keys, rng.integers(0, n, size=again.size) * B + again)
     parts = [keys]
     for bd in np.flatnonzero(dense):
         idx = rng.permutation(n)[: k[bd]] if k[bd] < n else np.arange(n)
