@@ -25,10 +25,11 @@ def nation(
     overwrite: bool = typer.Option(False, "--overwrite", help="replace a complete run folder scslab wrote"),
     checkpoint_every: int = typer.Option(None, "--checkpoint-every",
                                          help="save resumable state every K days (continue with scslab run --resume)"),
-    executor: str = typer.Option("local", "--executor", help="where shards step: local (this process) or ray "
-                                 "(blocks of municipalities on Ray workers; pip install 'scslab[ray]')"),
-    workers: int = typer.Option(None, "--workers", help="Ray workers, each stepping a block of municipalities "
-                                "(default: one per CPU Ray has)"),
+    executor: str = typer.Option("local", "--executor", help="where shards step: local (this process), processes "
+                                 "(blocks of municipalities in worker processes on this machine) or ray (blocks on "
+                                 "Ray workers; pip install 'scslab[ray]')"),
+    workers: int = typer.Option(None, "--workers", help="worker processes or Ray workers, each stepping a block of "
+                                "municipalities (default: one per core, or per CPU Ray has)"),
     address: str = typer.Option(None, "--address", help="a running Ray cluster (auto, or ray://host:port); "
                                 "default: start Ray on this machine"),
     check: bool = typer.Option(False, "--check", help="only validate the config and list its municipalities"),
@@ -55,13 +56,15 @@ def nation(
         return
     if config is None:
         fail("give a nation config file or a bundled nation (pilots-43)")
-    if executor not in ("local", "ray"):
-        fail(f"--executor takes local or ray; got {executor}")
-    if (workers is not None or address is not None) and executor != "ray":
-        fail("--workers and --address need --executor ray")
+    if executor not in ("local", "processes", "ray"):
+        fail(f"--executor takes local, processes or ray; got {executor}")
+    if workers is not None and executor == "local":
+        fail("--workers needs --executor processes or ray")
+    if address is not None and executor != "ray":
+        fail("--address needs --executor ray")
     if workers is not None and not 1 <= workers <= 4096:
         fail(f"--workers must be in 1..4,096, got {workers}")
-    if executor == "ray" and ledger > 0:
+    if executor != "local" and ledger > 0:
         fail("--ledger is kept only with --executor local")
     levers = _check_flags(population, steps, seed, ledger, 1, checkpoint_every, off)
     from ..nation import load_nation
@@ -120,6 +123,13 @@ def nation(
     from ..nation.run import run_config
 
     shards = None
+    if executor == "processes":
+        from ..engine.distributed import ProcessBlocks
+
+        try:
+            shards = ProcessBlocks(workers=workers)
+        except ShardExecutorError as e:
+            fail(str(e))
     if executor == "ray":
         from ..engine.distributed import RayShards
 
@@ -147,9 +157,12 @@ def nation(
     ex = res.timing.get("executor")
     if ex:
         console.print(f"\n{res.timing['citizen_steps_per_second_loop']:,} citizen-steps per second over the "
-                      f"supersteps ({rate:,} with the workers' start); {ex['workers']} Ray workers; "
-                      f"{ex['exchange_bytes_per_step']:,} bytes exchanged per step ({ex['exchange_ids_per_step']:,} "
-                      f"view entries); a superstep took {ex['superstep_seconds_median']:.3f} s (median)",
+                      f"supersteps ({rate:,} with the workers' start); {ex['workers']} "
+                      f"{'Ray workers' if ex['executor'] == 'ray' else 'worker processes'}; "
+                      + (f"{ex['exchange_bytes_per_step']:,} bytes exchanged per step ({ex['exchange_ids_per_step']:,} "
+                         "view entries); " if ex["executor"] == "ray" else
+                         f"{ex['exchange_ids_per_step']:,} view entries read across blocks from shared memory; ")
+                      + f"a superstep took {ex['superstep_seconds_median']:.3f} s (median)",
                       markup=False, soft_wrap=True)
     elif rate:
         console.print(f"\n{rate:,} citizen-steps per second", markup=False)

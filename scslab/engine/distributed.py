@@ -51,6 +51,28 @@ class WorkerLost(ShardExecutorError):
 # took 35% more processor time than the block of 11 large ones with as many citizens).
 SHARD_COST_CITIZENS = 5_000
 
+# The cost model the executors partition by: a shard's processor time per step, in ns, is
+# a fixed part plus its citizens times a rate that depends on its rulebook. Fitted to each
+# shard's `Shard.step` thread time in pilots-43 at 1e6 (steps 3-22, one numba thread, load
+# 0.6; docs/scaling.md): a fixed 0.56 ms; per citizen 60 ns (none), 66 (suining), 73
+# (rule-of-law), 80 (rongcheng), 127 (guilt-by-association, whose association penalty
+# reads every tie's list flag each day). The model gives 57, 67, 75, 73 and 127; within
+# 13% of each shard. Only the speed depends on it: the tables do not depend on the blocks.
+SHARD_FIXED_NS = 560_000
+CITIZEN_NS = 52.0  # every citizen's share of the phases
+LIST_NS = 5.0  # per list the shard keeps (the scans, the sanctions)
+SOURCE_NS = 0.4  # per behaviour a source of the rulebook records
+NEIGHBOURS_NS = 60.0  # the neighbour statistics: association penalties, peer effects
+
+
+def shard_cost(sh) -> float:
+    """A shard's modelled processor time per step (ns): what `partition` balances."""
+    crb = sh.crb
+    per = CITIZEN_NS + LIST_NS * crb.n_lists + SOURCE_NS * int(np.count_nonzero(crb.seen))
+    if (crb.association_penalty > 0 or crb.peer_weight > 0) and sh.p.levers.code:
+        per += NEIGHBOURS_NS
+    return SHARD_FIXED_NS + per * sh.st.n
+
 
 def partition(sizes, k: int, shard_cost: int = SHARD_COST_CITIZENS) -> list[list[int]]:
     """Contiguous blocks of municipalities (indices) of about equal work, at most k: each
@@ -100,7 +122,7 @@ class Block:
     """
 
     def __init__(self, index: int, shards, n: int, need_score: bool, exports: dict, imports: dict,
-                 track: bool, threads: int | None = None):
+                 track: bool, threads: int | None = None, views: list[View] | None = None):
         self.index = index
         self.shards = shards
         self.exports, self.imports = exports, imports
@@ -109,7 +131,9 @@ class Block:
         # with one numba thread) and its process's (Ray's threads too: transfers, messages)
         self.cpu = 0.0
         self.cpu_process = 0.0
-        self.views = [_view(n, need_score), _view(n, need_score)]
+        # `views`: buffers every block shares (ProcessBlocks: shared memory), which hold
+        # every citizen's entry; then nothing is exchanged (no exports, no imports)
+        self.views = list(views) if views is not None else [_view(n, need_score), _view(n, need_score)]
         view = self.views[0]
         for sh in shards:  # recent harm lives in the view: the state's copy goes back in
             lo, hi = sh.id_range
@@ -126,6 +150,31 @@ class Block:
             import numba
 
             numba.set_num_threads(max(1, min(numba.get_num_threads(), int(threads))))
+
+    def warm_up(self, t: int, steps: int) -> None:
+        """Load the kernels this block's rulebooks use (numba's cache, once per process), so
+        that the first supersteps do not pay for it: a copy of the smallest shard of each
+        rulebook steps two days on views of its own, and is thrown away."""
+        import copy
+
+        if t >= steps:
+            return
+        n = self.views[0].harm.shape[0]
+        need_score = self.views[0].score.size > 0
+        smallest: dict = {}
+        for sh in self.shards:
+            if id(sh.crb) not in smallest or sh.st.n < smallest[id(sh.crb)].st.n:
+                smallest[id(sh.crb)] = sh
+        for sh in smallest.values():
+            c = copy.deepcopy(sh)
+            view, nxt = _view(n, need_score), _view(n, need_score)
+            lo, hi = c.id_range
+            view.harm[lo:hi] = c.st.harm_level
+            c.publish(view)
+            for day in range(t, min(t + 2, steps)):
+                c.step(day, view, nxt, steps)
+                view, nxt = nxt, view
+                view.changed()
 
     def outbox(self) -> dict[int, tuple]:
         """This block's entries every other block reads, from the view it last wrote."""
@@ -207,7 +256,9 @@ class BlockExecutor:
         run's timing records (blocks, exchange bytes per step, seconds per superstep).
         """
         shards = nation.shards
-        blocks = partition([sh.st.n for sh in shards], self.workers)
+        # blocks of about equal modelled work (citizens weighted by their rulebook's cost,
+        # plus each shard's fixed part)
+        blocks = partition([shard_cost(sh) for sh in shards], self.workers, shard_cost=0)
         plan = exchange_plan(shards, blocks)
         need_score = nation.views[0].score.size > 0
         nation.views = None
@@ -441,5 +492,286 @@ class RayShards(BlockExecutor):
         self.actors, self.boxes = [], []
 
 
-__all__ = ["Block", "BlockExecutor", "InProcessBlocks", "RayShards", "ShardExecutorError", "WorkerLost",
-           "exchange_plan", "partition"]
+class ProcessBlocks(BlockExecutor):
+    """Blocks in worker processes on this machine, one per core: Ray's supersteps without Ray.
+
+    Each worker is a fresh process (multiprocessing's forkserver, or spawn: numba's OpenMP
+    threads do not survive a fork) that is sent its block's shards once, pickled over a
+    pipe, and steps them with one numba thread. The two view buffers live in shared memory
+    that every worker maps: a worker writes its own citizens' entries into tomorrow's buffer
+    and reads anyone's from today's, so nothing is exchanged but the buffers themselves.
+    Each superstep the driver sends every worker the step over its pipe and waits for all
+    of them (their rows of the steps and grades tables): that wait is the barrier between
+    one day's writes and the next day's reads.
+
+    A worker that dies (its process killed) is noticed at once (its pipe closes, its process
+    ends): the run recovers from its newest checkpoint or fails saying so, as with Ray. An
+    error in the engine's code in a worker is raised in the driver with the worker's
+    traceback as a note. Workers ignore Ctrl-C (the driver stops them) and do not outlive
+    the driver.
+    """
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None, threads: int = 1):
+        if os.name != "posix":
+            raise ShardExecutorError("the processes executor runs on Linux and macOS: use the local executor or "
+                                     "Ray here")
+        if workers is not None and not 1 <= int(workers) <= 4096:
+            raise ShardExecutorError(f"workers must be in 1..4,096, got {workers}")
+        self.workers = int(workers or os.cpu_count() or 1)
+        self.threads = int(threads)
+        self.procs, self.conns, self.pids = [], [], []
+        self._path = None
+        self._t0 = self._steps = 0
+
+    def run(self, nation, t_start, steps, *args, **kw):
+        self._t0, self._steps = int(t_start), int(steps)
+        return super().run(nation, t_start, steps, *args, **kw)
+
+    def _start(self, blocks, shards, n, need_score, exports, imports, track):
+        import pickle
+        import socket
+        import subprocess
+        import sys
+        from multiprocessing.connection import Connection
+
+        self.k = len(blocks)
+        self.procs, self.conns, self.pids = [], [], []
+        # A fresh interpreter per worker (not a fork: numba's OpenMP threads do not survive
+        # one; not multiprocessing's spawn: it would import the user's __main__ again).
+        env = dict(os.environ, NUMBA_NUM_THREADS=str(max(1, self.threads)))
+        try:
+            self._path = _shared_file(2 * _view_bytes(n, need_score))
+            for _ in range(self.k):
+                mine, theirs = socket.socketpair()
+                proc = subprocess.Popen([sys.executable, "-c", f"from scslab.engine.distributed import "
+                                         f"_process_worker; _process_worker({theirs.fileno()})"],
+                                        pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env,
+                                        start_new_session=False)
+                theirs.close()
+                self.procs.append(proc)
+                self.conns.append(Connection(mine.detach()))
+            self.pids = [p.pid for p in self.procs]
+            for i, s in enumerate(shards):  # the others start up while one unpickles
+                spec = (i, n, need_score, track, self.threads, self._path, self._t0, self._steps)
+                blob = pickle.dumps((spec, s), protocol=pickle.HIGHEST_PROTOCOL)
+                try:
+                    self.conns[i].send_bytes(blob)
+                except OSError:
+                    raise self._lost(i, self._t0) from None
+                del blob
+            self._gather(self._t0)  # every block has published its citizens into today's view
+        except BaseException:
+            self._stop()
+            raise
+        finally:
+            self._unlink()  # mapped by every worker now (or never will be)
+
+    def _unlink(self):
+        if self._path is not None:
+            try:
+                os.unlink(self._path)
+            except OSError:
+                pass
+            self._path = None
+
+    def _lost(self, i: int, t: int) -> WorkerLost:
+        import subprocess
+
+        p = self.procs[i]
+        try:
+            code = p.wait(0.5)
+        except subprocess.TimeoutExpired:
+            code = None
+        how = (f"killed by signal {-code}" if code is not None and code < 0
+               else f"exit code {code}" if code is not None else "its pipe closed")
+        return WorkerLost(f"a worker process stepping the run's shards (pid {p.pid}, block {i}) died at step {t} "
+                          f"({how})", t)
+
+    def _send(self, msg, t: int) -> None:
+        for i, c in enumerate(self.conns):
+            try:
+                c.send(msg)
+            except OSError:  # a broken pipe: the worker is gone
+                raise self._lost(i, t) from None
+
+    def _gather(self, t: int) -> list:
+        """Every worker's reply (in block order); a dead worker raises WorkerLost."""
+        from multiprocessing.connection import wait
+
+        out: list = [None] * self.k
+        pending = set(range(self.k))
+        error = None
+        while pending:
+            whose = {self.conns[i]: i for i in pending}
+            for r in wait(list(whose)):  # a dead worker's end reads as closed: EOFError
+                i = whose[r]
+                conn = self.conns[i]
+                try:
+                    kind, payload = conn.recv()
+                except (EOFError, OSError):
+                    raise self._lost(i, t) from None
+                pending.discard(i)
+                if kind == "error":
+                    error = error or (i, payload)
+                else:
+                    out[i] = payload
+        if error is not None:
+            i, (exc, text) = error
+            if exc is None:
+                raise ShardExecutorError(f"worker {i} failed: {text.strip().splitlines()[-1]}")
+            exc.add_note(f"(in the worker process stepping block {i})\n{text}")
+            raise exc
+        return out
+
+    def _step(self, t, steps):
+        self._send(("step", t, steps), t)
+        rows, grades = [], []
+        for r, g in self._gather(t):
+            rows += r
+            grades += g
+        return rows, grades, 0
+
+    def _states(self):
+        self._send(("states",), -1)
+        out = {}
+        for part in self._gather(-1):
+            out.update(part)
+        return out
+
+    def _finish(self):
+        self._send(("finish",), -1)
+        done = self._gather(-1)
+        self.cpu = [cpu[0] for _, cpu in done]
+        self.cpu_process = [cpu[1] for _, cpu in done]
+        return [sh for shards, _ in done for sh in shards]
+
+    def _stop(self):
+        for c in self.conns:
+            try:
+                c.send(("stop",))
+            except OSError:
+                pass
+        import subprocess
+
+        for p in self.procs:
+            try:
+                p.wait(1.0)
+            except subprocess.TimeoutExpired:  # busy (the driver was interrupted mid-step) or stuck
+                p.kill()
+                p.wait()
+        for c in self.conns:
+            c.close()
+        self.procs, self.conns = [], []
+        self._unlink()
+
+
+_ALIGN = 64
+
+
+def _view_bytes(n: int, need_score: bool) -> int:
+    size = (4 if need_score else 0) * n + 4 * n + 2 * n + 2 * n
+    return -(-max(size, 1) // _ALIGN) * _ALIGN
+
+
+def _shared_file(size: int) -> str:
+    """A file of `size` zero bytes in memory (/dev/shm where there is one) for the workers to map."""
+    import tempfile
+
+    where = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    fd, path = tempfile.mkstemp(prefix="scslab-views-", dir=where)
+    try:
+        os.ftruncate(fd, size)
+    finally:
+        os.close(fd)
+    return path
+
+
+def _map_views(path: str, n: int, need_score: bool) -> list[View]:
+    """The two views in the shared file (each: score, harm, cheat, black, published)."""
+    import mmap
+
+    with open(path, "r+b") as f:
+        mm = mmap.mmap(f.fileno(), 0)
+    views, at = [], 0
+    for _ in range(2):
+        parts = {}
+        for name, dt, count in (("score", np.float32, n if need_score else 0), ("harm", np.float32, n),
+                                ("cheat", np.uint16, n), ("black", np.uint8, n), ("published", np.uint8, n)):
+            parts[name] = np.frombuffer(mm, dt, count=count, offset=at)
+            at += count * np.dtype(dt).itemsize
+        views.append(View(**parts))
+        at = -(-at // _ALIGN) * _ALIGN
+    return views
+
+
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when the driver dies (a worker never outlives it)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - not Linux: the closed pipe still stops the worker
+        pass
+
+
+def _process_worker(fd: int) -> None:
+    """A ProcessBlocks worker (`python -c`, its end of a socket pair as `fd`): takes its
+    shards, maps the views, then answers the driver's commands until told to stop."""
+    import pickle
+    import signal
+    import traceback
+    from multiprocessing.connection import Connection
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the driver, which stops us
+    _die_with_parent()
+    conn = Connection(fd)
+
+    def error(e: BaseException):
+        text = traceback.format_exc()
+        try:
+            pickle.dumps(e)
+            conn.send(("error", (e, text)))
+        except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
+            conn.send(("error", (None, text)))
+
+    try:
+        spec, shards = pickle.loads(conn.recv_bytes())
+        index, n, need_score, track, threads, path, t0, steps = spec
+        block = Block(index, shards, n, need_score, {}, {}, track, threads, _map_views(path, n, need_score))
+        del shards
+        block.warm_up(t0, steps)
+    except (EOFError, OSError):
+        return  # the driver is gone
+    except BaseException as e:  # noqa: BLE001 - reported to the driver
+        error(e)
+        return
+    conn.send(("ok", None))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return  # the driver is gone
+        try:
+            cmd = msg[0]
+            if cmd == "step":
+                rows, grades, _ = block.step(msg[1], msg[2], {})
+                reply = (rows, grades)
+            elif cmd == "states":
+                reply = block.states()
+            elif cmd == "finish":
+                cpu = (block.cpu, block.cpu_process)
+                reply = (block.finish(), cpu)
+            else:  # stop
+                return
+        except BaseException as e:  # noqa: BLE001 - reported to the driver
+            error(e)
+            continue
+        conn.send(("ok", reply))
+
+
+__all__ = ["Block", "BlockExecutor", "InProcessBlocks", "ProcessBlocks", "RayShards", "ShardExecutorError",
+           "WorkerLost", "exchange_plan", "partition", "shard_cost"]
