@@ -1,7 +1,7 @@
 """A nation against one pilot, in processor time as well as wall time (docs/scaling.md).
 
     .venv/bin/python benchmarks/bench_nation.py [--population 1000000] [--steps 20] [--workers 2]
-                                                [--cases pilot,nation,config,fixed,config-ray]
+                                                [--cases pilot,nation,config,fixed,config-processes,config-ray]
 
 On a machine other processes keep busy, wall time says more about them than about the
 engine; processor time (of this process, or of each Ray worker over its supersteps) says
@@ -14,7 +14,12 @@ what the engine costs. Each case runs in a fresh process, after a small warm-up 
 - fixed: pilots-43 at 43 x 100 citizens: the fixed cost of a shard's step (the step loop's
   processor time, `Shard.step` timed with time.process_time; `--repeat R` runs it R times in
   the process and reports the minimum and the median, which a loaded machine moves less);
+- config-processes: pilots-43 on `--workers` worker processes (ProcessBlocks: views in
+  shared memory, one numba thread each);
 - config-ray: pilots-43 on `--workers` Ray workers.
+
+The nation's target (issue 15): `--cases config-processes --steps 20` at >= 2e7
+citizen-steps/s of wall time over the supersteps (`loop`) on 2 cores.
 
 Prints one JSON line per case and a summary; `--json OUT` keeps them.
 """
@@ -56,6 +61,10 @@ def one_case(case: dict) -> dict:
 
         ray.init(num_cpus=case["workers"], include_dashboard=False, log_to_driver=False)
         executor = RayShards(case["workers"])
+    if case["kind"] == "config-processes":
+        from scslab.engine.distributed import ProcessBlocks
+
+        executor = ProcessBlocks(case["workers"])
     if case["kind"] == "fixed":
         n = 4_300
     _run(case, 4_300 if case["kind"] != "pilot" else 2_000, 3,
@@ -79,7 +88,11 @@ def one_case(case: dict) -> dict:
                     "busiest_worker_cpu_ms_per_step": round(1000 * busiest / steps, 2),
                     "busiest_worker_process_cpu_ms_per_step": round(1000 * max(ex["worker_process_cpu_seconds"])
                                                                     / steps, 2),
-                    "citizen_steps_per_second_busiest_worker_cpu": round(n * steps / busiest)})
+                    "citizen_steps_per_second_busiest_worker_cpu": round(n * steps / busiest),
+                    "worker_cpu_ms_per_step": [round(1000 * c / steps, 2) for c in ex["worker_cpu_seconds"]],
+                    # the driver's processor time over the whole run (society, shipping, tables):
+                    # on 2 cores it competes with the workers for the first and last seconds
+                    "driver_cpu_seconds": round(cpu, 3)})
     else:
         # the step loop's processor time is not measured apart from the society's and the
         # tables': the loop's share of the wall time is applied to the process's processor time
@@ -130,7 +143,7 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3, help="runs of the fixed case (minimum and median)")
-    ap.add_argument("--cases", default="pilot,nation,config,fixed,config-ray")
+    ap.add_argument("--cases", default="pilot,nation,config,fixed,config-processes,config-ray")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--case", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -156,7 +169,9 @@ def main(argv=None) -> int:
             print(f"{r['case']:<11} {r['citizens']:>10,}  loop {r['citizen_steps_per_second_loop']:>12,} c-steps/s wall, "
                   f"median superstep {r['citizen_steps_per_second_median_superstep']:,}; busiest worker "
                   f"{r['busiest_worker_cpu_ms_per_step']} ms CPU/step = {r['citizen_steps_per_second_busiest_worker_cpu']:,}"
-                  f" c-steps/s ({r['busiest_worker_process_cpu_ms_per_step']} ms with Ray's threads); exchange {ex['exchange_bytes_per_step']:,} B/step; load {r['load']}")
+                  f" c-steps/s ({r['busiest_worker_process_cpu_ms_per_step']} ms with the process's other threads; "
+                  f"each worker {r.get('worker_cpu_ms_per_step')}); blocks {ex['blocks']}; exchange "
+                  f"{ex['exchange_bytes_per_step']:,} B/step; load {r['load']}")
         elif r["case"] == "fixed":
             print(f"{r['case']:<11} {r['citizens']:>10,}  {r['cpu_ms_per_shard_step']} ms CPU per shard-step (median "
                   f"of {len(r['cpu_ms_per_shard_step_each'])}, min {r['cpu_ms_per_shard_step_min']}; the shards' "

@@ -181,7 +181,8 @@ def test_the_national_list_reaches_the_none_municipalities():
 
 
 def test_the_cli_refuses_executor_flags_that_do_not_go_together(tmp_path):
-    for args, words in ((["--workers", "2"], "need --executor ray"), (["--executor", "dask"], "local or ray"),
+    for args, words in ((["--workers", "2"], "needs --executor processes or ray"),
+                        (["--executor", "dask"], "local, processes or ray"),
                         (["--executor", "ray", "--workers", "0"], "--workers must be"),
                         (["--executor", "ray", "--ledger", "0.5"], "--ledger is kept only")):
         res = CliRunner().invoke(app, ["nation", "pilots-43", "-n", "1000", "-o", str(tmp_path / "x"), *args])

@@ -131,6 +131,7 @@ class Block:
         # with one numba thread) and its process's (Ray's threads too: transfers, messages)
         self.cpu = 0.0
         self.cpu_process = 0.0
+        self.shard_cpu: dict[int, float] = {}  # each shard's steps (its thread's processor seconds)
         # `views`: buffers every block shares (ProcessBlocks: shared memory), which hold
         # every citizen's entry; then nothing is exchanged (no exports, no imports)
         self.views = list(views) if views is not None else [_view(n, need_score), _view(n, need_score)]
@@ -202,8 +203,11 @@ class Block:
         self.take_in(inbox)
         view, nxt = self.views
         rows, grades = [], []
+        spent = self.shard_cpu
         for sh in self.shards:
+            c1 = time.thread_time()
             rows.append(sh.step(t, view, nxt, steps))
+            spent[sh.m] = spent.get(sh.m, 0.0) + time.thread_time() - c1
             grades.append((t, sh.st.municipality, sh.crb.grade_names, sh.grade_counts))
             if self.track:
                 reach.update(sh)
@@ -258,7 +262,8 @@ class BlockExecutor:
         shards = nation.shards
         # blocks of about equal modelled work (citizens weighted by their rulebook's cost,
         # plus each shard's fixed part)
-        blocks = partition([shard_cost(sh) for sh in shards], self.workers, shard_cost=0)
+        costs = [shard_cost(sh) for sh in shards]
+        blocks = partition(costs, self.workers, shard_cost=0)
         plan = exchange_plan(shards, blocks)
         need_score = nation.views[0].score.size > 0
         nation.views = None
@@ -305,6 +310,10 @@ class BlockExecutor:
             # loop's wall time says more about the others' load than about the engine
             "worker_cpu_seconds": [round(c, 3) for c in getattr(self, "cpu", [])],
             "worker_process_cpu_seconds": [round(c, 3) for c in getattr(self, "cpu_process", [])],
+            # each municipality's steps, processor ms a step (what the cost model estimates)
+            "shard_cpu_ms_per_step": [round(1000 * getattr(self, "shard_cpu", {}).get(m, 0.0)
+                                            / max(1, steps - t_start), 3) for m in range(shipped)],
+            "shard_cost_model_ms": [round(c / 1e6, 3) for c in costs],
         }
 
     # the backend: where the blocks live
@@ -347,6 +356,7 @@ class InProcessBlocks(BlockExecutor):
     def _finish(self):
         self.cpu = [b.cpu for b in self.blocks]
         self.cpu_process = [b.cpu_process for b in self.blocks]
+        self.shard_cpu = {m: c for b in self.blocks for m, c in b.shard_cpu.items()}
         out = [sh for b in self.blocks for sh in b.finish()]
         return out
 
@@ -388,7 +398,7 @@ class _BlockActor:
     def finish(self):
         import pickle
 
-        cpu = (self.block.cpu, self.block.cpu_process)
+        cpu = (self.block.cpu, self.block.cpu_process, self.block.shard_cpu)
         return pickle.dumps(self.block.finish(), protocol=pickle.HIGHEST_PROTOCOL), cpu
 
 
@@ -481,6 +491,7 @@ class RayShards(BlockExecutor):
         done = self._get([a.finish.remote() for a in self.actors], -1)
         self.cpu = [cpu[0] for _, cpu in done]
         self.cpu_process = [cpu[1] for _, cpu in done]
+        self.shard_cpu = {m: c for _, cpu in done for m, c in cpu[2].items()}
         return [sh for blob, _ in done for sh in pickle.loads(blob)]
 
     def _stop(self):
@@ -645,6 +656,7 @@ class ProcessBlocks(BlockExecutor):
         done = self._gather(-1)
         self.cpu = [cpu[0] for _, cpu in done]
         self.cpu_process = [cpu[1] for _, cpu in done]
+        self.shard_cpu = {m: c for _, cpu in done for m, c in cpu[2].items()}
         return [sh for shards, _ in done for sh in shards]
 
     def _stop(self):
@@ -763,7 +775,7 @@ def _process_worker(fd: int) -> None:
             elif cmd == "states":
                 reply = block.states()
             elif cmd == "finish":
-                cpu = (block.cpu, block.cpu_process)
+                cpu = (block.cpu, block.cpu_process, block.shard_cpu)
                 reply = (block.finish(), cpu)
             else:  # stop
                 return
