@@ -267,3 +267,25 @@ def test_cli_run_takes_settings_for_the_rulebook_and_the_engine(tmp_path):
     bad = CliRunner().invoke(app, ["run", "suining", "-n", "300", "-t", "5", "--set", "network.x=3",
                                    "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 2 and "no field 'x'" in bad.output and "Traceback" not in bad.output
+
+
+def test_cli_sweep_warm_start(tmp_path):
+    """`scslab sweep --warm-start DATE|DAYS` (as `scslab compare --warm-start PILOT=...`): every
+    run starts on the calendar's first day and is measured from DATE; bad input is refused
+    with the reason (exit 2, no traceback)."""
+    import json
+
+    r = CliRunner()
+    args = ["sweep", "court-blacklist", "--param", "appeals.review_accuracy=0.4..0.9", "--no-engine",
+            "--design", "lhs", "--samples", "1", "--seeds", "2", "--population", "200", "--steps", "10"]
+    res = r.invoke(app, [*args, "--warm-start", "2014-01-01", "--out", str(tmp_path / "w")])
+    assert res.exit_code == 0, res.output
+    assert "warm start of 92 days" in res.output
+    assert json.loads((tmp_path / "w" / "sweep.json").read_text())["config"]["warmup"] == 92  # 1 Oct 2013 + 92
+    same = r.invoke(app, [*args, "--warm-start", "court-blacklist=92", "--out", str(tmp_path / "w")])
+    assert same.exit_code == 0, same.output  # the same sweep: resumed, not refused
+    for bad, words in (("2013-09-30", "before the rulebook's first day"), ("soon", "expected a date"),
+                       ("rongcheng=10", "not the pilot swept"), ("99999", "longest run")):
+        res = r.invoke(app, [*args, "--warm-start", bad, "--out", str(tmp_path / "bad")])
+        assert res.exit_code == 2, res.output
+        assert words in res.output and "Traceback" not in res.output, res.output

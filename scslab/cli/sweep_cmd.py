@@ -33,6 +33,10 @@ def sweep_cmd(
     workers: int = typer.Option(2, "--workers", "-w", help="worker processes (results do not depend on it)"),
     out: Path = typer.Option(Path("sweeps/sweep"), "--out", "-o",
                              help="sweep folder; run again with the same arguments to resume"),
+    warm_start: str = typer.Option(None, "--warm-start",
+                                   help="DATE or DAYS (or PILOT=DATE|DAYS, as scslab compare takes it): run every "
+                                        "point from the calendar's start and measure it from DATE for --steps days "
+                                        "(or after DAYS run first)"),
 ) -> None:
     """Sweep parameters of a pilot and report, per claim, where its verdict holds.
 
@@ -68,9 +72,23 @@ def sweep_cmd(
     except RulebookError as e:  # located, exit 2
         fail_with_problems(e.problems)
     name = resolve_pilots([pilot])[0]
+    if params and params.get("measure_from"):
+        fail("--set engine.measure_from: give the sweep a warm start instead (--warm-start DATE)")
+    warmup = 0
+    if warm_start is not None:
+        from .compare_cmds import warm_starts
+
+        text = str(warm_start)
+        if "=" not in text:
+            text = f"{name}={text}"
+        elif text.rpartition("=")[0] != name:
+            fail(f"--warm-start {warm_start}: {text.rpartition('=')[0]} is not the pilot swept ({name}); "
+                 "give DATE or DAYS")
+        warmup = warm_starts([text], [name], steps)[0][1]
     try:
         cfg = SweepConfig(name, factors, design=design, samples=samples, seeds=seeds, first_seed=seed,
-                          population=population, steps=steps, params=params, engine_box=not no_engine)
+                          population=population, steps=steps, params=params, engine_box=not no_engine,
+                          warmup=warmup)
         plan = plan_sweep(cfg)
     except (ParamPathError, ValueError) as e:
         fail(str(e))
@@ -85,7 +103,8 @@ def sweep_cmd(
     from .common import LazyProgress
 
     console.print(f"[bold]sweep[/bold] of {name}: {len(plan.points) - 1} points ({design}) + the rulebook's own, "
-                  f"{len(plan.specs)} runs of {population:,} citizens x {steps} days; factors: "
+                  f"{len(plan.specs)} runs of {population:,} citizens x {steps} days"
+                  + (f" (measured after a warm start of {warmup:,} days)" if warmup else "") + "; factors: "
                   + "; ".join(f.describe() for f in plan.factors))
     try:
         # Local workers leave Ctrl-C to this process, which stops them at once (terminate).
