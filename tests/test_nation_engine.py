@@ -107,3 +107,14 @@ def test_the_memory_estimate_counts_the_ledger_by_its_days_and_a_shards_own_list
     nat = load_pilot("court-blacklist")
     check_run_args([rc] * 43, population=50_000_000, steps=365, seed=1, national=nat,
                    society={"municipalities": 43})
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 63, 64, 65, 1_000, 100_003])
+def test_the_views_nonzero_kernel_is_flatnonzero(n):
+    from scslab.engine.kernels import nonzero_u8
+
+    rng = np.random.default_rng(n)
+    for density in (0.0, 0.01, 0.5, 1.0):
+        a = (rng.random(n) < density).astype(np.uint8) * rng.integers(1, 256, n).astype(np.uint8)
+        got = nonzero_u8(a)
+        assert got.dtype == np.int64 and np.array_equal(got, np.flatnonzero(a))

@@ -208,7 +208,12 @@ class View:
     def black_ids(self) -> np.ndarray:
         """Ids of the blacklisted (the published are among them), ascending; one pass per step."""
         if self._black_ids is None:
-            self._black_ids = np.flatnonzero(self.black) if self.any_black() else np.zeros(0, np.int64)
+            if self.any_black():
+                from .kernels import nonzero_u8  # np.flatnonzero, faster where few are set
+
+                self._black_ids = nonzero_u8(np.ascontiguousarray(self.black))
+            else:
+                self._black_ids = np.zeros(0, np.int64)
         return self._black_ids
 
     def changed(self) -> None:

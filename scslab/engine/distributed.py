@@ -153,13 +153,15 @@ class Block:
             numba.set_num_threads(max(1, min(numba.get_num_threads(), int(threads))))
 
     def warm_up(self, t: int, steps: int) -> None:
-        """Load the kernels this block's rulebooks use (numba's cache, once per process), so
-        that the first supersteps do not pay for it: a copy of the smallest shard of each
-        rulebook steps two days on views of its own, and is thrown away."""
+        """Load the engine's kernels (numba's cache, once per process) and step a copy of the
+        smallest shard of each rulebook two days on views of its own (thrown away), so that
+        the supersteps do not pay for first uses: a kernel that only runs once someone is
+        listed would otherwise load (tens of ms) in the middle of some step."""
         import copy
 
         if t >= steps:
             return
+        _load_kernels()
         n = self.views[0].harm.shape[0]
         need_score = self.views[0].score.size > 0
         smallest: dict = {}
@@ -227,6 +229,31 @@ class Block:
         shards, self.shards = self.shards, []
         self.views = None
         return shards
+
+
+def _load_kernels() -> None:
+    """Load every compiled version numba's cache holds of the engine's kernels (a worker's
+    warm-up: about 0.5 s, against tens of ms in some superstep for each kernel first used
+    there). Uses numba's cache index, which is not public API: on any surprise, skips."""
+    import sys
+
+    try:
+        from numba.core.registry import CPUDispatcher
+    except ImportError:
+        return
+    seen: set[int] = set()
+    for name, mod in list(sys.modules.items()):
+        if not name.startswith("scslab.engine") or mod is None:
+            continue
+        for d in list(vars(mod).values()):
+            if not isinstance(d, CPUDispatcher) or id(d) in seen:
+                continue
+            seen.add(id(d))
+            try:
+                for key in d._cache._cache_file._load_index():
+                    d.compile(key[0])
+            except Exception:  # noqa: BLE001, S112 - a warm-up only: the kernel loads when first called
+                continue
 
 
 def _view(n: int, need_score: bool) -> View:

@@ -1093,3 +1093,38 @@ def day_sums(act_b, act_exc, rec_b, rec_false, rec_exc, social_value, seen, poin
                 n2 += 1
     sums[4] = 0.0 + _pairwise_sum(buf, 0, n1)
     sums[5] = 0.0 + _pairwise_sum(buf2, 0, n2)
+
+
+# --- the view ---------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def nonzero_u8(a):
+    """np.flatnonzero of a contiguous uint8 array (ascending int64 ids), about six times
+    faster when few are set: eight bytes are tested at a time, and only words with a set
+    byte are looked into (the blacklisted in a view of every citizen: 2 ms -> 0.3 ms at 1e6)."""
+    n = a.shape[0]
+    nw = n // 8
+    w = a[: nw * 8].view(np.uint64)
+    cnt = 0
+    for j in range(nw):
+        if w[j] != 0:
+            for i in range(8 * j, 8 * j + 8):
+                if a[i] != 0:
+                    cnt += 1
+    for i in range(nw * 8, n):
+        if a[i] != 0:
+            cnt += 1
+    out = np.empty(cnt, np.int64)
+    k = 0
+    for j in range(nw):
+        if w[j] != 0:
+            for i in range(8 * j, 8 * j + 8):
+                if a[i] != 0:
+                    out[k] = i
+                    k += 1
+    for i in range(nw * 8, n):
+        if a[i] != 0:
+            out[k] = i
+            k += 1
+    return out
