@@ -51,8 +51,11 @@ def fitted():
     tf = parse_targets(synthetic_targets(), "synthetic.yaml")
     params = [Param.make("behaviours.judgment_default.base_rate", 2e-4, 5e-3),
               Param.make("sanctions.flight_ban.purchases.rate", 2e-3, 0.2)]
+    # polish 8: at 1,500 citizens the loss is rough (counts of tens of people on common random
+    # numbers), and Gauss-Newton often halves its step; with the runs' sampling error in the
+    # loss's scale (mc_noise) it needed 7 iterations here
     cfg = CalibrationConfig("court-blacklist", tf, params, population=N, seeds=2, trials=10, uq_seeds=2,
-                            bootstrap=100, targets_name="synthetic.yaml")
+                            bootstrap=100, targets_name="synthetic.yaml", polish=8)
     return calibrate(cfg, executor=make_executor("serial"))
 
 
@@ -282,3 +285,61 @@ def test_a_start_prior_is_where_the_search_begins():
     assert params_from_file(parse_targets(text, "t.yaml").fit)[0].start == 5e-4
     with pytest.raises(RulebookError, match="start 0.5 is outside the range"):
         parse_targets(text.replace("start: 0.0005", "start: 0.5"), "t.yaml")
+
+
+def test_population_tiers_count_rare_figures_on_more_citizens():
+    """A figure expected below min_count people over the seeds gets a run of population x 2^j
+    citizens (capped) that stops at its date; runs are merged when one is cheaper; the loss's
+    scale includes the runs' sampling error at each figure's count."""
+    from scslab.calibrate.core import population_tiers
+
+    text = yaml.safe_dump({
+        "name": "t", "population": {"value": 1e6}, "references": [{"id": "a", "citation": "made up"}],
+        "targets": [{"name": "rare", "measure": "entries_black", "kind": "cumulative", "date": "2013-10-31",
+                     "value": 100.0, "source": "a"},
+                    {"name": "rarer", "measure": "entries_black", "kind": "cumulative", "date": "2013-11-30",
+                     "value": 10.0, "source": "a"},
+                    {"name": "common", "measure": "entries_black", "kind": "cumulative", "date": "2014-03-01",
+                     "value": 5e4, "source": "a"}]}).replace("'", "")
+    tf = parse_targets(text, "t.yaml")
+    cfg = CalibrationConfig("court-blacklist", tf, [Param.make("behaviours.judgment_default.base_rate", 1e-4, 1e-2)],
+                            population=1000, min_count=20, max_population=64_000)
+    tiers, of = population_tiers(cfg, START, 152, seeds=2)
+    # rare: 0.2 expected people at 1,000 x 2 seeds -> 100 x: 128,000 capped at 64,000; rarer also capped;
+    # common: 100 people, no more citizens
+    assert tiers[0] == (1000, 152) and of[2] == 0
+    assert tiers[of[0]] == (64_000, 61) and of[0] == of[1]  # one run for both, until the later date
+    off = CalibrationConfig("court-blacklist", tf, cfg.params, population=1000)
+    assert population_tiers(off, START, 152, seeds=2) == ([(1000, 152)], [0, 0, 0])
+    with pytest.raises(ValueError, match="max_population"):
+        CalibrationConfig("court-blacklist", tf, cfg.params, population=1000, max_population=500).check(
+            load_pilot("court-blacklist"))
+
+
+def test_rare_figure_fitted_on_more_citizens_recovers_the_rate():
+    """The default-judgment rate recovered from an early figure counted on a larger run (the
+    synthetic targets made at the true rate on 6,000 citizens) and a later one on 1,500."""
+    rb = load_pilot("court-blacklist")
+    truth = 0.0012
+    early = np.mean([target_value(run_task(Task(rb, (("behaviours.judgment_default.base_rate", truth),), s, 6000,
+                                                 31, ("entries_black",), ())),
+                                  parse_targets(yaml.safe_dump({
+                                      "name": "p", "population": {"value": 1}, "references": [{"id": "a",
+                                                                                                "citation": "x"}],
+                                      "targets": [{"name": "e", "measure": "entries_black", "kind": "cumulative",
+                                                   "date": START + dt.timedelta(days=30), "value": 1.0,
+                                                   "source": "a"}]})).targets[0], START) for s in (1, 2)])
+    late = synthetic_targets()
+    data = yaml.safe_load(late)
+    data["targets"] = [t for t in data["targets"] if t["measure"] == "entries_black"][1:]  # listed-b
+    data["targets"].append({"name": "listed-early", "measure": "entries_black", "kind": "cumulative",
+                            "date": START + dt.timedelta(days=30), "value": float(early * 1e6),
+                            "relative_error": 0.05, "source": "model"})
+    tf = parse_targets(yaml.safe_dump(data, sort_keys=False), "synthetic.yaml")
+    cfg = CalibrationConfig("court-blacklist", tf, [Param.make("behaviours.judgment_default.base_rate", 2e-4, 5e-3)],
+                            population=N, seeds=2, trials=6, uq_seeds=2, bootstrap=50, polish=4,
+                            min_count=2 * early * N * 2 * 2, max_population=6000)
+    res = calibrate(cfg, executor=make_executor("serial"))
+    assert res.tiers[1] == {"population": 6000, "days": 31, "targets": ["listed-early"]}
+    assert res.fitted["behaviours.judgment_default.base_rate"] == pytest.approx(truth, rel=0.15)
+    assert res.loss_target_errors is not None and res.to_json()["tiers"][1]["population"] == 6000

@@ -21,6 +21,14 @@ Method (docs/calibration.md says why):
    (seed noise and parameter uncertainty together).
 
 Held-out targets (`holdout`) are left out of the loss and reported with their error.
+
+Rare figures. A figure the runs count as a person or two (the court list's first months at
+20,000 citizens) is noise, not signal: its log-ratio jumps with every person. So (a) each
+figure's misfit is scaled by its stated error and the runs' own sampling error at its count
+(`mc_noise`: a count of c people is off by about 1/sqrt(c)), fixed from the target's value, not
+from the model's, so that the fit cannot lower the loss by making a figure rarer; and (b) with
+`min_count`, a figure expected below that many people over the seeds is counted on a run of
+more citizens that stops at its date (`population_tiers`).
 """
 
 from __future__ import annotations
@@ -111,6 +119,21 @@ class CalibrationConfig:
     step: float = 0.05  # finite-difference step, as a share of each parameter's (log) range
     polish: int = 4  # Gauss-Newton iterations after the search (each k + 1 to k + 3 points)
     targets_name: str = "targets"  # how the report and the calibrated rulebook name the file
+    # Figures too rare to count at `population` (the courts' first months: 1 or 2 people in
+    # 20,000) are run on more citizens, over only the days they need: each target whose
+    # expected count over the seeds (its per-capita value x population x seeds) is below
+    # `min_count` gets a population `population x 2^j` (the smallest that reaches it, at most
+    # `max_population`), run up to the last date among the targets of that population.
+    # 0: every target on `population`.
+    min_count: float = 0.0
+    max_population: int = 160_000
+    # The loss divides each figure's log-ratio by its relative error and, with `mc_noise`, by the
+    # model's own sampling error at the target (a count of c people has a relative error of about
+    # 1/sqrt(c)): a figure the runs count as two people does not outweigh one they count as 500.
+    mc_noise: bool = True
+    # Gauss-Newton iterations of the last, joint polish of every parameter after the stages
+    # (None: `polish`).
+    joint_polish: int | None = None
     # Fit in stages: ((parameter paths, measures), ...): each stage searches and polishes its
     # parameters on the fitted figures of its measures, the others held; then every parameter
     # is polished on every figure. Empty: one search of everything (the targets file's `stages:`).
@@ -144,6 +167,13 @@ class CalibrationConfig:
             raise ValueError("trials must be in 1..10,000")
         if not 100 <= self.population <= 10_000_000:
             raise ValueError("population must be in 100..10,000,000")
+        if not 0 <= self.min_count <= 1e6:
+            raise ValueError(f"min_count must be in 0..1,000,000, got {self.min_count:g}")
+        if not self.population <= self.max_population <= 10_000_000:
+            raise ValueError(f"max_population must be in {self.population:,}..10,000,000 (at least the population), "
+                             f"got {self.max_population:,}")
+        if self.joint_polish is not None and not 0 <= self.joint_polish <= 20:
+            raise ValueError(f"joint_polish must be in 0..20, got {self.joint_polish}")
         for p in self.params:
             v = get_value(rb, None, p.path)  # raises ParamPathError for a bad path
             if isinstance(v, bool) or v is None:
@@ -203,6 +233,53 @@ def day_of(start: dt.date, date: dt.date) -> int:
 
 def horizon(cfg: CalibrationConfig, start: dt.date) -> int:
     return max(day_of(start, t.date) for t in cfg.targets.targets) + 1
+
+
+def population_tiers(cfg: CalibrationConfig, start: dt.date, steps: int, seeds: int
+                     ) -> tuple[list[tuple[int, int]], list[int]]:
+    """The runs each point needs per seed, as (population, days), and each target's run.
+
+    Tier 0 is `cfg.population` over every day (it also gives the series). A target whose
+    expected count over `seeds` seeds is below `cfg.min_count` is counted on a run of
+    `population x 2^j` citizens (the smallest reaching it, capped at `max_population`), which
+    lasts until the last date among the targets it serves."""
+    tf = cfg.targets
+    pop_of = []
+    for t in tf.targets:
+        count = tf.per_capita(t) * cfg.population * seeds
+        p = cfg.population
+        if cfg.min_count > 0 and count < cfg.min_count:
+            while p * 2 <= cfg.max_population and count * p / cfg.population < cfg.min_count:
+                p *= 2
+        pop_of.append(p)
+    days = [min(day_of(start, t.date) + 1, steps) for t in tf.targets]
+    groups = {p: max(d for d, q in zip(days, pop_of, strict=True) if q == p) for p in set(pop_of)}
+    groups[cfg.population] = steps
+    # Merge two runs into one (the larger population, the later day) while that is cheaper,
+    # reckoning a run's cost as citizens x (days + SOCIETY_DAYS): the society is built once.
+    while len(groups) > 2:
+        extra = sorted(p for p in groups if p != cfg.population)
+        best = None
+        for a, b in zip(extra, extra[1:], strict=False):
+            saving = _run_cost(a, groups[a]) + _run_cost(b, groups[b]) - _run_cost(b, max(groups[a], groups[b]))
+            if saving > 0 and (best is None or saving > best[0]):
+                best = (saving, a, b)
+        if best is None:
+            break
+        _, a, b = best
+        groups[b] = max(groups[a], groups[b])
+        del groups[a]
+        pop_of = [b if q == a else q for q in pop_of]
+    tiers = [(cfg.population, steps)] + sorted((p, d) for p, d in groups.items() if p != cfg.population)
+    where = {p: i for i, (p, _) in enumerate(tiers)}
+    return tiers, [where[p] for p in pop_of]
+
+
+SOCIETY_DAYS = 100  # building a society costs about as much as this many days of its runs
+
+
+def _run_cost(population: int, days: int) -> float:
+    return population * (days + SOCIETY_DAYS)
 
 
 # --- one run --------------------------------------------------------------------------
@@ -287,6 +364,8 @@ class CalibrationResult:
     identified: dict[str, bool] = field(default_factory=dict)  # does any fitted figure move the parameter
     rulebook_yaml: str = ""
     command: str = ""
+    loss_target_errors: float | None = None  # the final loss scaled by the figures' own errors alone
+    tiers: list[dict] = field(default_factory=list)  # the runs per point and seed: population, days, targets
 
     def summary(self) -> dict:
         fit = [t for t in self.targets if not t["held_out"]]
@@ -311,7 +390,9 @@ class CalibrationResult:
                         "interval90": list(self.intervals[p.path]),
                         "identified": self.identified.get(p.path, True)} for p in c.params],
             "targets": self.targets, "history": self.history, "loss": self.loss,
-            "loss_initial": self.loss_initial, "polished": self.polished, "runs": self.runs,
+            "loss_initial": self.loss_initial, "loss_target_errors": self.loss_target_errors,
+            "min_count": c.min_count, "max_population": c.max_population, "mc_noise": c.mc_noise,
+            "tiers": self.tiers, "polished": self.polished, "runs": self.runs,
             "seconds": round(self.seconds, 1), "summary": self.summary(), "command": self.command,
         }
 
@@ -364,7 +445,6 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
     w = np.array([t.weight for t in targets])
     columns = tuple(sorted({t.measure for t in targets if t.measure != "grades"}))
     grade_sets = tuple(sorted({tuple(t.grades) for t in targets if t.measure == "grades"}))
-    floor = 0.5 / cfg.population  # half a citizen: keeps the log of an empty count finite
     k = len(cfg.params)
     say = log or (lambda m: None)
 
@@ -377,20 +457,50 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
     ex = make_executor("local", 2) if own else executor
     pool = _Pool(ex, (lambda n: progress(n, budget)) if progress else None)
 
-    def tasks(u, seeds) -> list[Task]:
+    tiers, tier_of = population_tiers(cfg, start, steps, cfg.seeds)
+    if len(tiers) > 1:
+        say("rare figures on more citizens: " + "; ".join(
+            f"{p:,} citizens over {d} days for {', '.join(t.name for t, q in zip(targets, tier_of, strict=True) if q == i)}"
+            for i, (p, d) in enumerate(tiers) if i))
+    pop_t = np.array([tiers[q][0] for q in tier_of], float)
+    # the loss's scale per figure: its own relative error and, with mc_noise, the runs' sampling
+    # error at the target's count (on the fitting seeds)
+    s_fit = np.sqrt(s ** 2 + 1.0 / np.maximum(np.exp(y) * pop_t * cfg.seeds, 1e-12)) if cfg.mc_noise else s
+    floors = 0.5 / pop_t  # half a citizen of each target's run
+
+    def needed(idx) -> list[int]:  # the tiers the targets `idx` need (tier 0 always: the series)
+        return sorted({0} | {tier_of[j] for j in (fitted_idx if idx is None else idx)})
+
+    def tasks(u, seeds, idx=None) -> list[Task]:
+        """Per seed, one run per tier the targets `idx` need (None: the fitted ones; "all": every target)."""
         vals = _values(cfg.params, u)
-        return [Task(rb, vals, sd, cfg.population, steps, columns, grade_sets) for sd in seeds]
+        use = list(range(len(tiers))) if idx == "all" else needed(idx)
+        return [Task(rb, vals, sd, tiers[q][0], tiers[q][1], columns, grade_sets) for sd in seeds for q in use]
 
-    def logs(runs) -> np.ndarray:  # (seeds, targets) log per-capita figures
-        return np.log(np.maximum(np.array([[target_value(r, t, start) for t in targets] for r in runs]), floor))
+    def logs(runs, idx=None) -> np.ndarray:
+        """(seeds, targets) log per-capita figures from the runs of one point (as `tasks` made them);
+        a target whose run was not made is nan."""
+        use = list(range(len(tiers))) if idx == "all" else needed(idx)
+        m = len(use)
+        out = np.full((len(runs) // m, len(targets)), np.nan)
+        for i in range(len(runs) // m):
+            by_tier = dict(zip(use, runs[i * m:(i + 1) * m], strict=True))
+            for j, t in enumerate(targets):
+                if tier_of[j] in by_tier:
+                    out[i, j] = math.log(max(target_value(by_tier[tier_of[j]], t, start), floors[j]))
+        return out
 
-    def loss_of(mean_log: np.ndarray, idx: list[int] | None = None) -> float:
+    def tier0(runs, idx=None) -> list[dict]:
+        use = list(range(len(tiers))) if idx == "all" else needed(idx)
+        return runs[::len(use)]
+
+    def loss_of(mean_log: np.ndarray, idx: list[int] | None = None, scale: np.ndarray | None = None) -> float:
         idx = fitted_idx if idx is None else idx
-        r = (mean_log - y)[idx] / s[idx]
+        r = (mean_log - y)[idx] / (s_fit if scale is None else scale)[idx]
         return float(np.sum(w[idx] * r ** 2) / np.sum(w[idx]))
 
     def mean_log(per_seed_log: np.ndarray) -> np.ndarray:
-        return np.log(np.maximum(np.exp(per_seed_log).mean(axis=0), floor))
+        return np.log(np.maximum(np.exp(per_seed_log).mean(axis=0), floors))
 
     fit_seeds = [cfg.first_seed + i for i in range(cfg.seeds)]
     uq_seeds = [cfg.first_seed + i for i in range(cfg.uq_seeds)]
@@ -428,9 +538,10 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
                     u = u_start.copy()
                     u[free] = [tr.params[f"u{i}"] for i in range(kf)]
                     us.append(u)
-                runs = pool.map([t for u in us for t in tasks(u, fit_seeds)])
+                runs = pool.map([t for u in us for t in tasks(u, fit_seeds, idx)])
+                m = len(runs) // len(us)
                 for j, (tr, u) in enumerate(zip(trials, us, strict=True)):
-                    L = loss_of(mean_log(logs(runs[j * len(fit_seeds):(j + 1) * len(fit_seeds)])), idx)
+                    L = loss_of(mean_log(logs(runs[j * m:(j + 1) * m], idx)), idx)
                     study.tell(tr, L)
                     history.append({"trial": len(history), "loss": L, "values": dict(_values(cfg.params, u)),
                                     **({"stage": stage} if stage else {})})
@@ -442,37 +553,38 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
             return best[0], best[1], first
 
         # Gauss-Newton: Jacobians by finite differences on the same seeds
-        def jacobian(u, seeds, free=None):
-            """Runs at u and at u nudged along each free parameter (all by default): (log figures
-            at u per seed, per-seed Jacobians (S, T, k) with zero columns for the fixed ones, the
-            series of every run, the steps)."""
+        def jacobian(u, seeds, free=None, idx=None):
+            """Runs at u and at u nudged along each free parameter (all by default), for the
+            targets `idx` (as `tasks`): (log figures at u per seed, per-seed Jacobians (S, T, k)
+            with zero columns for the fixed ones, the series of every run, the steps)."""
             free = list(range(k)) if free is None else free
             h = np.where(u + cfg.step <= 1.0, cfg.step, -cfg.step)
             points = [u] + [u + h[i] * np.eye(k)[i] for i in free]
-            runs = pool.map([t for pt in points for t in tasks(pt, seeds)])
-            n = len(seeds)
-            per = [logs(runs[j * n:(j + 1) * n]) for j in range(len(points))]  # each (S, T)
-            ser = [[[series(r, t, start) for t in targets] for r in runs[j * n:(j + 1) * n]]
+            runs = pool.map([t for pt in points for t in tasks(pt, seeds, idx)])
+            n = len(runs) // len(points)
+            per = [logs(runs[j * n:(j + 1) * n], idx) for j in range(len(points))]  # each (S, T)
+            ser = [[[series(r, t, start) for t in targets] for r in tier0(runs[j * n:(j + 1) * n], idx)]
                    for j in range(len(points))]
             J = np.zeros(per[0].shape + (k,))
             for j, i in enumerate(free):
                 J[..., i] = (per[j + 1] - per[0]) / h[i]
             return per[0], J, ser, h
 
-        def polish(free: list[int], idx: list[int], u_cur: np.ndarray, loss_cur: float, stage: str):
+        def polish(free: list[int], idx: list[int], u_cur: np.ndarray, loss_cur: float, stage: str,
+                   iterations: int | None = None):
             """Up to cfg.polish Gauss-Newton iterations on the `free` parameters, the loss on `idx`."""
             improved = False
-            for it in range(cfg.polish):
-                base_log, J_seed, _, _ = jacobian(u_cur, fit_seeds, free)
+            for it in range(cfg.polish if iterations is None else iterations):
+                base_log, J_seed, _, _ = jacobian(u_cur, fit_seeds, free, idx)
                 J = J_seed.mean(axis=0)
                 delta = np.zeros(k)
-                delta[free] = _gauss_newton(mean_log(base_log) - y, J[:, free], s, w, idx, u_cur[free])
+                delta[free] = _gauss_newton(mean_log(base_log) - y, J[:, free], s_fit, w, idx, u_cur[free])
                 better = False
                 for frac in (1.0, 0.5, 0.25, 0.125):  # the full step, or part of it if it overshoots
                     u_try = np.clip(u_cur + frac * delta, 0.0, 1.0)
                     if np.max(np.abs(u_try - u_cur)) <= 1e-6:
                         break
-                    L = loss_of(mean_log(logs(pool.map(tasks(u_try, fit_seeds)))), idx)
+                    L = loss_of(mean_log(logs(pool.map(tasks(u_try, fit_seeds, idx)), idx)), idx)
                     history.append({"trial": len(history), "loss": L, "values": dict(_values(cfg.params, u_try)),
                                     "gauss_newton": it + 1, **({"stage": stage} if stage else {})})
                     say(f"{stage + ': ' if stage else ''}Gauss-Newton {it + 1} (step x{frac:g}): "
@@ -504,18 +616,19 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
             history.append({"trial": len(history), "loss": loss_cur, "values": dict(_values(cfg.params, u_cur)),
                             "stage": "all"})
             say(f"all figures after the stages: loss {loss_cur:.4g}")
-            u_cur, loss_cur, polished = polish(everything, fitted_idx, u_cur, loss_cur, "joint")
+            u_cur, loss_cur, polished = polish(everything, fitted_idx, u_cur, loss_cur, "joint", cfg.joint_polish)
             loss_initial = loss_of(mean_log(logs(pool.map(tasks(u0, fit_seeds)))))  # for the report
         u_final = u_cur
         say("fitted: " + ", ".join(f"{k}={v:.4g}" for k, v in _values(cfg.params, u_final)))
 
         # the final point on the uncertainty seeds: figures, series, Jacobian
-        final_log, J_seed, ser, h = jacobian(u_final, uq_seeds)
+        final_log, J_seed, ser, h = jacobian(u_final, uq_seeds, idx="all")
         final_series = ser[0]
         S = len(uq_seeds)
         J = J_seed.mean(axis=0)
         loss_final = loss_of(mean_log(final_log))
-        say(f"final point on {S} seeds: loss {loss_final:.4g}")
+        loss_targets_only = loss_of(mean_log(final_log), scale=s)
+        say(f"final point on {S} seeds: loss {loss_final:.4g} (on the figures' own errors alone {loss_targets_only:.4g})")
 
         # 3. bootstrap over seeds (and over the targets' own errors)
         rng = np.random.default_rng(cfg.first_seed)
@@ -524,13 +637,13 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
         pred_b = np.empty((B, len(targets)))
         # Each replicate's linearised optimum, less the full sample's (d0): the spread of the
         # estimator, centred on the point reported (which the runs have checked).
-        d0 = _gauss_newton(mean_log(final_log) - y, J, s, w, fitted_idx, u_final)
+        d0 = _gauss_newton(mean_log(final_log) - y, J, s_fit, w, fitted_idx, u_final)
         for b in range(B):
             pick = rng.integers(0, S, S)
             ml_b = mean_log(final_log[pick])
             J_b = J_seed[pick].mean(axis=0)
             y_b = y + rng.normal(0.0, s)
-            d_b = _gauss_newton(ml_b - y_b, J_b, s, w, fitted_idx, u_final)
+            d_b = _gauss_newton(ml_b - y_b, J_b, s_fit, w, fitted_idx, u_final)
             us_b[b] = np.clip(u_final + d_b - d0, 0.0, 1.0)
             pred_b[b] = ml_b + J_b @ (us_b[b] - u_final)
         # A parameter none of the fitted figures moves is not pinned by them (the ridge keeps
@@ -556,6 +669,9 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
         config=cfg, start=start, steps=steps, initial=initial, fitted=fitted, intervals=intervals,
         targets=rows, series=series_out, history=history, loss=loss_final, loss_initial=loss_initial,
         polished=polished, runs=pool.n, seconds=time.perf_counter() - t0, identified=identified,
+        loss_target_errors=loss_targets_only,
+        tiers=[{"population": p, "days": d, "targets": [t.name for t, q in zip(targets, tier_of, strict=True) if q == i]}
+               for i, (p, d) in enumerate(tiers)],
         jacobian={"targets": [t.name for t in targets], "params": [p.path for p in cfg.params],
                   "d_log_figure_d_unit": J.tolist()},
     )

@@ -113,6 +113,19 @@ def history_plot(res) -> str | None:
     return _svg(fig)
 
 
+def _tiers_text(res) -> str:
+    extra = [t for t in getattr(res, "tiers", [])[1:]]
+    return "".join(f"; {_e(', '.join(t['targets']))} counted on runs of {t['population']:,} citizens over "
+                   f"{t['days']} days (too few people at {res.config.population:,})" for t in extra)
+
+
+def _loss_text(res) -> str:
+    if getattr(res, "loss_target_errors", None) is None or not res.config.mc_noise:
+        return ""
+    return (f"; each figure's misfit scaled by its stated error and the runs' sampling error at its count; "
+            f"by the stated errors alone {res.loss_target_errors:.4g}")
+
+
 def render(res) -> str:
     cfg = res.config
     tf = cfg.targets
@@ -132,9 +145,9 @@ def render(res) -> str:
 <h1>Calibration of {_e(cfg.pilot)}</h1>
 <p class=lead>{_e(tf.title or tf.name)}: {len(res.targets)} dated figures ({summ['fitted_targets']} fitted,
 {len(res.targets) - summ['fitted_targets']} held out), per capita over {tf.population.value:.4g} {_e(tf.population.what)}.
-Runs of {cfg.population:,} citizens from {res.start} for {res.steps} days.</p>
+Runs of {cfg.population:,} citizens from {res.start} for {res.steps} days{_tiers_text(res)}.</p>
 <p><b>{summ['within_10pct']} of {summ['fitted_targets']}</b> fitted figures are within 10% of the model.
-Loss {res.loss:.4g} (at the rulebook's own values: {res.loss_initial:.4g}).
+Loss {res.loss:.4g} (at the rulebook's own values: {res.loss_initial:.4g}{_loss_text(res)}).
 {'Held-out figures: mean absolute log error ' + f'{held:.3f}' + '.' if held is not None else 'No figure held out.'}</p>
 <h2>Fitted parameters</h2>
 {params_table(res)}

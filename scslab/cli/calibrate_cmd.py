@@ -67,6 +67,19 @@ def calibrate_cmd(
     seeds: int = typer.Option(2, "--seeds", "-k", help="seeds averaged at every search point (the same at each)"),
     trials: int = typer.Option(18, "--trials", help="search points (then up to --polish Gauss-Newton iterations)"),
     polish: int = typer.Option(4, "--polish", help="Gauss-Newton iterations after the search (0: none)"),
+    min_count: float = typer.Option(40, "--min-count",
+                                    help="count a figure expected below this many people over the seeds on more "
+                                         "citizens (population x 2^j, up to --max-population), over only the days "
+                                         "it needs (0: every figure at --population)"),
+    max_population: int = typer.Option(None, "--max-population",
+                                       help="the most citizens a run for rare figures gets (with --min-count; "
+                                            "default 4 x --population)"),
+    no_mc_noise: bool = typer.Option(False, "--no-mc-noise",
+                                     help="scale each figure's misfit by its relative error alone, not also by the "
+                                          "runs' sampling error at its count"),
+    joint_polish: int = typer.Option(2, "--joint-polish",
+                                     help="Gauss-Newton iterations of the last polish of every parameter after the "
+                                          "stages"),
     uq_seeds: int = typer.Option(4, "--uq-seeds", help="seeds at the fitted point (Jacobian, bootstrap, bands)"),
     method: str = typer.Option("cmaes", "--method", help="cmaes or tpe (optuna samplers)"),
     seed: int = typer.Option(1, "--seed", "-s", help="first seed"),
@@ -101,6 +114,14 @@ def calibrate_cmd(
         fail(f"--trials must be in 1..10,000, got {trials}")
     if not 0 <= polish <= 20:
         fail(f"--polish must be in 0..20, got {polish}")
+    if joint_polish is not None and not 0 <= joint_polish <= 20:
+        fail(f"--joint-polish must be in 0..20, got {joint_polish}")
+    if not 0 <= min_count <= 1e6:
+        fail(f"--min-count must be in 0..1,000,000, got {min_count:g}")
+    if max_population is None:
+        max_population = min(4 * population, 10_000_000)
+    if not population <= max_population <= 10_000_000:
+        fail(f"--max-population must be in {population:,}..10,000,000 (at least --population), got {max_population:,}")
     try:
         tf = load_targets(targets)
     except RulebookError as e:
@@ -116,7 +137,8 @@ def calibrate_cmd(
     stages = () if (no_stages or params) else tuple((tuple(st.params), tuple(st.measures)) for st in tf.stages)
     cfg = CalibrationConfig(name, tf, fit, holdout=held, population=population, seeds=seeds, trials=trials,
                             uq_seeds=uq_seeds, method=method, first_seed=seed, targets_name=targets, polish=polish,
-                            stages=stages)
+                            stages=stages, min_count=min_count, max_population=max_population,
+                            mc_noise=not no_mc_noise, joint_polish=joint_polish)
     from ..pilots import resolve_rulebook
 
     rb = resolve_rulebook(name)
@@ -178,6 +200,7 @@ def calibrate_cmd(
     console.print(t)
     s = res.summary()
     console.print(f"{s['within_10pct']} of {s['fitted_targets']} fitted figures within 10%; loss {res.loss:.4g} "
-                  f"(before {res.loss_initial:.4g}); {res.runs} runs in {res.seconds / 60:.1f} min")
+                  f"(before {res.loss_initial:.4g}; on the figures' own errors alone {res.loss_target_errors:.4g}); "
+                  f"{res.runs} runs in {res.seconds / 60:.1f} min")
     console.print(f"rulebook: [bold]{paths['rulebook']}[/bold]  report: [bold]{paths['report']}[/bold]  "
                   f"numbers: {paths['json']}")
