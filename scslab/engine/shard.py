@@ -336,7 +336,10 @@ class Shard:
         b = np.searchsorted(ids, listed, side="right")
         hit = b > a
         if hit.any():
-            sel = np.sort(order[np.concatenate([np.arange(x, y) for x, y in zip(a[hit], b[hit], strict=True)])])
+            # the ranges [a, b) of the hits, concatenated without a Python loop over them
+            starts, lens = a[hit], (b - a)[hit]
+            at = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+            sel = np.sort(order[at])
         else:
             sel = order[:0]
         if listed_rows.size == 0 and sel.size == 0:
