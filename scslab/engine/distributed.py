@@ -1,8 +1,11 @@
-"""Shards in blocks, stepping in supersteps: in this process, or on Ray actors.
+"""Shards in blocks, stepping in supersteps: in this process, in worker processes, or on Ray actors.
 
-A run's municipalities are cut into contiguous blocks of about equal population; each
-block is stepped by one worker (a Ray actor, about one per core). Every step is a
-superstep: each block reads last step's public view, steps its shards, and sends every
+A run's municipalities are cut into contiguous blocks of about equal modelled work
+(`shard_cost`); each block is stepped by one worker (a Ray actor or, with ProcessBlocks, a
+process on this machine, about one per core). ProcessBlocks keeps the view in shared
+memory, so its workers exchange nothing (see its docstring); what follows is Ray's way.
+
+Every step is a superstep: each block reads last step's public view, steps its shards, and sends every
 other block the entries of its own citizens that the other block's shards read (the
 remote ends of their ties: scores, list flags, harm levels and cheat probabilities). That
 is all that crosses blocks: a national listing shows in the flags of the listed citizen's
