@@ -781,6 +781,8 @@ def _process_worker(fd: int) -> None:
             conn.send(("error", (None, text)))
 
     try:
+        import scslab.engine.simulation  # noqa: F401 - the engine's modules, then their kernels,
+        _load_kernels()  # while the driver pickles the shards
         spec, shards = pickle.loads(conn.recv_bytes())
         index, n, need_score, track, threads, path, t0, steps = spec
         block = Block(index, shards, n, need_score, {}, {}, track, threads, _map_views(path, n, need_score))
