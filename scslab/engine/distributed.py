@@ -718,16 +718,29 @@ def _view_bytes(n: int, need_score: bool) -> int:
 
 
 def _shared_file(size: int) -> str:
-    """A file of `size` zero bytes in memory (/dev/shm where there is one) for the workers to map."""
+    """A file of `size` zero bytes for the workers to map: in /dev/shm where there is one
+    (memory), else in the temporary folder. Its space is reserved now (a /dev/shm too small,
+    as containers often have, would otherwise kill a worker with SIGBUS mid-run)."""
     import tempfile
 
-    where = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    fd, path = tempfile.mkstemp(prefix="scslab-views-", dir=where)
-    try:
-        os.ftruncate(fd, size)
-    finally:
-        os.close(fd)
-    return path
+    tried = []
+    for where in ("/dev/shm", None):
+        if where is not None and not os.path.isdir(where):
+            continue
+        fd, path = tempfile.mkstemp(prefix="scslab-views-", dir=where)
+        try:
+            if hasattr(os, "posix_fallocate"):
+                os.posix_fallocate(fd, 0, size)
+            else:
+                os.ftruncate(fd, size)
+            return path
+        except OSError as e:
+            tried.append(f"{os.path.dirname(path)}: {e.strerror or e}")
+            os.unlink(path)
+        finally:
+            os.close(fd)
+    raise ShardExecutorError(f"cannot make {size / 2**20:,.0f} MiB of shared memory for the workers' view ("
+                             f"{'; '.join(tried)})")
 
 
 def _map_views(path: str, n: int, need_score: bool) -> list[View]:
