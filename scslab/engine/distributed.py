@@ -582,6 +582,9 @@ class ProcessBlocks(BlockExecutor):
         # A fresh interpreter per worker (not a fork: numba's OpenMP threads do not survive
         # one; not multiprocessing's spawn: it would import the user's __main__ again).
         env = dict(os.environ, NUMBA_NUM_THREADS=str(max(1, self.threads)))
+        # the same scslab as this process's, installed or not
+        home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env["PYTHONPATH"] = os.pathsep.join([home, *filter(None, [os.environ.get("PYTHONPATH")])])
         try:
             self._path = _shared_file(2 * _view_bytes(n, need_score))
             for _ in range(self.k):
