@@ -53,6 +53,7 @@ def test_one_and_two_worker_processes_give_the_same_bytes(local_run, tmp_path):
         assert len(ex["shard_cpu_ms_per_step"]) == 4 and all(c > 0 for c in ex["shard_cpu_ms_per_step"])
 
 
+@pytest.mark.slow
 def test_a_resumed_run_on_worker_processes_gives_the_same_bytes(local_run, tmp_path):
     from scslab.engine import Simulation
 
@@ -105,6 +106,7 @@ class KillAt:
             os.kill(self.killed, signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_a_killed_worker_process_recovers_from_the_newest_checkpoint(local_run, tmp_path):
     ex = ProcessBlocks(2)
     kill = KillAt(ex, 11)
@@ -118,6 +120,7 @@ def test_a_killed_worker_process_recovers_from_the_newest_checkpoint(local_run, 
     assert {k for k in a if a[k] != b[k]} == {"manifest.json", "COMPLETE"}
 
 
+@pytest.mark.slow
 def test_a_killed_worker_process_without_checkpoints_fails_the_run_and_writes_no_tables(tmp_path):
     ex = ProcessBlocks(2)
     out = tmp_path / "lost"
