@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scslab.engine.distributed import ProcessBlocks, ShardExecutorError, partition, shard_cost
+from scslab.engine.distributed import (
+    ProcessBlocks,
+    ShardExecutorError,
+    balance,
+    partition,
+    shard_cost,
+)
 from scslab.nation import parse_nation
 from scslab.nation.run import run_config
 
@@ -50,6 +56,8 @@ def test_one_and_two_worker_processes_give_the_same_bytes(local_run, tmp_path):
         ex = r.timing["executor"]
         assert ex["executor"] == "processes" and ex["workers"] == workers
         assert ex["exchange_bytes_per_step"] == 0  # the views are shared: nothing is sent
+        if workers == 2:  # blocks by cost, not contiguous: rows and shards come back in order all the same
+            assert ex["blocks"] == [[1, 3], [0, 2]] and ex["exchange_ids_per_step"] > 0
         assert len(ex["shard_cpu_ms_per_step"]) == 4 and all(c > 0 for c in ex["shard_cpu_ms_per_step"])
 
 
@@ -152,7 +160,10 @@ def test_the_partition_balances_modelled_work_and_the_model_weighs_rulebooks():
     rate = list(costs.values())  # ns a citizen (fixed part included) of a, b, c, d
     assert rate[1] > 1.5 * rate[0]  # guilt-by-association reads its ties' list flags every day
     assert rate[2] > 1.5 * rate[0]  # sesame's peers read scores
-    assert partition([10.0, 30.0, 10.0, 10.0], 2, shard_cost=0) == [[0, 1], [2, 3]]
+    assert partition([10.0, 30.0, 10.0, 10.0], 2, shard_cost=0) == [[0, 1], [2, 3]]  # contiguous (Ray)
+    assert balance([10.0, 30.0, 10.0, 10.0], 2) == [[1], [0, 2, 3]]  # any blocks (worker processes)
+    assert balance([5, 4, 3, 3, 2, 1], 2) == [[0, 3, 5], [1, 2, 4]]
+    assert balance([1, 1, 1], 5) == [[0], [1], [2]]
 
 
 def test_the_cli_runs_a_nation_on_worker_processes_and_refuses_bad_flags(tmp_path):

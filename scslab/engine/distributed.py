@@ -100,6 +100,36 @@ def partition(sizes, k: int, shard_cost: int = SHARD_COST_CITIZENS) -> list[list
     return [list(range(bounds[b], bounds[b + 1])) for b in range(k) if bounds[b] < bounds[b + 1]]
 
 
+def balance(costs, k: int) -> list[list[int]]:
+    """Blocks of municipalities (indices, ascending in each) of about equal total cost, at
+    most k, not necessarily contiguous: the largest first, each to the least loaded block
+    (ties to the lower block). For executors that exchange nothing (ProcessBlocks), where
+    contiguity buys nothing and the shard at a contiguous cut can leave blocks a few
+    percent apart."""
+    k = max(1, min(int(k), len(costs)))
+    load = [0.0] * k
+    blocks: list[list[int]] = [[] for _ in range(k)]
+    for m in sorted(range(len(costs)), key=lambda i: (-float(costs[i]), i)):
+        b = min(range(k), key=lambda j: (load[j], j))
+        blocks[b].append(m)
+        load[b] += float(costs[m])
+    return [sorted(b) for b in blocks if b]
+
+
+def cross_reads(shards, blocks: list[list[int]]) -> int:
+    """How many distinct citizens of other blocks each block's ties read, summed over blocks."""
+    offsets = np.array([sh.st.offset for sh in shards], np.int64)
+    block_of = np.empty(len(shards), np.int64)
+    for b, ms in enumerate(blocks):
+        block_of[ms] = b
+    total = 0
+    for b, ms in enumerate(blocks):
+        ids = np.unique(np.concatenate([shards[m].remote_ids() for m in ms]))
+        owner = block_of[np.searchsorted(offsets, ids, side="right") - 1]
+        total += int(np.count_nonzero(owner != b))
+    return total
+
+
 def exchange_plan(shards, blocks: list[list[int]]) -> dict[tuple[int, int], np.ndarray]:
     """(from block, to block) -> sorted global ids of the first's citizens the second reads."""
     ranges = [(shards[b[0]].st.offset, shards[b[-1]].st.offset + shards[b[-1]].st.n) for b in blocks]
@@ -281,6 +311,9 @@ class BlockExecutor:
 
     workers: int = 1
     name = "blocks"
+    # Contiguous blocks, for executors that send each other the entries their ties read
+    # (exchange_plan); an executor whose workers share the view can take any blocks.
+    contiguous = True
 
     def run(self, nation, t_start: int, steps: int, rows: list, grades: list, track: bool, every: int | None,
             save, progress) -> dict:
@@ -293,12 +326,21 @@ class BlockExecutor:
         # blocks of about equal modelled work (citizens weighted by their rulebook's cost,
         # plus each shard's fixed part)
         costs = [shard_cost(sh) for sh in shards]
-        blocks = partition(costs, self.workers, shard_cost=0)
-        plan = exchange_plan(shards, blocks)
+        if self.contiguous:
+            blocks = partition(costs, self.workers, shard_cost=0)
+            plan = exchange_plan(shards, blocks)
+            ids = sum(int(v.size) for v in plan.values())
+            exports = [{d: plan[(b, d)] for d in range(len(blocks)) if d != b} for b in range(len(blocks))]
+            imports = [{a: plan[(a, b)] for a in range(len(blocks)) if a != b} for b in range(len(blocks))]
+        else:
+            blocks = balance(costs, self.workers)
+            ids = cross_reads(shards, blocks)
+            exports = imports = [{} for _ in blocks]
+        # a superstep's rows come block after block: back to municipality order
+        order = [m for b in blocks for m in b]
+        perm = None if order == sorted(order) else [int(i) for i in np.argsort(order)]
         need_score = nation.views[0].score.size > 0
         nation.views = None
-        exports = [{d: plan[(b, d)] for d in range(len(blocks)) if d != b} for b in range(len(blocks))]
-        imports = [{a: plan[(a, b)] for a in range(len(blocks)) if a != b} for b in range(len(blocks))]
         t0 = time.perf_counter()
         self._start(blocks, [[shards[m] for m in b] for b in blocks], nation.n, need_score, exports, imports, track)
         nation.shards = shards = None  # the workers hold them now
@@ -310,6 +352,9 @@ class BlockExecutor:
             for t in range(t_start, steps):
                 t0 = time.perf_counter()
                 out_rows, out_grades, nbytes = self._step(t, steps)
+                if perm is not None:
+                    out_rows = [out_rows[i] for i in perm]
+                    out_grades = [out_grades[i] for i in perm]
                 seconds.append(time.perf_counter() - t0)
                 sent.append(nbytes)
                 rows.extend(out_rows)
@@ -321,15 +366,15 @@ class BlockExecutor:
                     progress(t + 1, steps)
             t_loop = time.perf_counter() - t_loop
             t0 = time.perf_counter()
-            nation.shards = self._finish()
+            nation.shards = sorted(self._finish(), key=lambda sh: sh.m)
             finished = time.perf_counter() - t0
         finally:
             self._stop()
         assert len(nation.shards) == shipped
-        ids = sum(int(v.size) for v in plan.values())
         return {
             "executor": self.name, "workers": len(blocks),
-            "blocks": [[int(b[0]), int(b[-1])] for b in blocks],
+            # first and last municipality of each block (contiguous), or all of them
+            "blocks": [[int(b[0]), int(b[-1])] if self.contiguous else [int(m) for m in b] for b in blocks],
             "exchange_ids_per_step": ids,
             "exchange_bytes_per_step": round(float(np.mean(sent))) if sent else 0,
             "superstep_seconds_median": round(float(np.median(seconds)), 5) if seconds else None,
@@ -553,6 +598,7 @@ class ProcessBlocks(BlockExecutor):
     """
 
     name = "processes"
+    contiguous = False  # the workers share the view: any blocks will do (`balance`)
 
     def __init__(self, workers: int | None = None, threads: int = 1):
         if os.name != "posix":
@@ -834,4 +880,4 @@ def _process_worker(fd: int) -> None:
 
 
 __all__ = ["Block", "BlockExecutor", "InProcessBlocks", "ProcessBlocks", "RayShards", "ShardExecutorError",
-           "WorkerLost", "exchange_plan", "partition", "shard_cost"]
+           "WorkerLost", "balance", "cross_reads", "exchange_plan", "partition", "shard_cost"]
