@@ -137,6 +137,13 @@ def _fixed(case: dict, n: int, steps: int) -> dict:
             "cpu_ms_per_shard_step_each": [round(x, 3) for x in per]}
 
 
+def _blocks(ex: dict) -> str:
+    """Ray's contiguous blocks as first-last; other executors' as municipality counts."""
+    if ex["executor"] == "ray":
+        return ", ".join(f"{a}-{b}" for a, b in ex["blocks"])
+    return " + ".join(str(len(b)) for b in ex["blocks"]) + " municipalities"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--population", type=int, default=1_000_000)
@@ -170,7 +177,7 @@ def main(argv=None) -> int:
                   f"median superstep {r['citizen_steps_per_second_median_superstep']:,}; busiest worker "
                   f"{r['busiest_worker_cpu_ms_per_step']} ms CPU/step = {r['citizen_steps_per_second_busiest_worker_cpu']:,}"
                   f" c-steps/s ({r['busiest_worker_process_cpu_ms_per_step']} ms with the process's other threads; "
-                  f"each worker {r.get('worker_cpu_ms_per_step')}); blocks {ex['blocks']}; exchange "
+                  f"each worker {r.get('worker_cpu_ms_per_step')}); blocks {_blocks(ex)}; exchange "
                   f"{ex['exchange_bytes_per_step']:,} B/step; load {r['load']}")
         elif r["case"] == "fixed":
             print(f"{r['case']:<11} {r['citizens']:>10,}  {r['cpu_ms_per_shard_step']} ms CPU per shard-step (median "
