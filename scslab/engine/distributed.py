@@ -1,7 +1,7 @@
 """Shards in blocks, stepping in supersteps: in this process, in worker processes, or on Ray actors.
 
-A run's municipalities are cut into contiguous blocks of about equal modelled work
-(`shard_cost`); each block is stepped by one worker (a Ray actor or, with ProcessBlocks, a
+A run's municipalities are cut into blocks of about equal modelled work (`shard_cost`;
+contiguous for Ray, `partition`; any for ProcessBlocks, `balance`); each block is stepped by one worker (a Ray actor or, with ProcessBlocks, a
 process on this machine, about one per core). ProcessBlocks keeps the view in shared
 memory, so its workers exchange nothing (see its docstring); what follows is Ray's way.
 
@@ -59,7 +59,7 @@ SHARD_COST_CITIZENS = 5_000
 # shard's `Shard.step` thread time in pilots-43 at 1e6 (steps 3-22, one numba thread, load
 # 0.6; docs/scaling.md): a fixed 0.56 ms; per citizen 60 ns (none), 66 (suining), 73
 # (rule-of-law), 80 (rongcheng), 127 (guilt-by-association, whose association penalty
-# reads every tie's list flag each day). The model gives 57, 67, 75, 73 and 127; within
+# reads every tie's list flag each day). The model gives 57, 67, 73, 75 and 127; within
 # 13% of each shard. Only the speed depends on it: the tables do not depend on the blocks.
 SHARD_FIXED_NS = 560_000
 CITIZEN_NS = 52.0  # every citizen's share of the phases
