@@ -721,18 +721,19 @@ class ProcessBlocks(BlockExecutor):
         for r, g in self._gather(t):
             rows += r
             grades += g
+        self._t0 = t + 1  # steps done: where a worker lost from here on is reported
         return rows, grades, 0
 
     def _states(self):
-        self._send(("states",), -1)
+        self._send(("states",), self._t0)
         out = {}
-        for part in self._gather(-1):
+        for part in self._gather(self._t0):
             out.update(part)
         return out
 
     def _finish(self):
-        self._send(("finish",), -1)
-        done = self._gather(-1)
+        self._send(("finish",), self._t0)
+        done = self._gather(self._t0)
         self.cpu = [cpu[0] for _, cpu in done]
         self.cpu_process = [cpu[1] for _, cpu in done]
         self.shard_cpu = {m: c for _, cpu in done for m, c in cpu[2].items()}
