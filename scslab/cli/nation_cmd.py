@@ -27,7 +27,7 @@ def nation(
                                          help="save resumable state every K days (continue with scslab run --resume)"),
     executor: str = typer.Option("local", "--executor", help="where shards step: local (this process), processes "
                                  "(blocks of municipalities in worker processes on this machine) or ray (blocks on "
-                                 "Ray workers; pip install 'scslab[ray]')"),
+                                 "Ray workers; pip install 'scslab\\[ray]')"),
     workers: int = typer.Option(None, "--workers", help="worker processes or Ray workers, each stepping a block of "
                                 "municipalities (default: one per core, or per CPU Ray has)"),
     address: str = typer.Option(None, "--address", help="a running Ray cluster (auto, or ray://host:port); "
