@@ -56,16 +56,17 @@ SHARD_COST_CITIZENS = 5_000
 
 # The cost model the executors partition by: a shard's processor time per step, in ns, is
 # a fixed part plus its citizens times a rate that depends on its rulebook. Fitted to each
-# shard's `Shard.step` thread time in pilots-43 at 1e6 (steps 3-22, one numba thread, load
-# 0.6; docs/scaling.md): a fixed 0.56 ms; per citizen 60 ns (none), 66 (suining), 73
-# (rule-of-law), 80 (rongcheng), 127 (guilt-by-association, whose association penalty
-# reads every tie's list flag each day). The model gives 57, 67, 73, 75 and 127; within
-# 13% of each shard. Only the speed depends on it: the tables do not depend on the blocks.
-SHARD_FIXED_NS = 560_000
-CITIZEN_NS = 52.0  # every citizen's share of the phases
-LIST_NS = 5.0  # per list the shard keeps (the scans, the sanctions)
-SOURCE_NS = 0.4  # per behaviour a source of the rulebook records
-NEIGHBOURS_NS = 60.0  # the neighbour statistics: association penalties, peer effects
+# municipality's `Shard.step` thread time in 2 ProcessBlocks workers, pilots-43 at 1e6
+# (four runs of 20 steps on a quiet machine, one numba thread; docs/scaling.md): a fixed
+# 0.58 ms; per citizen 52.5 ns (none), 61.2 (suining), 62.3 (rule-of-law), 63.2
+# (rongcheng), 107.2 (guilt-by-association, whose association penalty reads every tie's
+# list flag each day); the model gives 53.2, 59.6, 62.1, 64.3 and 107.2. Only the speed
+# depends on it: the tables do not depend on the blocks.
+SHARD_FIXED_NS = 580_000
+CITIZEN_NS = 50.0  # every citizen's share of the phases
+LIST_NS = 2.8  # per list the shard keeps (the scans, the sanctions)
+SOURCE_NS = 0.3  # per behaviour a source of the rulebook records
+NEIGHBOURS_NS = 47.6  # the neighbour statistics: association penalties, peer effects
 
 
 def shard_cost(sh) -> float:
@@ -103,16 +104,42 @@ def partition(sizes, k: int, shard_cost: int = SHARD_COST_CITIZENS) -> list[list
 def balance(costs, k: int) -> list[list[int]]:
     """Blocks of municipalities (indices, ascending in each) of about equal total cost, at
     most k, not necessarily contiguous: the largest first, each to the least loaded block
-    (ties to the lower block). For executors that exchange nothing (ProcessBlocks), where
+    (ties to the lower block), then single moves and swaps between the most and the least
+    loaded block while they narrow the gap. For executors that exchange nothing (ProcessBlocks), where
     contiguity buys nothing and the shard at a contiguous cut can leave blocks a few
     percent apart."""
     k = max(1, min(int(k), len(costs)))
+    cost = [float(c) for c in costs]
     load = [0.0] * k
     blocks: list[list[int]] = [[] for _ in range(k)]
-    for m in sorted(range(len(costs)), key=lambda i: (-float(costs[i]), i)):
+    for m in sorted(range(len(cost)), key=lambda i: (-cost[i], i)):
         b = min(range(k), key=lambda j: (load[j], j))
         blocks[b].append(m)
-        load[b] += float(costs[m])
+        load[b] += cost[m]
+    # then moves and swaps between the most and the least loaded block while they narrow
+    # the gap between the two (a few rounds: greedy alone can leave a small shard's worth)
+    for _ in range(10 * len(cost)):
+        hi = max(range(k), key=lambda j: (load[j], -j))
+        lo = min(range(k), key=lambda j: (load[j], j))
+        gap = load[hi] - load[lo]
+        best, best_gap = None, gap
+        for x in blocks[hi]:
+            for y in [None, *blocks[lo]]:
+                d = cost[x] - (cost[y] if y is not None else 0.0)
+                if 0 < d < gap and abs(gap - 2 * d) < best_gap:
+                    best, best_gap = (x, y), abs(gap - 2 * d)
+        if best is None:
+            break
+        x, y = best
+        blocks[hi].remove(x)
+        blocks[lo].append(x)
+        load[hi] -= cost[x]
+        load[lo] += cost[x]
+        if y is not None:
+            blocks[lo].remove(y)
+            blocks[hi].append(y)
+            load[lo] -= cost[y]
+            load[hi] += cost[y]
     return [sorted(b) for b in blocks if b]
 
 
