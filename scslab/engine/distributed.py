@@ -369,8 +369,11 @@ class BlockExecutor:
         need_score = nation.views[0].score.size > 0
         nation.views = None
         t0 = time.perf_counter()
-        self._start(blocks, [[shards[m] for m in b] for b in blocks], nation.n, need_score, exports, imports, track)
-        nation.shards = shards = None  # the workers hold them now
+        # the workers hold the shards from now on: an executor may free each block once sent
+        per_block = [[shards[m] for m in b] for b in blocks]
+        nation.shards = shards = None
+        self._start(blocks, per_block, nation.n, need_score, exports, imports, track)
+        del per_block
         started = time.perf_counter() - t0
         shipped = sum(len(b) for b in blocks)
         sent, seconds = [], []
@@ -678,6 +681,7 @@ class ProcessBlocks(BlockExecutor):
                 except OSError:
                     raise self._lost(i, self._t0) from None
                 del blob
+                s.clear()  # the block's shards live in its worker now: their memory goes here
             self._gather(self._t0)  # every block has published its citizens into today's view
         except BaseException:
             self._stop()
