@@ -161,6 +161,10 @@ def _cli(*args, cwd=None):
     (["court-blacklist", "--targets", "court-blacklist", "--holdout", "nope"], "--holdout nope: no such target"),
     (["court-blacklist", "--targets", "court-blacklist", "--population", "5"], "--population must be"),
     (["court-blacklist", "--targets", "court-blacklist", "--method", "grid"], "--method must be"),
+    (["court-blacklist", "--targets", "court-blacklist", "--min-count", "-1"], "--min-count must be in"),
+    (["court-blacklist", "--targets", "court-blacklist", "--max-population", "500"],
+     "--max-population must be in 20,000..10,000,000"),
+    (["court-blacklist", "--targets", "court-blacklist", "--joint-polish", "99"], "--joint-polish must be in"),
     (["nosuch-pilot", "--targets", "court-blacklist"], "no such file or bundled pilot"),
 ])
 def test_cli_refusals(args, needle):
