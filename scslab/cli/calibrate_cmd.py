@@ -64,7 +64,7 @@ def calibrate_cmd(
     no_stages: bool = typer.Option(False, "--no-stages",
                                    help="search every parameter at once, not in the targets file's `stages:`"),
     population: int = typer.Option(20_000, "--population", "-n", help="citizens per run"),
-    seeds: int = typer.Option(2, "--seeds", "-k", help="seeds averaged at every search point (the same at each)"),
+    seeds: int = typer.Option(3, "--seeds", "-k", help="seeds averaged at every search point (the same at each)"),
     trials: int = typer.Option(18, "--trials", help="search points (then up to --polish Gauss-Newton iterations)"),
     polish: int = typer.Option(4, "--polish", help="Gauss-Newton iterations after the search (0: none)"),
     min_count: float = typer.Option(40, "--min-count",
@@ -77,7 +77,7 @@ def calibrate_cmd(
     no_mc_noise: bool = typer.Option(False, "--no-mc-noise",
                                      help="scale each figure's misfit by its relative error alone, not also by the "
                                           "runs' sampling error at its count"),
-    joint_polish: int = typer.Option(2, "--joint-polish",
+    joint_polish: int = typer.Option(0, "--joint-polish",
                                      help="Gauss-Newton iterations of the last polish of every parameter after the "
                                           "stages"),
     uq_seeds: int = typer.Option(4, "--uq-seeds", help="seeds at the fitted point (Jacobian, bootstrap, bands)"),
