@@ -57,12 +57,12 @@ def one_case(case: dict) -> dict:
     if case["kind"] == "config-ray":
         import ray
 
-        from scslab.engine.distributed import RayShards
+        from scslab.engine.ray_blocks import RayShards
 
         ray.init(num_cpus=case["workers"], include_dashboard=False, log_to_driver=False)
         executor = RayShards(case["workers"])
     if case["kind"] == "config-processes":
-        from scslab.engine.distributed import ProcessBlocks
+        from scslab.engine.process_blocks import ProcessBlocks
 
         executor = ProcessBlocks(case["workers"])
     if case["kind"] == "fixed":

@@ -72,7 +72,7 @@ def _executor(case: dict):
         return InProcessBlocks(case.get("workers", 2))
     import ray
 
-    from scslab.engine.distributed import RayShards
+    from scslab.engine.ray_blocks import RayShards
 
     if not ray.is_initialized():
         ray.init(num_cpus=max(2, case.get("workers", 2)), include_dashboard=False, log_to_driver=False)

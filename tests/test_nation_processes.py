@@ -13,13 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scslab.engine.distributed import (
-    ProcessBlocks,
-    ShardExecutorError,
-    balance,
-    partition,
-    shard_cost,
-)
+from scslab.engine.distributed import ShardExecutorError, balance, partition, shard_cost
+from scslab.engine.process_blocks import ProcessBlocks
 from scslab.nation import parse_nation
 from scslab.nation.run import run_config
 

@@ -79,7 +79,7 @@ def test_blocks_in_this_process_give_the_same_bytes(local_run, tmp_path, blocks)
 
 
 def test_one_and_two_ray_workers_give_the_same_bytes(ray_session, local_run, tmp_path):
-    from scslab.engine.distributed import RayShards
+    from scslab.engine.ray_blocks import RayShards
 
     for workers in (1, 2):
         out = tmp_path / f"ray{workers}"
@@ -104,7 +104,7 @@ class KillAt:
 
 @pytest.mark.slow
 def test_a_killed_ray_worker_recovers_from_the_newest_checkpoint(ray_session, local_run, tmp_path):
-    from scslab.engine.distributed import RayShards
+    from scslab.engine.ray_blocks import RayShards
 
     ex = RayShards(2)
     kill = KillAt(ex, 11)
@@ -122,7 +122,7 @@ def test_a_killed_ray_worker_recovers_from_the_newest_checkpoint(ray_session, lo
 
 @pytest.mark.slow
 def test_a_killed_ray_worker_without_checkpoints_fails_the_run_and_writes_no_tables(ray_session, tmp_path):
-    from scslab.engine.distributed import RayShards
+    from scslab.engine.ray_blocks import RayShards
 
     ex = RayShards(2)
     out = tmp_path / "lost"

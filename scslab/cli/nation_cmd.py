@@ -124,14 +124,14 @@ def nation(
 
     shards = None
     if executor == "processes":
-        from ..engine.distributed import ProcessBlocks
+        from ..engine.process_blocks import ProcessBlocks
 
         try:
             shards = ProcessBlocks(workers=workers)
         except ShardExecutorError as e:
             fail(str(e))
     if executor == "ray":
-        from ..engine.distributed import RayShards
+        from ..engine.ray_blocks import RayShards
 
         try:
             shards = RayShards(workers=workers, address=address)

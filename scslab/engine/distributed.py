@@ -1,31 +1,33 @@
-"""Shards in blocks, stepping in supersteps: in this process, in worker processes, or on Ray actors.
+"""Shards in blocks, stepping in supersteps: what every executor shares.
 
 A run's municipalities are cut into blocks of about equal modelled work (`shard_cost`;
-contiguous for Ray, `partition`; any for ProcessBlocks, `balance`); each block is stepped by one worker (a Ray actor or, with ProcessBlocks, a
-process on this machine, about one per core). ProcessBlocks keeps the view in shared
-memory, so its workers exchange nothing (see its docstring); what follows is Ray's way.
+contiguous for Ray, `partition`; any for worker processes, `balance`); each block
+(`Block`) is stepped by one worker, about one per core: in this process
+(`InProcessBlocks`, for tests), in worker processes on this machine
+(engine/process_blocks.py `ProcessBlocks`: the view in shared memory, nothing exchanged)
+or on Ray actors (engine/ray_blocks.py `RayShards`). Both are also found here by name.
 
-Every step is a superstep: each block reads last step's public view, steps its shards, and sends every
-other block the entries of its own citizens that the other block's shards read (the
-remote ends of their ties: scores, list flags, harm levels and cheat probabilities). That
-is all that crosses blocks: a national listing shows in the flags of the listed citizen's
-entry, so the national list's changes travel with the view of the ties that read them.
-Nothing else is shared; random streams are keyed by (seed, municipality, step, phase), so
-the tables are byte-identical whatever the number of blocks and wherever they run.
+Every step is a superstep: each block reads last step's public view, steps its shards, and
+(on Ray) sends every other block the entries of its own citizens that the other block's
+shards read (the remote ends of their ties: scores, list flags, harm levels and cheat
+probabilities). That is all that crosses blocks: a national listing shows in the flags of
+the listed citizen's entry, so the national list's changes travel with the view of the
+ties that read them. Nothing else is shared; random streams are keyed by (seed,
+municipality, step, phase), so the tables are byte-identical whatever the number of blocks
+and wherever they run.
 
 A block holds full-size view buffers (16 bytes a citizen, the same as one process) but
 writes into them only its own citizens and the entries it is sent; nothing reads the rest.
-Shards are built in the driver and shipped to the workers (Ray's object store), and come
-back at the end, where the tables are made as in one process. Checkpoints gather the shard
-states from the workers. A worker that dies (its process killed) is noticed at the next
-superstep: the run recovers from its newest checkpoint (a fresh set of workers continues
-from it, as `resume` would) or, without one, fails with a message saying so; it never
-writes tables it did not compute.
+Shards are built in the driver and shipped to the workers, and come back at the end, where
+the tables are made as in one process. Checkpoints gather the shard states from the
+workers. A worker that dies (its process killed) is noticed at the next superstep: the run
+recovers from its newest checkpoint (a fresh set of workers continues from it, as `resume`
+would) or, without one, fails with a message saying so; it never writes tables it did not
+compute.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from types import SimpleNamespace
 
@@ -334,7 +336,7 @@ class _Saved:
 
 
 class BlockExecutor:
-    """Steps a run's shards in blocks. `InProcessBlocks` and `RayShards` say where."""
+    """Steps a run's shards in blocks. `InProcessBlocks`, `ProcessBlocks` and `RayShards` say where."""
 
     workers: int = 1
     name = "blocks"
@@ -469,447 +471,17 @@ class InProcessBlocks(BlockExecutor):
         self.blocks, self.boxes = [], {}
 
 
-class _BlockActor:
-    """The Ray actor around a Block: outboxes go out as separate objects, one per block."""
+def __getattr__(name: str):
+    """The executors in their own modules, found here too (`engine.distributed.RayShards`)."""
+    if name == "RayShards":
+        from .ray_blocks import RayShards
 
-    def __init__(self, index, shards, n, need_score, exports, imports, track, threads):
-        import pickle
+        return RayShards
+    if name == "ProcessBlocks":
+        from .process_blocks import ProcessBlocks
 
-        # Shards come pickled in one bytes object: arrays Ray hands over directly are
-        # read-only views of its object store, and a shard writes its state in place.
-        self.block = Block(index, pickle.loads(shards), n, need_score, exports, imports, track, threads)
-        self.k = len(exports) + 1
+        return ProcessBlocks
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    def pid(self) -> int:
-        return os.getpid()
 
-    def _boxes(self, box):
-        parts = [box[b] for b in sorted(box)]
-        return parts
-
-    def start(self):
-        parts = self._boxes(self.block.outbox())
-        return parts[0] if len(parts) == 1 else tuple(parts)
-
-    def step(self, t, steps, *inbox):
-        others = [a for a in range(self.k) if a != self.block.index]
-        rows, grades, box = self.block.step(t, steps, dict(zip(others, inbox, strict=True)))
-        head = (rows, grades, _nbytes(box))
-        return (head, *self._boxes(box)) if box else head
-
-    def states(self):
-        return self.block.states()
-
-    def finish(self):
-        import pickle
-
-        cpu = (self.block.cpu, self.block.cpu_process, self.block.shard_cpu)
-        return pickle.dumps(self.block.finish(), protocol=pickle.HIGHEST_PROTOCOL), cpu
-
-
-class RayShards(BlockExecutor):
-    """Blocks on Ray actors, one CPU each (about one per core). Needs `pip install 'scslab[ray]'`.
-
-    `address` is a running cluster ("auto" finds one); None starts Ray on this machine with
-    as many CPUs as workers (or uses the Ray this process already started).
-    """
-
-    name = "ray"
-
-    def __init__(self, workers: int | None = None, address: str | None = None, threads: int = 1):
-        try:
-            import ray
-        except ImportError as e:
-            raise ShardExecutorError("the Ray executor needs Ray: pip install 'scslab[ray]'") from e
-        self.ray = ray
-        if not ray.is_initialized():
-            kw = {"address": address} if address else {"num_cpus": workers or os.cpu_count() or 1}
-            ray.init(include_dashboard=False, log_to_driver=False, **kw)
-        self.workers = int(workers or max(1, int(ray.cluster_resources().get("CPU", 1))))
-        self.threads = threads
-        self.actors = []
-        self._cls = ray.remote(num_cpus=1, max_restarts=0)(_BlockActor)
-
-    def _lost(self, e: Exception, t: int) -> WorkerLost:
-        return WorkerLost(f"a Ray worker stepping the run's shards died at step {t} ({type(e).__name__}: "
-                          f"{str(e).splitlines()[0] if str(e) else ''})", t)
-
-    def _get(self, refs, t: int):
-        ray = self.ray
-        try:
-            return ray.get(refs)
-        except ray.exceptions.RayTaskError:
-            raise  # an error in the engine's code: not a lost worker
-        except (ray.exceptions.RayActorError, ray.exceptions.ObjectLostError,
-                ray.exceptions.WorkerCrashedError) as e:
-            raise self._lost(e, t) from None
-
-    def _start(self, blocks, shards, n, need_score, exports, imports, track):
-        ray = self.ray
-        self.k = len(blocks)
-        import pickle
-
-        self.actors = []
-        for i, s in enumerate(shards):
-            blob = pickle.dumps(s, protocol=pickle.HIGHEST_PROTOCOL)
-            self.actors.append(self._cls.remote(i, blob, n, need_score, exports[i], imports[i], track, self.threads))
-            del blob
-        self.pids = self._get([a.pid.remote() for a in self.actors], -1)
-        if self.k > 1:
-            outs = [a.start.options(num_returns=self.k - 1).remote() for a in self.actors]
-            outs = [[o] if self.k == 2 else list(o) for o in outs]
-        else:
-            outs = [[]]
-        self.boxes = outs  # boxes[a][j]: block a's outbox to the j-th other block (in order)
-        del ray
-
-    def _inbox(self, b: int) -> list:
-        refs = []
-        for a in range(self.k):
-            if a != b:
-                j = b if b < a else b - 1  # b's position among a's other blocks
-                refs.append(self.boxes[a][j])
-        return refs
-
-    def _step(self, t, steps):
-        calls = [a.step.options(num_returns=self.k).remote(t, steps, *self._inbox(b))
-                 for b, a in enumerate(self.actors)]
-        calls = [[c] if self.k == 1 else list(c) for c in calls]
-        heads = self._get([c[0] for c in calls], t)
-        self.boxes = [c[1:] for c in calls]
-        rows, grades, nbytes = [], [], 0
-        for r, g, nb in heads:
-            rows += r
-            grades += g
-            nbytes += nb
-        return rows, grades, nbytes
-
-    def _states(self):
-        out = {}
-        for part in self._get([a.states.remote() for a in self.actors], -1):
-            out.update(part)
-        return out
-
-    def _finish(self):
-        import pickle
-
-        done = self._get([a.finish.remote() for a in self.actors], -1)
-        self.cpu = [cpu[0] for _, cpu in done]
-        self.cpu_process = [cpu[1] for _, cpu in done]
-        self.shard_cpu = {m: c for _, cpu in done for m, c in cpu[2].items()}
-        return [sh for blob, _ in done for sh in pickle.loads(blob)]
-
-    def _stop(self):
-        for a in self.actors:
-            try:
-                self.ray.kill(a)
-            except Exception:  # noqa: BLE001 - already gone
-                pass
-        self.actors, self.boxes = [], []
-
-
-class ProcessBlocks(BlockExecutor):
-    """Blocks in worker processes on this machine, one per core: Ray's supersteps without Ray.
-
-    Each worker is a fresh process (multiprocessing's forkserver, or spawn: numba's OpenMP
-    threads do not survive a fork) that is sent its block's shards once, pickled over a
-    pipe, and steps them with one numba thread. The two view buffers live in shared memory
-    that every worker maps: a worker writes its own citizens' entries into tomorrow's buffer
-    and reads anyone's from today's, so nothing is exchanged but the buffers themselves.
-    Each superstep the driver sends every worker the step over its pipe and waits for all
-    of them (their rows of the steps and grades tables): that wait is the barrier between
-    one day's writes and the next day's reads.
-
-    A worker that dies (its process killed) is noticed at once (its pipe closes, its process
-    ends): the run recovers from its newest checkpoint or fails saying so, as with Ray. An
-    error in the engine's code in a worker is raised in the driver with the worker's
-    traceback as a note. Workers ignore Ctrl-C (the driver stops them) and do not outlive
-    the driver.
-    """
-
-    name = "processes"
-    contiguous = False  # the workers share the view: any blocks will do (`balance`)
-
-    def __init__(self, workers: int | None = None, threads: int = 1):
-        if os.name != "posix":
-            raise ShardExecutorError("the processes executor runs on Linux and macOS: use the local executor or "
-                                     "Ray here")
-        if workers is not None and not 1 <= int(workers) <= 4096:
-            raise ShardExecutorError(f"workers must be in 1..4,096, got {workers}")
-        self.workers = int(workers or os.cpu_count() or 1)
-        self.threads = int(threads)
-        self.procs, self.conns, self.pids = [], [], []
-        self._path = None
-        self._t0 = self._steps = 0
-
-    def run(self, nation, t_start, steps, *args, **kw):
-        self._t0, self._steps = int(t_start), int(steps)
-        return super().run(nation, t_start, steps, *args, **kw)
-
-    def _start(self, blocks, shards, n, need_score, exports, imports, track):
-        import pickle
-        import socket
-        import subprocess
-        import sys
-        from multiprocessing.connection import Connection
-
-        self.k = len(blocks)
-        self.procs, self.conns, self.pids = [], [], []
-        # A fresh interpreter per worker (not a fork: numba's OpenMP threads do not survive
-        # one; not multiprocessing's spawn: it would import the user's __main__ again).
-        env = dict(os.environ, NUMBA_NUM_THREADS=str(max(1, self.threads)))
-        # the same scslab as this process's, installed or not
-        home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env["PYTHONPATH"] = os.pathsep.join([home, *filter(None, [os.environ.get("PYTHONPATH")])])
-        try:
-            self._path = _shared_file(2 * _view_bytes(n, need_score))
-            for _ in range(self.k):
-                mine, theirs = socket.socketpair()
-                proc = subprocess.Popen([sys.executable, "-c", f"from scslab.engine.distributed import "
-                                         f"_process_worker; _process_worker({theirs.fileno()})"],
-                                        pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env,
-                                        start_new_session=False)
-                theirs.close()
-                self.procs.append(proc)
-                self.conns.append(Connection(mine.detach()))
-            self.pids = [p.pid for p in self.procs]
-            for i, s in enumerate(shards):  # the others start up while one unpickles
-                spec = (i, n, need_score, track, self.threads, self._path, self._t0, self._steps)
-                blob = pickle.dumps((spec, s), protocol=pickle.HIGHEST_PROTOCOL)
-                try:
-                    self.conns[i].send_bytes(blob)
-                except OSError:
-                    raise self._lost(i, self._t0) from None
-                del blob
-                s.clear()  # the block's shards live in its worker now: their memory goes here
-            self._gather(self._t0)  # every block has published its citizens into today's view
-        except BaseException:
-            self._stop()
-            raise
-        finally:
-            self._unlink()  # mapped by every worker now (or never will be)
-
-    def _unlink(self):
-        if self._path is not None:
-            try:
-                os.unlink(self._path)
-            except OSError:
-                pass
-            self._path = None
-
-    def _lost(self, i: int, t: int) -> WorkerLost:
-        import subprocess
-
-        p = self.procs[i]
-        try:
-            code = p.wait(0.5)
-        except subprocess.TimeoutExpired:
-            code = None
-        how = (f"killed by signal {-code}" if code is not None and code < 0
-               else f"exit code {code}" if code is not None else "its pipe closed")
-        return WorkerLost(f"a worker process stepping the run's shards (pid {p.pid}, block {i}) died at step {t} "
-                          f"({how})", t)
-
-    def _send(self, msg, t: int) -> None:
-        for i, c in enumerate(self.conns):
-            try:
-                c.send(msg)
-            except OSError:  # a broken pipe: the worker is gone
-                raise self._lost(i, t) from None
-
-    def _gather(self, t: int) -> list:
-        """Every worker's reply (in block order); a dead worker raises WorkerLost."""
-        from multiprocessing.connection import wait
-
-        out: list = [None] * self.k
-        pending = set(range(self.k))
-        error = None
-        while pending:
-            whose = {self.conns[i]: i for i in pending}
-            for r in wait(list(whose)):  # a dead worker's end reads as closed: EOFError
-                i = whose[r]
-                conn = self.conns[i]
-                try:
-                    kind, payload = conn.recv()
-                except (EOFError, OSError):
-                    raise self._lost(i, t) from None
-                pending.discard(i)
-                if kind == "error":
-                    error = error or (i, payload)
-                else:
-                    out[i] = payload
-        if error is not None:
-            i, (exc, text) = error
-            if exc is None:
-                raise ShardExecutorError(f"worker {i} failed: {text.strip().splitlines()[-1]}")
-            exc.add_note(f"(in the worker process stepping block {i})\n{text}")
-            raise exc
-        return out
-
-    def _step(self, t, steps):
-        self._send(("step", t, steps), t)
-        rows, grades = [], []
-        for r, g in self._gather(t):
-            rows += r
-            grades += g
-        self._t0 = t + 1  # steps done: where a worker lost from here on is reported
-        return rows, grades, 0
-
-    def _states(self):
-        self._send(("states",), self._t0)
-        out = {}
-        for part in self._gather(self._t0):
-            out.update(part)
-        return out
-
-    def _finish(self):
-        self._send(("finish",), self._t0)
-        done = self._gather(self._t0)
-        self.cpu = [cpu[0] for _, cpu in done]
-        self.cpu_process = [cpu[1] for _, cpu in done]
-        self.shard_cpu = {m: c for _, cpu in done for m, c in cpu[2].items()}
-        return [sh for shards, _ in done for sh in shards]
-
-    def _stop(self):
-        for c in self.conns:
-            try:
-                c.send(("stop",))
-            except OSError:
-                pass
-        import subprocess
-
-        for p in self.procs:
-            try:
-                p.wait(1.0)
-            except subprocess.TimeoutExpired:  # busy (the driver was interrupted mid-step) or stuck
-                p.kill()
-                p.wait()
-        for c in self.conns:
-            c.close()
-        self.procs, self.conns = [], []
-        self._unlink()
-
-
-_ALIGN = 64
-
-
-def _view_bytes(n: int, need_score: bool) -> int:
-    size = (4 if need_score else 0) * n + 4 * n + 2 * n + 2 * n
-    return -(-max(size, 1) // _ALIGN) * _ALIGN
-
-
-def _shared_file(size: int) -> str:
-    """A file of `size` zero bytes for the workers to map: in /dev/shm where there is one
-    (memory), else in the temporary folder. Its space is reserved now (a /dev/shm too small,
-    as containers often have, would otherwise kill a worker with SIGBUS mid-run)."""
-    import tempfile
-
-    tried = []
-    for where in ("/dev/shm", None):
-        if where is not None and not os.path.isdir(where):
-            continue
-        fd, path = tempfile.mkstemp(prefix="scslab-views-", dir=where)
-        try:
-            if hasattr(os, "posix_fallocate"):
-                os.posix_fallocate(fd, 0, size)
-            else:
-                os.ftruncate(fd, size)
-            return path
-        except OSError as e:
-            tried.append(f"{os.path.dirname(path)}: {e.strerror or e}")
-            os.unlink(path)
-        finally:
-            os.close(fd)
-    raise ShardExecutorError(f"cannot make {size / 2**20:,.0f} MiB of shared memory for the workers' view ("
-                             f"{'; '.join(tried)})")
-
-
-def _map_views(path: str, n: int, need_score: bool) -> list[View]:
-    """The two views in the shared file (each: score, harm, cheat, black, published)."""
-    import mmap
-
-    with open(path, "r+b") as f:
-        mm = mmap.mmap(f.fileno(), 0)
-    views, at = [], 0
-    for _ in range(2):
-        parts = {}
-        for name, dt, count in (("score", np.float32, n if need_score else 0), ("harm", np.float32, n),
-                                ("cheat", np.uint16, n), ("black", np.uint8, n), ("published", np.uint8, n)):
-            parts[name] = np.frombuffer(mm, dt, count=count, offset=at)
-            at += count * np.dtype(dt).itemsize
-        views.append(View(**parts))
-        at = -(-at // _ALIGN) * _ALIGN
-    return views
-
-
-def _die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when the driver dies (a worker never outlives it)."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - not Linux: the closed pipe still stops the worker
-        pass
-
-
-def _process_worker(fd: int) -> None:
-    """A ProcessBlocks worker (`python -c`, its end of a socket pair as `fd`): takes its
-    shards, maps the views, then answers the driver's commands until told to stop."""
-    import pickle
-    import signal
-    import traceback
-    from multiprocessing.connection import Connection
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the driver, which stops us
-    _die_with_parent()
-    conn = Connection(fd)
-
-    def error(e: BaseException):
-        text = traceback.format_exc()
-        try:
-            pickle.dumps(e)
-            conn.send(("error", (e, text)))
-        except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
-            conn.send(("error", (None, text)))
-
-    try:
-        import scslab.engine.simulation  # noqa: F401 - the engine's modules, then their kernels,
-        _load_kernels()  # while the driver pickles the shards
-        spec, shards = pickle.loads(conn.recv_bytes())
-        index, n, need_score, track, threads, path, t0, steps = spec
-        block = Block(index, shards, n, need_score, {}, {}, track, threads, _map_views(path, n, need_score))
-        del shards
-        block.warm_up(t0, steps)
-    except (EOFError, OSError):
-        return  # the driver is gone
-    except BaseException as e:  # noqa: BLE001 - reported to the driver
-        error(e)
-        return
-    conn.send(("ok", None))
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return  # the driver is gone
-        try:
-            cmd = msg[0]
-            if cmd == "step":
-                rows, grades, _ = block.step(msg[1], msg[2], {})
-                reply = (rows, grades)
-            elif cmd == "states":
-                reply = block.states()
-            elif cmd == "finish":
-                cpu = (block.cpu, block.cpu_process, block.shard_cpu)
-                reply = (block.finish(), cpu)
-            else:  # stop
-                return
-        except BaseException as e:  # noqa: BLE001 - reported to the driver
-            error(e)
-            continue
-        conn.send(("ok", reply))
-
-
-__all__ = ["Block", "BlockExecutor", "InProcessBlocks", "ProcessBlocks", "RayShards", "ShardExecutorError",
-           "WorkerLost", "balance", "cross_reads", "exchange_plan", "partition", "shard_cost"]
+__all__ = ["Block", "BlockExecutor", "InProcessBlocks", "ShardExecutorError", "WorkerLost", "balance", "cross_reads", "exchange_plan", "partition", "shard_cost"]

@@ -42,7 +42,7 @@ def run_nation(rulebooks: Sequence[Rulebook | str], *, population: int | None = 
     `nation` (from `scslab.nation.run_config`) names the nation a run of several
     municipalities is: the run then tracks its national blacklists and adds the tables
     `municipalities`, `national` and `reach` (engine/reach.py). `executor` steps the shards
-    in blocks elsewhere (`engine.distributed.ProcessBlocks`, one worker process per block on
+    in blocks elsewhere (`engine.process_blocks.ProcessBlocks`, one worker process per block on
     this machine, or `RayShards`, one Ray actor per block); the tables are byte-identical to
     those of a run in this process.
 

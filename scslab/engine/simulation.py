@@ -132,7 +132,7 @@ class Simulation:
 
     With `out` the run folder is claimed (locked) when the Simulation is made and written by
     `result()`; `close()` (or a `with` block) lets an unfinished one go. With an `executor`
-    (`engine.distributed.RayShards`) the days run elsewhere, all at once: call `run()`.
+    (`engine.ray_blocks.RayShards`) the days run elsewhere, all at once: call `run()`.
     """
 
     config: RunConfig  # the run's parameters (population: the society's size)

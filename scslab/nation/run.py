@@ -18,7 +18,7 @@ def run_config(nation: Nation | str | Path, *, population: int = 100_000, steps:
     The result has the usual tables (one steps row per municipality and day) plus
     `municipalities`, `national` and `reach` (scslab.engine.reach); its manifest records the
     nation's name, each municipality's pilot and share, and the config's text. `executor`
-    steps the shards on workers: `scslab.engine.distributed.ProcessBlocks(workers=2)` (worker
+    steps the shards on workers: `scslab.engine.process_blocks.ProcessBlocks(workers=2)` (worker
     processes on this machine) or `RayShards(workers=2)` (Ray actors); the tables are the same.
     """
     from ..engine import run_nation
