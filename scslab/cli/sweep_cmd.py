@@ -129,9 +129,13 @@ def sweep_cmd(
     except FileExistsError as e:  # reported after the bar is gone (and never below an empty one)
         fail(str(e))
     except KeyboardInterrupt:
+        from ..experiments.sweep import journal_runs
         from .common import EXIT_INTERRUPTED
 
-        fail(f"interrupted: {done[0]} of {len(plan.specs)} runs are kept in {out / 'runs.jsonl'}; run the same "
+        # Counted from the journal itself: a run journaled as Ctrl-C came may not have
+        # reached the progress bar yet.
+        kept = len(journal_runs(out / "runs.jsonl"))
+        fail(f"interrupted: {kept} of {len(plan.specs)} runs are kept in {out / 'runs.jsonl'}; run the same "
              "command again to continue (finished runs are reused, not run again)", EXIT_INTERRUPTED)
     from rich.table import Table
 

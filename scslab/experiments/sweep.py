@@ -219,22 +219,30 @@ class SweepResult:
 
 # --- running, resumably -----------------------------------------------------------------
 
+def journal_runs(path: str | Path) -> dict[str, dict]:
+    """The finished runs a sweep folder's journal (runs.jsonl) holds, by key: what a rerun
+    reuses. A torn last line is ignored; no file, no runs."""
+    path = Path(path)
+    done: dict[str, dict] = {}
+    if path.exists():
+        with path.open("r", encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # the line a kill tore
+                if isinstance(rec, dict) and isinstance(rec.get("key"), str):
+                    done[rec["key"]] = rec
+    return done
+
+
 class _Journal:
     """Finished runs, one JSON line each, appended and flushed as they finish, so that an
     interrupted sweep restarts where it stopped. A torn last line is ignored."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.done: dict[str, dict] = {}
-        if path.exists():
-            with path.open("r", encoding="utf-8") as fh:
-                for line in fh:
-                    try:
-                        rec = json.loads(line)
-                    except json.JSONDecodeError:
-                        continue  # the line a kill tore
-                    if isinstance(rec, dict) and isinstance(rec.get("key"), str):
-                        self.done[rec["key"]] = rec
+        self.done: dict[str, dict] = journal_runs(path)
         self._fh = path.open("a", encoding="utf-8")
 
     def add(self, key: str, outcome: RunOutcome) -> None:
