@@ -217,11 +217,9 @@ class Shard:
         lo, hi = self.id_range
         # Entries pointing at other shards (active or not), and their rows.
         self.cross_entries, self.cross_rows = kernels.cross_ties(self.st.indptr, self.st.indices, lo, hi)
-        # The cross entries by partner id (ids do not change when ties drop), so a day's
-        # listed citizens elsewhere find the entries that point at them by binary search.
-        far = _tie_ids(self.st.indices[self.cross_entries])
-        order = np.argsort(far, kind="stable")
-        self._cross_by_partner = (far[order], order.astype(np.int32 if order.size < 2**31 else np.int64))
+        # The cross entries' partner ids (ids do not change when ties drop): the day's entries
+        # whose far end is listed are those whose partner's flag is set in the view.
+        self._cross_far = _tie_ids(self.st.indices[self.cross_entries])
         vq = np.quantile(self.st.virtue, np.linspace(0.1, 0.9, 9)) if n else np.zeros(9)
         self.virtue_cuts = vq  # a citizen's decile is the number of cuts at or below its virtue
 
@@ -328,20 +326,12 @@ class Shard:
         flagged = view.black[lo:hi] | view.published[lo:hi] if p_pub > 0 else view.black[lo:hi]
         listed_rows = kernels.nonzero_u8(np.ascontiguousarray(flagged))  # np.flatnonzero, faster
         # Entries pointing at other shards can be dropped only where their far end is
-        # listed (a listed near end's row is visited whole above): those are found from the
-        # view's listed citizens, not by visiting every cross entry each day.
-        ids, order = self._cross_by_partner
-        listed = view.black_ids()
-        a = np.searchsorted(ids, listed, side="left")
-        b = np.searchsorted(ids, listed, side="right")
-        hit = b > a
-        if hit.any():
-            # the ranges [a, b) of the hits, concatenated without a Python loop over them
-            starts, lens = a[hit], (b - a)[hit]
-            at = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
-            sel = np.sort(order[at])
-        else:
-            sel = order[:0]
+        # listed (a listed near end's row is visited whole above): the entries whose
+        # partner's flag is set, in entry order. One gather over the shard's cross entries;
+        # a search of the nation's listed ids in them grew with the list (late in a year of
+        # pilots-43 it was a sixth of a step).
+        far = self._cross_far
+        sel = kernels.nonzero_u8(view.black[far]) if far.size else np.zeros(0, np.int64)
         if listed_rows.size == 0 and sel.size == 0:
             return 0  # no tie of this shard touches a listed citizen
         return int(kernels.drop_ties_sparse(st.indptr, st.indices, st.offset, listed_rows,
