@@ -90,6 +90,12 @@ def terminate(executor: Executor) -> None:
         executor.shutdown(wait=False, cancel_futures=True)
     except Exception:  # noqa: BLE001 - a pool whose workers were killed may complain; they are gone
         pass
+    # Let the pool's manager thread finish closing its wake-up pipe now: at exit,
+    # concurrent.futures wakes every manager thread, and one still closing its pipe made that
+    # write fail with a traceback (EBADF) after the interrupted command's message.
+    manager = getattr(executor, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(timeout=5)
 
 
 class RayExecutor(Executor):
