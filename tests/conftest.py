@@ -26,3 +26,16 @@ def ray_session():
     yield ray
     if started:
         ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    """Table digests of the four-municipality nation (tests/nation_four.py) run in one process:
+    what every executor must reproduce byte for byte."""
+    from nation_four import NATION, SEED, STEPS, N, digests
+
+    from scslab.nation.run import run_config
+
+    out = tmp_path_factory.mktemp("local") / "run"
+    run_config(NATION, population=N, steps=STEPS, seed=SEED, out=out)
+    return digests(out)

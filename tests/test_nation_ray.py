@@ -3,41 +3,15 @@ workers; a worker killed mid-run recovers from the newest checkpoint or fails sa
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
-from pathlib import Path
 
 import numpy as np
 import pytest
+from nation_four import NATION, SEED, STEPS, N, digests
 
 from scslab.engine.distributed import InProcessBlocks, ShardExecutorError, exchange_plan, partition
-from scslab.nation import parse_nation
 from scslab.nation.run import run_config
-
-NATION = parse_nation("""\
-nation: four
-national: court-blacklist
-ties: {cross_municipality_share: 0.2}
-municipalities:
-  - {name: a, pilot: rongcheng, share: 0.4}
-  - {name: b, pilot: guilt-by-association, share: 0.3}
-  - {name: c, pilot: sesame, share: 0.2}
-  - {name: d, pilot: none, share: 0.1}
-""", "four.yaml")
-N, STEPS, SEED = 3_000, 16, 7
-
-
-def digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
-            if p.is_file() and p.name != "timing.json"}
-
-
-@pytest.fixture(scope="module")
-def local_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("local") / "run"
-    run_config(NATION, population=N, steps=STEPS, seed=SEED, out=out)
-    return digests(out)
 
 
 def test_partition_makes_contiguous_blocks_of_about_equal_work():
