@@ -293,10 +293,19 @@ class Block:
         return shards
 
 
+_KERNELS_LOADED = False
+
+
 def _load_kernels() -> None:
     """Load every compiled version numba's cache holds of the engine's kernels (a worker's
     warm-up: about 0.5 s, against tens of ms in some superstep for each kernel first used
-    there). Uses numba's cache index, which is not public API: on any surprise, skips."""
+    there), once per process: a worker process loads them before its shards arrive, and
+    `Block.warm_up` then finds them loaded. Uses numba's cache index, which is not public
+    API: on any surprise, skips."""
+    global _KERNELS_LOADED
+    if _KERNELS_LOADED:
+        return
+    _KERNELS_LOADED = True
     import sys
 
     try:
