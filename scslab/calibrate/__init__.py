@@ -12,12 +12,14 @@ from .core import (
            CalibrationConfig,
            CalibrationResult,
            Param,
+           Screen,
            calibrate,
            calibrated_rulebook,
            params_from_file,
+           stages_from_file,
            write_outputs,
 )
 from .targets import TargetsFile, load_targets, parse_targets
 
-__all__ = ["CalibrationConfig", "CalibrationResult", "Param", "TargetsFile", "calibrate", "calibrated_rulebook",
-           "load_targets", "params_from_file", "parse_targets", "write_outputs"]
+__all__ = ["CalibrationConfig", "CalibrationResult", "Param", "Screen", "TargetsFile", "calibrate", "calibrated_rulebook",
+           "load_targets", "params_from_file", "parse_targets", "stages_from_file", "write_outputs"]

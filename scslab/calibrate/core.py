@@ -96,6 +96,41 @@ class Param:
         return f"{self.path} in [{self.low:g}, {self.high:g}]{' (log)' if self.log else ''}"
 
 
+@dataclass(frozen=True)
+class Screen:
+    """A global first look before a local search: a scrambled Sobol design of `points` over the
+    box of `params` (paths; empty: every parameter the search frees), the others at their start,
+    each point run on `seeds` seeds (the first of the fitting seeds) and scored on the figures
+    the search fits; the search starts from the best point (or the start, if that is better).
+    With `shape`, a point's score leaves out each measure's level (the weighted mean of its
+    figures' log-ratios), so that a parameter not screened which scales a whole measure (a rate)
+    does not decide which shape wins; the Gauss-Newton polish then fits the level. `trials`:
+    CMA-ES points after the screen, before Gauss-Newton (0: straight to Gauss-Newton)."""
+    params: tuple[str, ...] = ()
+    points: int = 32
+    seeds: int = 1
+    shape: bool = False
+    trials: int = 0
+
+    @classmethod
+    def from_file(cls, sc, stage_params: Sequence[str]) -> Screen:
+        return cls(tuple(sc.params or stage_params), sc.points, sc.seeds, sc.shape, sc.trials)
+
+
+def stages_from_file(tf: TargetsFile, screens: bool = True, points: int | None = None) -> tuple:
+    """The targets file's `stages:` as CalibrationConfig.stages ((params, measures, screen), ...);
+    without `screens`, no screen; `points` overrides each screen's number of points."""
+    import dataclasses
+
+    out = []
+    for st in tf.stages:
+        sc = Screen.from_file(st.screen, st.params) if (screens and st.screen is not None) else None
+        if sc is not None and points is not None:
+            sc = dataclasses.replace(sc, points=points)
+        out.append((tuple(st.params), tuple(st.measures), sc))
+    return tuple(out)
+
+
 def params_from_file(fit: Sequence[FitParam]) -> list[Param]:
     """The targets file's `fit:` list as parameters (with their `start:` priors)."""
     import dataclasses
@@ -134,16 +169,19 @@ class CalibrationConfig:
     # Gauss-Newton iterations of the last, joint polish of every parameter after the stages
     # (None: `polish`).
     joint_polish: int | None = None
-    # Fit in stages: ((parameter paths, measures), ...): each stage searches and polishes its
-    # parameters on the fitted figures of its measures, the others held; then every parameter
+    # Fit in stages: ((parameter paths, measures[, Screen]), ...): each stage searches and polishes
+    # its parameters on the fitted figures of its measures, the others held; then every parameter
     # is polished on every figure. Empty: one search of everything (the targets file's `stages:`).
-    stages: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    # A stage's Screen (or None) looks over its box globally first (see Screen).
+    stages: tuple[tuple, ...] = ()
+    # The screen of the one search when there are no stages (None: none).
+    screen: Screen | None = None
 
     def stage_plan(self, targets, fitted_idx: list[int]) -> list[tuple[list[int], list[int]]]:
         """The stages as (indices of their parameters, indices of their fitted targets)."""
         where = {p.path: i for i, p in enumerate(self.params)}
         out = []
-        for paths, measures in self.stages:
+        for paths, measures, *_ in self.stages:
             idx = [j for j in fitted_idx if measure_key(targets[j]) in measures or targets[j].measure in measures]
             out.append(([where[p] for p in paths], idx))
         return out
@@ -181,7 +219,16 @@ class CalibrationConfig:
         paths = {p.path for p in self.params}
         measures = {t.measure for t in self.targets.targets} | {measure_key(t) for t in self.targets.targets}
         fitted = [t for t in self.targets.targets if t.name not in self.holdout and t.weight > 0]
-        for n, (ps, ms) in enumerate(self.stages, 1):
+        screens = [(f"stage {n}: ", st[0], st[2]) for n, st in enumerate(self.stages, 1) if len(st) > 2 and st[2]]
+        if self.screen is not None and not self.stages:
+            screens.append(("", tuple(paths), self.screen))
+        for where_, ps, sc in screens:
+            if not 4 <= sc.points <= 1024 or not 1 <= sc.seeds <= 16 or not 0 <= sc.trials <= 10_000:
+                raise ValueError(f"{where_}screen: points must be in 4..1024, seeds in 1..16, trials in 0..10,000")
+            for q in sc.params:
+                if q not in ps:
+                    raise ValueError(f"{where_}screen: {q} is not among the parameters it searches")
+        for n, (ps, ms, *_) in enumerate(self.stages, 1):
             if not ps or not ms:
                 raise ValueError(f"stage {n}: name its parameters and the measures of its figures")
             for q in ps:
@@ -382,7 +429,9 @@ class CalibrationResult:
             "pilot": c.pilot, "targets_file": c.targets_name, "targets_name": c.targets.name,
             "population_per_run": c.population, "seeds": c.seeds, "uq_seeds": c.uq_seeds, "trials": c.trials,
             "method": c.method, "first_seed": c.first_seed, "bootstrap": c.bootstrap,
-            "stages": [{"params": list(ps), "measures": list(ms)} for ps, ms in c.stages],
+            "stages": [{"params": list(st[0]), "measures": list(st[1]),
+                        **({"screen": _screen_json(st[2])} if len(st) > 2 and st[2] else {})} for st in c.stages],
+            **({"screen": _screen_json(c.screen)} if c.screen is not None and not c.stages else {}),
             "adults": c.targets.population.value, "population_what": c.targets.population.what,
             "start": self.start.isoformat(), "steps": self.steps,
             "params": [{"path": p.path, "low": p.low, "high": p.high, "log": p.log, "start": p.start,
@@ -395,6 +444,10 @@ class CalibrationResult:
             "tiers": self.tiers, "polished": self.polished, "runs": self.runs,
             "seconds": round(self.seconds, 1), "summary": self.summary(), "command": self.command,
         }
+
+
+def _screen_json(sc: Screen) -> dict:
+    return {"params": list(sc.params), "points": sc.points, "seeds": sc.seeds, "shape": sc.shape, "trials": sc.trials}
 
 
 class _Pool:
@@ -449,10 +502,14 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
     say = log or (lambda m: None)
 
     budget = cfg.trials * cfg.seeds + cfg.polish * (k + 2) * cfg.seeds + (k + 1) * cfg.uq_seeds
-    for paths, _ in cfg.stages:  # each stage's search and polish, then the whole point twice
-        budget += cfg.trials * cfg.seeds + cfg.polish * (len(paths) + 2) * cfg.seeds
+    for paths, _, *rest in cfg.stages:  # each stage's search and polish, then the whole point twice
+        sc = rest[0] if rest else None
+        budget += ((sc.points * sc.seeds + sc.trials * cfg.seeds) if sc else cfg.trials * cfg.seeds) \
+            + cfg.polish * (len(paths) + 2) * cfg.seeds
     if cfg.stages:
         budget += 2 * cfg.seeds - cfg.trials * cfg.seeds
+    elif cfg.screen is not None:
+        budget += cfg.screen.points * cfg.screen.seeds + (cfg.screen.trials - cfg.trials) * cfg.seeds
     own = executor is None
     ex = make_executor("local", 2) if own else executor
     pool = _Pool(ex, (lambda n: progress(n, budget)) if progress else None)
@@ -552,6 +609,64 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
                 say(f"{stage + ': ' if stage else ''}search: {done}/{n_trials} points, best loss {best[1]:.4g}")
             return best[0], best[1], first
 
+        where = {p.path: i for i, p in enumerate(cfg.params)}
+
+        def screen(sc: Screen, free: list[int], idx: list[int], u_start: np.ndarray, stage: str):
+            """The global screen: a scrambled Sobol design over the box of the screened parameters
+            (the others at u_start), each point on sc.seeds seeds, scored on the targets `idx`
+            (with sc.shape, each measure's level left out): the best point, the start included."""
+            import warnings
+
+            from scipy.stats import qmc
+
+            dims = [where[q] for q in sc.params] if sc.params else list(free)
+            with warnings.catch_warnings():  # a design of a number of points not a power of 2 is fine here
+                warnings.simplefilter("ignore", UserWarning)
+                design = qmc.Sobol(len(dims), scramble=True, seed=cfg.first_seed).random(sc.points)
+            us = [u_start.copy()]
+            for row in design:
+                u = u_start.copy()
+                u[dims] = row
+                us.append(u)
+            seeds = [cfg.first_seed + i for i in range(sc.seeds)]
+            # the loss's scale at the screen's seeds (the runs' sampling error grows as seeds fall)
+            scale = (np.sqrt(s ** 2 + 1.0 / np.maximum(np.exp(y) * pop_t * sc.seeds, 1e-12)) if cfg.mc_noise else s)
+            groups = {}
+            for j in idx:
+                groups.setdefault(measure_key(targets[j]), []).append(j)
+            runs = pool.map([t for u in us for t in tasks(u, seeds, idx)])
+            m = len(runs) // len(us)
+            scores = []
+            for n, u in enumerate(us):
+                r = (mean_log(logs(runs[n * m:(n + 1) * m], idx)) - y)
+                if sc.shape:  # each measure's level (the weighted mean of its log-ratios) left out
+                    r = r.copy()
+                    for js in groups.values():
+                        wj = w[js] / scale[js] ** 2
+                        r[js] -= float(np.sum(wj * r[js]) / max(np.sum(wj), 1e-300))
+                L = float(np.sum(w[idx] * (r[idx] / scale[idx]) ** 2) / np.sum(w[idx]))
+                scores.append(L)
+                history.append({"trial": len(history), "loss": L, "values": dict(_values(cfg.params, u)),
+                                "screen": True, **({"stage": stage} if stage else {})})
+            best = int(np.argmin(scores))
+            say(f"{stage + ': ' if stage else ''}screen: {sc.points} points of "
+                f"{', '.join(cfg.params[i].path for i in dims)} on {sc.seeds} seed{'s' * (sc.seeds > 1)}"
+                f"{' (each measure' + chr(39) + 's level left out)' if sc.shape else ''}: best score {scores[best]:.4g} "
+                f"(the start {scores[0]:.4g}) at " + ", ".join(f"{cfg.params[i].path}={cfg.params[i].value(us[best][i]):.4g}"
+                                                              for i in dims))
+            return us[best]
+
+        def local(free: list[int], idx: list[int], u_start: np.ndarray, sc: Screen | None, stage: str):
+            """A stage's (or the one) search: the screen if any, then CMA-ES/TPE, then Gauss-Newton."""
+            if sc is None:
+                u_cur, loss_cur, first = search(free, idx, u_start, cfg.trials, stage)
+            else:
+                u_cur, loss_cur, first = screen(sc, free, idx, u_start, stage), None, None
+                if sc.trials > 0:
+                    u_cur, loss_cur, _ = search(free, idx, u_cur, sc.trials, stage)
+            u_cur, loss_cur, polished = polish(free, idx, u_cur, loss_cur, stage)
+            return u_cur, loss_cur, polished, first
+
         # Gauss-Newton: Jacobians by finite differences on the same seeds
         def jacobian(u, seeds, free=None, idx=None):
             """Runs at u and at u nudged along each free parameter (all by default), for the
@@ -570,12 +685,20 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
                 J[..., i] = (per[j + 1] - per[0]) / h[i]
             return per[0], J, ser, h
 
-        def polish(free: list[int], idx: list[int], u_cur: np.ndarray, loss_cur: float, stage: str,
+        def polish(free: list[int], idx: list[int], u_cur: np.ndarray, loss_cur: float | None, stage: str,
                    iterations: int | None = None):
-            """Up to cfg.polish Gauss-Newton iterations on the `free` parameters, the loss on `idx`."""
+            """Up to cfg.polish Gauss-Newton iterations on the `free` parameters, the loss on `idx`
+            (loss_cur None: not known yet, taken from the first Jacobian's runs)."""
             improved = False
-            for it in range(cfg.polish if iterations is None else iterations):
+            n_it = cfg.polish if iterations is None else iterations
+            if loss_cur is None and n_it == 0:
+                loss_cur = loss_of(mean_log(logs(pool.map(tasks(u_cur, fit_seeds, idx)), idx)), idx)
+            for it in range(n_it):
                 base_log, J_seed, _, _ = jacobian(u_cur, fit_seeds, free, idx)
+                if loss_cur is None:
+                    loss_cur = loss_of(mean_log(base_log), idx)
+                    history.append({"trial": len(history), "loss": loss_cur,
+                                    "values": dict(_values(cfg.params, u_cur)), **({"stage": stage} if stage else {})})
                 J = J_seed.mean(axis=0)
                 delta = np.zeros(k)
                 delta[free] = _gauss_newton(mean_log(base_log) - y, J[:, free], s_fit, w, idx, u_cur[free])
@@ -600,18 +723,19 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
         stages = cfg.stage_plan(targets, fitted_idx)
         if not stages:
             # 1. search, 2. polish: every parameter on every fitted figure
-            u_cur, loss_cur, loss_initial = search(everything, fitted_idx, u0, cfg.trials, "")
-            u_cur, loss_cur, polished = polish(everything, fitted_idx, u_cur, loss_cur, "")
+            u_cur, loss_cur, polished, loss_initial = local(everything, fitted_idx, u0, cfg.screen, "")
+            if loss_initial is None:
+                loss_initial = loss_of(mean_log(logs(pool.map(tasks(u0, fit_seeds)))))  # for the report
         else:
             # In stages: each stage's parameters on its own figures (the others held where the
             # earlier stages left them), then every parameter on every figure.
             u_cur = u0.copy()
             for n_stage, (free, idx) in enumerate(stages, 1):
                 label = f"stage {n_stage}/{len(stages)}"
+                st = cfg.stages[n_stage - 1]
                 say(f"{label}: {', '.join(cfg.params[i].path for i in free)} on "
                     f"{', '.join(targets[j].name for j in idx)}")
-                u_cur, loss_cur, _ = search(free, idx, u_cur, cfg.trials, label)
-                u_cur, loss_cur, _ = polish(free, idx, u_cur, loss_cur, label)
+                u_cur, loss_cur, _, _ = local(free, idx, u_cur, st[2] if len(st) > 2 else None, label)
             loss_cur = loss_of(mean_log(logs(pool.map(tasks(u_cur, fit_seeds)))))
             history.append({"trial": len(history), "loss": loss_cur, "values": dict(_values(cfg.params, u_cur)),
                             "stage": "all"})
@@ -828,5 +952,5 @@ def write_outputs(res: CalibrationResult, rb, out: str | Path) -> dict[str, Path
     return paths
 
 
-__all__ = ["CalibrationConfig", "CalibrationResult", "Param", "calibrate", "calibrated_rulebook",
-           "params_from_file", "write_outputs"]
+__all__ = ["CalibrationConfig", "CalibrationResult", "Param", "Screen", "calibrate", "calibrated_rulebook",
+           "params_from_file", "stages_from_file", "write_outputs"]

@@ -61,9 +61,27 @@ class FitParam(_Strict):
     note: str | None = None
 
 
+class Screen(_Strict):
+    """A global first look at a stage: a quasi-random (scrambled Sobol) design over the box of
+    `params`, each point run on `seeds` seeds and scored on the stage's figures; the local
+    search (`trials` CMA-ES points, then Gauss-Newton) starts from the best."""
+    params: list[str] | None = Field(None, min_length=1, description="the stage's parameters screened "
+                                                                     "(default: all of them); the others stay at "
+                                                                     "their start")
+    points: Annotated[int, Field(ge=4, le=1024)] = Field(32, description="points of the design")
+    seeds: Annotated[int, Field(ge=1, le=16)] = Field(1, description="seeds per point of the design")
+    shape: bool = Field(False, description="score each point with each measure's common log-offset removed "
+                                           "(its level), for a stage whose level is set by a parameter not "
+                                           "screened; Gauss-Newton then fits the level")
+    trials: Annotated[int, Field(ge=0, le=10_000)] = Field(0, description="CMA-ES points after the screen, "
+                                                                          "before Gauss-Newton (0: none)")
+    note: str | None = None
+
+
 class Stage(_Strict):
     params: list[str] = Field(min_length=1, description="paths among `fit:` searched in this stage")
     measures: list[str] = Field(min_length=1, description="the measures of the figures this stage fits")
+    screen: Screen | None = Field(None, description="a global screen of the stage's box before its local search")
     note: str | None = None
 
 
@@ -139,6 +157,9 @@ def _check(tf: TargetsFile) -> list[tuple[tuple, str]]:
         for j, m in enumerate(st.measures):
             if m not in measures:
                 issues.append((("stages", i, "measures", j), f"no target measures '{m}'"))
+        for j, q in enumerate((st.screen.params or []) if st.screen else []):
+            if q not in st.params:
+                issues.append((("stages", i, "screen", "params", j), f"'{q}' is not among the stage's params"))
     for i, p in enumerate(tf.fit):
         if not p.low <= p.high:
             issues.append((("fit", i, "high"), f"range is empty: high {p.high:g} < low {p.low:g}"))
@@ -197,5 +218,5 @@ def load_targets(name_or_path: str | Path) -> TargetsFile:
     return parse_targets(raw, s)
 
 
-__all__ = ["BUNDLED", "FitParam", "KINDS", "Population", "Stage", "Target", "TargetsFile", "load_targets",
+__all__ = ["BUNDLED", "FitParam", "KINDS", "Population", "Screen", "Stage", "Target", "TargetsFile", "load_targets",
            "parse_targets"]

@@ -63,6 +63,10 @@ def calibrate_cmd(
     no_holdout: bool = typer.Option(False, "--no-holdout", help="fit every target"),
     no_stages: bool = typer.Option(False, "--no-stages",
                                    help="search every parameter at once, not in the targets file's `stages:`"),
+    no_screen: bool = typer.Option(False, "--no-screen",
+                                   help="skip the global screens of the targets file's stages (`screen:`)"),
+    screen_points: int = typer.Option(None, "--screen-points",
+                                      help="points of each stage's screen (default: the targets file's)"),
     population: int = typer.Option(20_000, "--population", "-n", help="citizens per run"),
     seeds: int = typer.Option(3, "--seeds", "-k", help="seeds averaged at every search point (the same at each)"),
     trials: int = typer.Option(18, "--trials", help="search points (then up to --polish Gauss-Newton iterations)"),
@@ -116,6 +120,8 @@ def calibrate_cmd(
         fail(f"--polish must be in 0..20, got {polish}")
     if joint_polish is not None and not 0 <= joint_polish <= 20:
         fail(f"--joint-polish must be in 0..20, got {joint_polish}")
+    if screen_points is not None and not 4 <= screen_points <= 1024:
+        fail(f"--screen-points must be in 4..1024, got {screen_points}")
     if not 0 <= min_count <= 1e6:
         fail(f"--min-count must be in 0..1,000,000, got {min_count:g}")
     if max_population is None:
@@ -134,7 +140,9 @@ def calibrate_cmd(
 
     name = resolve_pilots([pilot])[0]
     held = () if no_holdout else tuple(holdout) if holdout else tuple(tf.holdout)
-    stages = () if (no_stages or params) else tuple((tuple(st.params), tuple(st.measures)) for st in tf.stages)
+    from ..calibrate import stages_from_file
+
+    stages = () if (no_stages or params) else stages_from_file(tf, screens=not no_screen, points=screen_points)
     cfg = CalibrationConfig(name, tf, fit, holdout=held, population=population, seeds=seeds, trials=trials,
                             uq_seeds=uq_seeds, method=method, first_seed=seed, targets_name=targets, polish=polish,
                             stages=stages, min_count=min_count, max_population=max_population,
