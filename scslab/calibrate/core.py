@@ -654,14 +654,22 @@ def calibrate(cfg: CalibrationConfig, executor=None, progress: Callable[[int, in
                 f"{' (each measure' + chr(39) + 's level left out)' if sc.shape else ''}: best score {scores[best]:.4g} "
                 f"(the start {scores[0]:.4g}) at " + ", ".join(f"{cfg.params[i].path}={cfg.params[i].value(us[best][i]):.4g}"
                                                               for i in dims))
-            return us[best]
+            return us[best], dims
 
         def local(free: list[int], idx: list[int], u_start: np.ndarray, sc: Screen | None, stage: str):
             """A stage's (or the one) search: the screen if any, then CMA-ES/TPE, then Gauss-Newton."""
             if sc is None:
                 u_cur, loss_cur, first = search(free, idx, u_start, cfg.trials, stage)
             else:
-                u_cur, loss_cur, first = screen(sc, free, idx, u_start, stage), None, None
+                u_cur, dims = screen(sc, free, idx, u_start, stage)
+                loss_cur, first = None, None
+                level = [i for i in free if i not in dims]
+                if sc.shape and level:
+                    # The screen chose a shape with the level left out: the parameters not screened
+                    # are fitted first with the shape held (a joint Gauss-Newton step from a level
+                    # far off moves the shape's parameters along with it), then all together.
+                    u_cur, loss_cur, _ = polish(level, idx, u_cur, None, stage + " level" if stage else "level",
+                                                iterations=max(1, min(2, cfg.polish)))
                 if sc.trials > 0:
                     u_cur, loss_cur, _ = search(free, idx, u_cur, sc.trials, stage)
             u_cur, loss_cur, polished = polish(free, idx, u_cur, loss_cur, stage)
