@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scslab.engine import EngineParams, kernels
 from scslab.engine.behave import act_logit, behave
 from scslab.engine.build import build_nation
+from scslab.engine.listing import union_all
 from scslab.engine.state import NOT_LISTED, STEP
 from scslab.pilots import load_pilot
 from scslab.society import SocietySpec, make_society
@@ -476,3 +477,13 @@ def test_sums_made_in_kernels_have_the_bits_of_np_sum():
                   p[p > 0].sum(), p[(p > 0) & perf[rb]].sum()]
         assert counts.tolist() == [int(x) for x in want_c]
         assert sums.tobytes() == np.array(want_s, np.float64).tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 60), max_size=40), st.lists(st.integers(0, 60), max_size=40))
+def test_union_sorted_is_union1d(a, b):
+    """The merge the listing phase uses in place of np.union1d (inputs ascending, distinct)."""
+    a, b = np.unique(np.array(a, np.int64)), np.unique(np.array(b, np.int32))
+    got = kernels.union_sorted(a, b)
+    assert got.dtype == np.int64 and np.array_equal(got, np.union1d(a, b))
+    assert np.array_equal(union_all([a, b, a[:3]]), np.union1d(a, b))

@@ -1128,3 +1128,34 @@ def nonzero_u8(a):
             out[k] = i
             k += 1
     return out
+
+
+@njit(cache=True)
+def union_sorted(a, b):
+    """np.union1d of two ascending arrays of distinct ids, by merging (no sort, no hash):
+    the listed of a shard are kept ascending, and a year's lists made np.union1d and
+    np.unique on them a tenth of a late day of pilots-43."""
+    out = np.empty(a.shape[0] + b.shape[0], np.int64)
+    i = j = k = 0
+    while i < a.shape[0] and j < b.shape[0]:
+        x, y = a[i], b[j]
+        if x < y:
+            out[k] = x
+            i += 1
+        elif y < x:
+            out[k] = y
+            j += 1
+        else:
+            out[k] = x
+            i += 1
+            j += 1
+        k += 1
+    while i < a.shape[0]:
+        out[k] = a[i]
+        i += 1
+        k += 1
+    while j < b.shape[0]:
+        out[k] = b[j]
+        j += 1
+        k += 1
+    return out[:k]

@@ -164,7 +164,7 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
         # Entry: citizens with fresh trigger records, or past a score threshold.
         # `hits` met the score condition at the scan; scores only rose since (performing
         # settles the debt), and `holds` checks again with today's values.
-        cand = np.union1d(fresh, hits) if hits.size else fresh
+        cand = kernels.union_sorted(fresh.astype(np.int64, copy=False), hits) if hits.size else fresh
         cand = cand[until[cand] == NOT_LISTED]
         who = cand[holds(cand)] if cand.size else cand
         if who.size:
@@ -193,7 +193,7 @@ def listing(st: ShardState, crb: CompiledRulebook, p: EngineParams, tb: Tables, 
             st.trig_count[l, who] = 0
             st.trig_clean[l, who] = 0
             ev.entered.append((l, who, wrongful, lawful_cause))
-            on = np.union1d(on, who)
+            on = kernels.union_sorted(on, who)  # both ascending
         ev.on[l] = on
     return ev
 
@@ -212,5 +212,13 @@ def count_listed_days(st: ShardState, crb: CompiledRulebook, ev: ListEvents) -> 
         black_days.append(on)
         wrong_days.append(on[st.wrongful[l, on]])
     if black_days:
-        st.counters["days_blacklisted"][np.unique(np.concatenate(black_days))] += 1
-        st.counters["days_wrongfully_listed"][np.unique(np.concatenate(wrong_days))] += 1
+        st.counters["days_blacklisted"][union_all(black_days)] += 1
+        st.counters["days_wrongfully_listed"][union_all(wrong_days)] += 1
+
+
+def union_all(parts: list[np.ndarray]) -> np.ndarray:
+    """The union of ascending arrays of distinct ids, ascending (merged, not sorted)."""
+    out = parts[0]
+    for p in parts[1:]:
+        out = kernels.union_sorted(out, p)
+    return out

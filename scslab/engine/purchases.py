@@ -27,7 +27,7 @@ import numpy as np
 from ..rulebook.compiled import CompiledRulebook
 from ..rulebook.schema import PURCHASE_SECTORS, SECTORS
 from .context import Tables
-from .listing import ListEvents, on_list
+from .listing import ListEvents, on_list, union_all
 from .state import NOT_LISTED, ShardState
 
 COLUMNS = tuple(f"{kind}_{s}" for s in PURCHASE_SECTORS for kind in ("attempts", "blocked"))
@@ -77,7 +77,7 @@ def restricted(st: ShardState, crb: CompiledRulebook, plan: SectorPlan, ev: List
         parts.append(np.flatnonzero(np.isin(st.grade, plan.grades)))
     if not parts:
         return np.empty(0, np.int64)
-    return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+    return union_all(parts)
 
 
 def purchases(st: ShardState, crb: CompiledRulebook, plans: tuple[SectorPlan, ...], ev: ListEvents, t: int,
