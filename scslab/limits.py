@@ -13,6 +13,9 @@ MAX_MUNICIPALITIES = 10_000  # municipalities in one society (SocietySpec.munici
 MAX_STEPS = 36_500
 MAX_SEED = 2**63 - 1  # seeds are 63-bit ints (numpy SeedSequence entropy, int64 columns)
 LEVER_NAMES = ("law", "market", "norms", "code")  # Lessig's four regulators (engine.params.Levers)
+# Pooled events (over seeds) below which a claim counted in events cannot read supported or
+# not supported (scslab.metrics.claims.too_few_events; docs/metrics.md).
+MIN_EVENTS = 30
 
 DEFAULT_POPULATION = 10_000
 DEFAULT_STEPS = 365

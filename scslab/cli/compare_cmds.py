@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..limits import MAX_STEPS
+from ..limits import MAX_STEPS, MIN_EVENTS
 from . import app
 from .common import console, fail, on_interrupt
 
@@ -116,6 +116,7 @@ def run_with_progress(config, title: str):
 
 
 SYMBOLS = {"supported": ("✓", "green"), "not supported": ("✗", "red"), "mixed": ("~", "yellow"),
+           "too few events": ("?", "magenta"),
            "n/a": ("·", "dim"), "not tested": ("–", "dim"), "not run": ("", "dim"), "baseline": ("base", "dim")}
 
 
@@ -138,9 +139,42 @@ def print_claims(cmp) -> None:
         t.add_row(label + ("*" if cmp.roles[c] == "reference" else ""), *cells)
     console.print(t)
     console.print("[green]✓[/green] supported  [red]✗[/red] not supported  [yellow]~[/yellow] mixed  "
+                  f"[magenta]?[/magenta] too few events (fewer than {cmp.config.min_events} pooled)  "
                   "– not tested (the rulebook lacks the mechanism, or nothing to compare; reasons in the "
                   "report)  blank: not run  * reference")
     console.print("[dim]" + "; ".join(f"{r['id']} {r['claim']}" for r in cmp.claims_table()) + "[/dim]")
+    print_evidence(cmp)
+
+
+def evidence_lines(cmp) -> list[str]:
+    """One line per column and claim counted in events (C2, C3, C5, C9) whose verdict was
+    read: the events it rests on, pooled over seeds, and what a "too few events" cell's
+    interval alone reads."""
+    from ..metrics.claims import TOO_FEW
+
+    lines = []
+    for r in cmp.claims_table():
+        for c, x in r["cells"].items():
+            ev = x.get("evidence")
+            if ev is None or x["verdict"] in ("not tested", "not run", "baseline"):
+                continue
+            label = Path(c).stem if c.endswith((".yaml", ".yml")) else c
+            text = f"{r['id']} {label}: {x['verdict']} on {ev.describe()} over {ev.seeds} seeds"
+            if ev.share and ev.of:
+                p = ev.pooled(cmp.config.confidence)
+                text += f" (pooled {p.mean:.1%} [{p.lo:.1%}, {p.hi:.1%}])"
+            if x["verdict"] == TOO_FEW:
+                text += f"; fewer than {cmp.config.min_events}: the interval alone reads {x['interval_verdict']}"
+            lines.append(text)
+    return lines
+
+
+def print_evidence(cmp) -> None:
+    lines = evidence_lines(cmp)
+    if lines:
+        console.print("[bold]Evidence[/bold] (events pooled over seeds, for the claims counted in events):")
+        for line in lines:
+            console.print("  " + line, highlight=False)
 
 
 @app.command("compare")
@@ -157,6 +191,10 @@ def compare_cmd(
                                           "default: the first pilot)"),
     no_levers: bool = typer.Option(False, "--no-levers", help="skip the lever decomposition (C11)"),
     confidence: float = typer.Option(0.95, "--confidence", help="interval and verdict confidence"),
+    min_events: int = typer.Option(MIN_EVENTS, "--min-events",
+                                   help="fewest pooled events (wrongful listings for C3, ...) under which a "
+                                        "supported or not supported reads 'too few events' (0: no minimum; "
+                                        "docs/metrics.md)"),
     workers: int = typer.Option(2, "--workers", "-w", help="worker processes (results do not depend on it)"),
     set_: list[str] = typer.Option(None, "--set", help="engine weight for every run, PATH=VALUE, e.g. "
                                    "engine.w_virtue=2 (repeatable; docs/sweeps.md)"),
@@ -180,6 +218,8 @@ def compare_cmd(
         fail(f"--confidence must be in [0.5, 1), got {confidence}")
     if not 1 <= workers <= 64:
         fail(f"--workers must be in 1..64, got {workers}")
+    if min_events < 0:
+        fail(f"--min-events must be 0 or more (0: no minimum), got {min_events}")
     params = engine_settings(set_, params_file)
     names = resolve_pilots(pilots)
     lever_pilots = [] if no_levers else (resolve_pilots(levers) if levers else names[:1])
@@ -188,7 +228,7 @@ def compare_cmd(
     columns = list(dict.fromkeys(names)) + ([] if no_references else ["rule-of-law", "none"])
     config = CompareConfig(pilots=tuple(names), population=population, steps=steps, seeds=seeds, first_seed=seed,
                            references=not no_references, levers=tuple(lever_pilots), confidence=confidence,
-                           workers=workers, params=params, warm_start=warm_starts(warm_start, columns, steps))
+                           min_events=min_events, workers=workers, params=params, warm_start=warm_starts(warm_start, columns, steps))
     cmp = run_with_progress(config, "compare")
     print_claims(cmp)
     from ..audit import report_sections  # each pilot's audit verdict, after the claims

@@ -20,7 +20,16 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..metrics.claims import NA, NOT_TESTED, c4_licence_did, verdict
+from ..metrics.claims import (
+    MIN_EVENTS,
+    NA,
+    NOT_TESTED,
+    TOO_FEW,
+    Evidence,
+    c4_licence_did,
+    too_few_events,
+    verdict,
+)
 from ..metrics.mechanisms import MECHANISMS, Presence, inventory
 from ..metrics.registry import CLAIMS, RUN_CLAIMS
 from ..metrics.stats import Interval, t_interval
@@ -38,7 +47,8 @@ BASE = "baseline"
 class CompareConfig:
     """What to compare: pilots (bundled names or rulebook files), society size, days, seeds,
     whether to add the references, which pilots to decompose by lever (C11), the confidence,
-    worker processes and engine parameter overrides."""
+    the minimum of pooled events for a verdict to stand, worker processes and engine
+    parameter overrides."""
 
     pilots: tuple[str, ...]
     population: int = 5_000
@@ -53,6 +63,9 @@ class CompareConfig:
     # Warm starts, ((pilot, days), ...): the pilot runs `days` before its `steps` measured days
     # (every run of it: seeds, switched-off twins, levers); see `warm_start_days`.
     warm_start: tuple[tuple[str, int], ...] = ()
+    # Fewer pooled events than this under a claim counted in events, and a supported or not
+    # supported reads "too few events" (scslab.metrics.claims.too_few_events; 0: off).
+    min_events: int = MIN_EVENTS
 
     def __post_init__(self):
         if not self.pilots:
@@ -61,6 +74,8 @@ class CompareConfig:
             raise ValueError("seeds, population and steps must be positive")
         if not 0.5 <= self.confidence < 1.0:
             raise ValueError("confidence must be in [0.5, 1)")
+        if not isinstance(self.min_events, int) or isinstance(self.min_events, bool) or self.min_events < 0:
+            raise ValueError(f"min_events must be a whole number >= 0 (0: no minimum), got {self.min_events!r}")
         if self.params and self.params.get("measure_from"):
             raise ValueError("engine.measure_from is not set for a whole comparison: give a pilot a warm start "
                              "(warm_start / --warm-start PILOT=DATE)")
@@ -104,6 +119,8 @@ class CompareConfig:
             parts.append("--no-levers")
         if self.confidence != 0.95:
             parts += ["--confidence", f"{self.confidence:g}"]
+        if self.min_events != MIN_EVENTS:
+            parts += ["--min-events", str(self.min_events)]
         for path, value in engine_changes(self.params):
             parts += ["--set", f"{path}={str(value).lower() if isinstance(value, bool) else value}"]
         for pilot, days in self.warm_start:
@@ -169,8 +186,9 @@ def engine_changes(params: dict | None) -> list[tuple[str, object]]:
 @dataclass
 class Comparison:
     """The outcome of :func:`compare`: per column (pilot or reference) every metric's values
-    and interval over seeds, each claim's tested quantity, verdict and reason, the mechanism
-    inventory, the lever decomposition, the series the report draws, and the manifest."""
+    and interval over seeds, each claim's tested quantity, verdict and reason, the events
+    each verdict rests on, the mechanism inventory, the lever decomposition, the series the
+    report draws, and the manifest."""
 
     config: CompareConfig
     columns: list[str]
@@ -191,6 +209,16 @@ class Comparison:
     command: str = ""
     # column -> claim -> the verdicts over the column's plausible box (sweep.robustness entries)
     robustness: dict[str, dict[str, dict]] = field(default_factory=dict)
+    # column -> claim -> the events its tested quantity rests on, pooled over seeds (claims
+    # counted in events only: C2, C3, C5, C9; see `Claim.count`)
+    evidence: dict[str, dict[str, Evidence]] = field(default_factory=dict)
+
+    def interval_verdict(self, column: str, claim: str) -> str:
+        """What the tested interval alone reads (a "too few events" cell's supported or not
+        supported; otherwise the verdict itself)."""
+        iv = self.tested.get(column, {}).get(claim)
+        v = self.verdicts.get(column, {}).get(claim, NA)
+        return verdict(iv, CLAIMS[claim].test) if v == TOO_FEW and iv is not None else v
 
     def value(self, column: str, metric: str) -> Interval:
         """The interval over seeds of `metric` in `column` (n = 0 and NaN when it has none)."""
@@ -207,7 +235,10 @@ class Comparison:
                                      "verdict": self.verdicts.get(col, {}).get(cid, NA),
                                      "against": self.against.get(col, {}).get(cid, ""),
                                      "reason": self.reasons.get(col, {}).get(cid, ""),
-                                     "robustness": self.robustness.get(col, {}).get(cid)}
+                                     "robustness": self.robustness.get(col, {}).get(cid),
+                                     "evidence": self.evidence.get(col, {}).get(cid),
+                                     "interval_verdict": self.interval_verdict(col, cid),
+                                     "min_events": self.config.min_events}
             rows.append(row)
         return rows
 
@@ -227,7 +258,11 @@ class Comparison:
             "values": {c: {k: strict_json(v) for k, v in m.items()} for c, m in self.values.items()},
             "summary": {c: {k: iv(v) for k, v in m.items()} for c, m in self.summary.items()},
             "claims": [{"id": r["id"], "claim": r["claim"], "metric": r["metric"], "test": r["test"],
+                        "evidence": _count_json(r["id"]),
                         "cells": {c: {"interval": iv(x["interval"]), "verdict": x["verdict"],
+                                      "interval_verdict": x["interval_verdict"],
+                                      "evidence": (None if x["evidence"] is None else
+                                                   strict_json(x["evidence"].as_dict(self.config.confidence))),
                                       "against": x["against"], "reason": x["reason"],
                                       "robustness": strict_json(x["robustness"])}
                                   for c, x in r["cells"].items()}} for r in self.claims_table()],
@@ -237,6 +272,31 @@ class Comparison:
                            "harm": {k: iv(v) for k, v in d["harm"].items()}} for p, d in self.levers.items()},
             "manifest": self.manifest,
         }
+
+
+def _count_json(cid: str) -> dict:
+    """What a claim's verdict is counted in, for claims.json: the count keys, or why none."""
+    cl = CLAIMS[cid]
+    if cl.count is None:
+        return {"counted": False, "why": cl.uncounted}
+    k = cl.count
+    return {"counted": True, "events": k.events, "of": k.of, "label": k.label, "of_label": k.of_label,
+            "share": k.share}
+
+
+def evidence_of(values: dict[str, list[float]]) -> dict[str, Evidence]:
+    """Per claim counted in events (`Claim.count`), its events pooled over the seeds of one
+    column's per-seed values (seeds whose count is not finite are left out)."""
+    out: dict[str, Evidence] = {}
+    for cid, cl in CLAIMS.items():
+        k = cl.count
+        if k is None or k.events not in values or k.of not in values:
+            continue
+        pairs = [(e, o) for e, o in zip(values[k.events], values[k.of], strict=True)
+                 if np.isfinite(e) and np.isfinite(o)]
+        out[cid] = Evidence(int(round(sum(e for e, _ in pairs))), int(round(sum(o for _, o in pairs))),
+                            k.label, k.of_label, len(pairs), k.share)
+    return out
 
 
 def strict_json(x):
@@ -346,8 +406,11 @@ def compare(config: CompareConfig, progress: Callable[[RunSpec, RunOutcome], Non
     verdicts: dict[str, dict[str, str]] = {}
     reasons: dict[str, dict[str, str]] = {}
     against = {c: {cid: _against(cl) for cid, cl in CLAIMS.items()} for c in cols}
+    evidence = {c: evidence_of(values[c]) for c in cols}
     for c in cols:
-        tested[c], verdicts[c], reasons[c] = judge(summary[c], inv[c], lever_summary.get(c), baseline=(c == BASELINE))
+        tested[c], verdicts[c], reasons[c] = judge(summary[c], inv[c], lever_summary.get(c), baseline=(c == BASELINE),
+                                                   evidence=evidence[c], min_events=config.min_events,
+                                                   confidence=conf)
     first = {c: by_col[c][0] for c in cols}
     manifest = {
         "created_by": "scslab compare",
@@ -368,18 +431,21 @@ def compare(config: CompareConfig, progress: Callable[[RunSpec, RunOutcome], Non
         mechanisms=inv, levers=lever_summary,
         series={c: _mean_series(by_col[c]) for c in cols},
         detail={c: first[c].detail for c in cols if first[c].detail is not None},
-        manifest=manifest, command=config.command(),
+        manifest=manifest, command=config.command(), evidence=evidence,
     )
 
 
 def judge(summary: dict[str, Interval], inv: dict[str, Presence], levers: dict | None = None,
-          baseline: bool = False) -> tuple[dict[str, Interval], dict[str, str], dict[str, str]]:
+          baseline: bool = False, evidence: dict[str, Evidence] | None = None,
+          min_events: int = 0, confidence: float = 0.95) -> tuple[dict[str, Interval], dict[str, str], dict[str, str]]:
     """Every claim's tested interval, verdict and (where not tested) reason, for one rulebook.
 
     `summary` maps metric keys (with their `_vs_off` / `_vs_none` paired differences) to
     intervals over seeds; `inv` is the rulebook's mechanism inventory; `levers` the C11
-    summary if the lever decomposition ran. Used by `compare` per column and by sweeps per
-    design point.
+    summary if the lever decomposition ran. `evidence` gives the pooled events of the claims
+    counted in events (`evidence_of`): a supported or not supported resting on fewer than
+    `min_events` of them reads "too few events" (`too_few_events`, at `confidence`; 0, or
+    no evidence: no minimum). Used by `compare` per column and by sweeps per design point.
     """
     tested: dict[str, Interval] = {}
     verdicts: dict[str, str] = {}
@@ -409,7 +475,10 @@ def judge(summary: dict[str, Interval], inv: dict[str, Presence], levers: dict |
                 tested[cid] = iv
             continue
         tested[cid] = iv
-        verdicts[cid] = verdict(iv, t)
+        v = verdict(iv, t)
+        if too_few_events((evidence or {}).get(cid), t, v, min_events, confidence):
+            v = TOO_FEW
+        verdicts[cid] = v
     return tested, verdicts, reasons
 
 

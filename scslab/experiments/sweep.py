@@ -27,12 +27,19 @@ from pathlib import Path
 
 import numpy as np
 
-from ..metrics.claims import NOT_TESTED
+from ..metrics.claims import MIN_EVENTS, NOT_TESTED
 from ..metrics.mechanisms import inventory
 from ..metrics.registry import CLAIMS, RUN_CLAIMS
 from ..metrics.stats import t_interval
 from ..rulebook.paths import ParamPathError, get_value, parse_assignment, set_values
-from .compare import counterfactuals, judge, paired_differences, strict_json, tested_key
+from .compare import (
+    counterfactuals,
+    evidence_of,
+    judge,
+    paired_differences,
+    strict_json,
+    tested_key,
+)
 from .runner import RunOutcome, RunSpec, run_all
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -86,6 +93,7 @@ class SweepConfig:
     design_seed: int = 0
     engine_box: bool = True  # with no factors: also sweep the engine's illustrative weights
     warmup: int = 0  # a warm start: days run before the `steps` measured ones (RunSpec.warmup)
+    min_events: int = MIN_EVENTS  # as CompareConfig.min_events, at every point
 
     def __post_init__(self):
         if self.design not in DESIGNS:
@@ -215,6 +223,7 @@ class SweepResult:
     runs: int = 0
     path: Path | None = None
     extra: dict = field(default_factory=dict)
+    evidence: list[dict] = field(default_factory=list)  # point -> claim -> Evidence (claims counted in events)
 
 
 # --- running, resumably -----------------------------------------------------------------
@@ -258,7 +267,9 @@ class _Journal:
 
 
 def _config_json(cfg: SweepConfig, plan: SweepPlan) -> dict:
-    return {"format": FORMAT, "config": {**asdict(cfg), "factors": [asdict(f) for f in plan.factors]},
+    # min_events reads the runs and changes none of them: a folder resumes under another.
+    config = {k: v for k, v in asdict(cfg).items() if k != "min_events"}
+    return {"format": FORMAT, "config": {**config, "factors": [asdict(f) for f in plan.factors]},
             "points": plan.points, "runs": len(plan.specs)}
 
 
@@ -372,18 +383,22 @@ def analyse(cfg: SweepConfig, plan: SweepPlan, run_metrics: Sequence[dict]) -> S
         else:
             per_point[p]["on"].append((spec.seed, m))
     tested, verdicts, reasons = [], [], []
+    evidence: list[dict] = []
     for p, d in enumerate(per_point):
         values = _by_seed(d["on"])
         off = {mech: _by_seed(v) for mech, v in d["off"].items()}
         paired_differences(values, None, off)
         summary = {k: t_interval(v, cfg.confidence) for k, v in values.items()}
-        t, v, r = judge(summary, plan.inventories[p])
+        ev = evidence_of(values)
+        t, v, r = judge(summary, plan.inventories[p], evidence=ev, min_events=cfg.min_events,
+                        confidence=cfg.confidence)
+        evidence.append(ev)
         tested.append(t)
         verdicts.append(v)
         reasons.append(r)
     res = SweepResult(cfg, plan.factors, plan.nominal, plan.points, tested, verdicts, reasons,
                       robustness=robustness(plan, verdicts, reasons),
-                      sensitivity=sensitivity(cfg, plan, tested), runs=len(plan.specs))
+                      sensitivity=sensitivity(cfg, plan, tested), runs=len(plan.specs), evidence=evidence)
     return res
 
 
@@ -503,6 +518,8 @@ def write_sweep(res: SweepResult, plan: SweepPlan, run_metrics: Sequence[dict], 
                  "reason": res.reasons[p].get(cid, ""), "key": tested_key(CLAIMS[cid]),
                  "mean": iv.mean if iv else float("nan"), "lo": iv.lo if iv else float("nan"),
                  "hi": iv.hi if iv else float("nan"), "n": iv.n if iv else 0}
+            ev = res.evidence[p].get(cid) if p < len(res.evidence) else None
+            r.update({"events": ev.events if ev else -1, "of": ev.of if ev else -1})  # -1: not counted in events
             r.update({f"param:{k}": float(v) for k, v in pt.items()})
             prow.append(r)
     atomic_write_parquet(out / "points.parquet", pd.DataFrame(prow))

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..limits import LEVER_NAMES
+from ..limits import LEVER_NAMES, MIN_EVENTS
 from . import fairness, network, punishments
 from .context import RunContext
 from .shapley import shapley
-from .stats import NAN, Interval, gini, percentile_ranks, ratio, spearman
+from .stats import NAN, Interval, gini, percentile_ranks, ratio, spearman, wilson
 
 LEVERS = LEVER_NAMES
 
@@ -95,6 +95,52 @@ class Test:
 
 
 @dataclass(frozen=True)
+class Count:
+    """The countable events a claim's tested quantity rests on, as two per-run counts.
+
+    `events` and `of` are keys of per-run counts among the run's metrics (`n_...`); the
+    comparison sums them over seeds (`Evidence`). `share`: the tested quantity is, per seed,
+    `events / of` itself (C3's wrongful share), so a large enough `of` can settle a
+    negligible share on its own (see `too_few_events`); otherwise `events` are the units the
+    tested quantity is measured on (C2's sanctioning offences) and must be numerous.
+    """
+
+    events: str
+    of: str
+    label: str  # the events, in words ("wrongful listings")
+    of_label: str  # what they are counted among ("listings")
+    share: bool = True
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The events a claim's verdict rests on, pooled over seeds: `events` of `of`, over
+    `seeds` seeds (the seeds whose counts were finite)."""
+
+    events: int
+    of: int
+    label: str
+    of_label: str
+    seeds: int
+    share: bool = True
+
+    def describe(self) -> str:
+        """"7 wrongful listings of 93 listings"."""
+        return f"{self.events:,} {self.label} of {self.of:,} {self.of_label}"
+
+    def pooled(self, confidence: float = 0.95) -> Interval:
+        """The pooled share events / of with its Wilson interval (treats the events as
+        independent draws: shown beside the verdict, not used for it; docs/metrics.md)."""
+        return wilson(self.events, self.of, confidence)
+
+    def as_dict(self, confidence: float = 0.95) -> dict:
+        p = self.pooled(confidence)
+        return {"events": self.events, "of": self.of, "label": self.label, "of_label": self.of_label,
+                "seeds": self.seeds, "share": self.share,
+                "pooled_share": p.as_dict() if self.share and self.of > 0 else None}
+
+
+@dataclass(frozen=True)
 class Claim:
     """A critic's claim (C1..C11): its metrics, how its verdict is read, and what it needs of a rulebook."""
 
@@ -114,6 +160,10 @@ class Claim:
     against: str = ""
     # Why the tested quantity can be undefined in a run (the "not tested" reason then).
     undefined: str = "fewer than two seeds gave the tested quantity a value"
+    # The countable events the tested quantity rests on (None: it is not a share or rate of
+    # countable events, and `uncounted` says why).
+    count: Count | None = None
+    uncounted: str = ""
 
     def metric(self, key: str) -> Metric:
         """The claim's metric named `key` (StopIteration if it has none of that name)."""
@@ -122,6 +172,31 @@ class Claim:
 
 SUPPORTED, NOT_SUPPORTED, MIXED, NA = "supported", "not supported", "mixed", "n/a"
 NOT_TESTED = "not tested"  # the rulebook lacks the mechanism, or the comparison is undefined
+# The interval would read supported or not supported, but the events it rests on are too few
+# (`too_few_events`); the interval's own reading is `verdict(interval, test)`.
+TOO_FEW = "too few events"
+
+
+def too_few_events(ev: Evidence | None, test: Test, reading: str, min_events: int = MIN_EVENTS,
+                   confidence: float = 0.95) -> bool:
+    """Whether the pooled events `ev` are too few for the interval's `reading` to stand.
+
+    Only a firm reading (supported, not supported) can be too thin; mixed and n/a already
+    say that the runs do not settle the claim. A reading stands on at least `min_events`
+    events (a count of 30 is known to about ±18%, one standard error: 1/√30). With fewer,
+    a "not supported" of a share (`ev.share`) still stands when the pooled share's Wilson
+    interval lies inside the negligible band, null ± margin: the count itself then shows
+    the share negligible (0 wrongful listings of 400 settle C3 at 95%; 0 of 90 do not, the
+    interval reaching 4.1%). `min_events` 0 turns the rule off.
+    """
+    if ev is None or min_events <= 0 or reading not in (SUPPORTED, NOT_SUPPORTED):
+        return False
+    if ev.events >= min_events:
+        return False
+    if reading == NOT_SUPPORTED and ev.share and not test.zero_null and ev.of > 0:
+        p = ev.pooled(confidence)
+        return not (test.null - test.margin <= p.lo and p.hi <= test.null + test.margin)
+    return True
 
 
 def verdict(ci: Interval, test: Test) -> str:
@@ -208,6 +283,7 @@ def c2(r, ctx: RunContext | None = None) -> dict[str, float]:
     if getattr(r, "events", None) is None:
         out.update(punishments.summarise(pd.DataFrame()))
         out["offences_followed"] = NAN
+        out["n_sanctioning_offences"] = out["n_offences_followed"] = NAN
         return out
     deg = dict(zip(c["citizen"].to_numpy(), c["degree_initial"].to_numpy(), strict=True))
     rel = ctx.related
@@ -216,6 +292,8 @@ def c2(r, ctx: RunContext | None = None) -> dict[str, float]:
         ties_penalised=ctx.association_penalty > 0, has_ties=lambda i: deg.get(i, 0) > 0,
         related=(lambda b: rel.get(b, frozenset())) if rel is not None else None)
     out.update(punishments.summarise(per))
+    out["n_offences_followed"] = out["offences_followed"]
+    out["n_sanctioning_offences"] = float((per["new_sectors"].to_numpy() > 0).sum()) if len(per) else 0.0
     return out
 
 
@@ -228,6 +306,8 @@ def c3(r, ctx: RunContext | None = None) -> dict[str, float]:
         "days_per_wrongful_listing": ratio(c["days_wrongfully_listed"].sum(), c["wrongful_listings"].sum()),
         "appeal_success": ratio(s["appeals_won"].sum(), s["appeals_decided"].sum()),
         "wrongful_overturned_share": ratio(s["appeals_won_wrongful"].sum(), s["entries_wrongful"].sum()),
+        "n_wrongful_listings": float(c["wrongful_listings"].sum()),
+        "n_listings": float(c["listings"].sum()),
     }
 
 
@@ -284,8 +364,11 @@ def c5(r, ctx: RunContext | None = None) -> dict[str, float]:
     c = r.citizens
     innocent = c["offences"] == 0
     n_inn = int(innocent.sum())
+    hit = int(((c["points_lost_assoc"] >= TIE_LOSS_MIN) & innocent).sum())
     return {
-        "innocent_assoc_share": ratio(((c["points_lost_assoc"] >= TIE_LOSS_MIN) & innocent).sum(), n_inn),
+        "innocent_assoc_share": ratio(hit, n_inn),
+        "n_blameless_tie_losers": float(hit),
+        "n_blameless": float(n_inn),
         "innocent_assoc_points_per_1000": _per_1000_per_day(r, "assoc_points_lost_innocent"),
         "assoc_share_of_points_lost": ratio(c["points_lost_assoc"].sum(), c["points_lost"].sum()),
         "isolation_listed": network.isolation(c["degree_initial"], c["degree_final"], c["listings"] > 0),
@@ -383,9 +466,11 @@ def c9(r, ctx: RunContext | None = None) -> dict[str, float]:
         gap = (rates[worst] - rates[best]) * 1000.0
         _, fpr = fairness.true_false_positive_rates(culpable, listed, groups)
         fpr_gap = fpr[worst] - fpr[best]
+        both = (groups == best) | (groups == worst)
+        n_wrong, n_both = float(wrongly[both].sum()), float(both.sum())
     else:
         best = worst = None
-        gap = fpr_gap = NAN
+        gap = fpr_gap = n_wrong = n_both = NAN
     return {
         "wrongful_rate_best_covered": rates[best] * 1000.0 if best else NAN,
         "wrongful_rate_worst_covered": rates[worst] * 1000.0 if worst else NAN,
@@ -394,6 +479,8 @@ def c9(r, ctx: RunContext | None = None) -> dict[str, float]:
         "fpr_gap": fpr_gap,
         "equalized_odds_difference": fairness.equalized_odds_difference(culpable, listed, groups),
         "demographic_parity_difference": fairness.demographic_parity_difference(listed, groups),
+        "n_wrongly_listed_compared": n_wrong,
+        "n_citizens_compared": n_both,
     }
 
 
@@ -447,6 +534,6 @@ def c11(harm: Mapping[frozenset[str], float]) -> dict[str, float]:
     return out
 
 
-__all__ = ["Claim", "Metric", "Test", "LEVERS", "c1", "c2", "c3", "c4", "c5", "c6", "c7",
+__all__ = ["Claim", "Count", "Evidence", "Metric", "Test", "MIN_EVENTS", "TOO_FEW", "too_few_events", "LEVERS", "c1", "c2", "c3", "c4", "c5", "c6", "c7",
            "c8", "c9", "c10", "c11", "harm_per_1000", "lever_key", "verdict",
            "SUPPORTED", "NOT_SUPPORTED", "MIXED", "NA"]

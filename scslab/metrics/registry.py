@@ -6,7 +6,7 @@ docs/metrics.md is generated from this registry (`python -m scslab.metrics.refer
 
 from __future__ import annotations
 
-from .claims import LEVERS, Claim, Metric, Test, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10
+from .claims import LEVERS, Claim, Count, Metric, Test, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10
 from .context import RunContext, context_of
 
 
@@ -26,7 +26,9 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
               "Σ entries_lawful / Σ entries_black", "share")),
           Test("lawful_points_share", +1, 0.01), c1, requires=("punishment",),
           against="lawful conduct unpunished: a share of 0 by definition",
-          undefined="fewer than two seeds deducted any points"),
+          undefined="fewer than two seeds deducted any points",
+          uncounted="a share of points, not of events: deductions differ in size, and the runs' tables "
+                    "count points, not lawful deductions"),
     Claim("C2", "one wrong, punished everywhere",
           "A single offence brings sanctions in many unrelated sectors at once.",
           (_m("unrelated_sectors_per_sanctioning_offence", "unrelated sectors restricted per sanctioning offence",
@@ -53,7 +55,9 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
           Test("unrelated_sectors_per_sanctioning_offence", +1, 0.1), c2,
           requires=("sector_sanctions",),
           against="sanctions confined to the offence's own sector: 0 unrelated sectors by definition",
-          undefined="fewer than two seeds had an offence followed by a sector restriction"),
+          undefined="fewer than two seeds had an offence followed by a sector restriction",
+          count=Count("n_sanctioning_offences", "n_offences_followed", "offences followed by a sector restriction",
+                      "offences", share=False)),
     Claim("C3", "no due process",
           "People are listed on records that are false or lack context, and stay listed.",
           (_m("wrongful_share", "share of blacklistings that are wrongful",
@@ -69,7 +73,8 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
               "Σ appeals_won_wrongful / Σ entries_wrongful", "share")),
           Test("wrongful_share", +1, 0.01), c3, requires=("blacklist",),
           against="listings only on true, unexcused records: a wrongful share of 0 by definition",
-          undefined="fewer than two seeds blacklisted anyone"),
+          undefined="fewer than two seeds blacklisted anyone",
+          count=Count("n_wrongful_listings", "n_listings", "wrongful listings", "listings")),
     Claim("C4", "stored credit licenses bad acts",
           "A high score works as a licence: those with points to spare do more harm.",
           (_m("licence_did_relative", "licence gap added by the response to points (relative)",
@@ -91,7 +96,9 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
               "mean_d h_d,bottom × 1000", "per 1,000 citizen-days")),
           Test("licence_did_relative", +1, 0.05, against="counterfactual"), c4,
           requires=("strategic_response",), counterfactual="strategic_response",
-          undefined="fewer than two seeds filled the buffer quartiles, with the response on and off"),
+          undefined="fewer than two seeds filled the buffer quartiles, with the response on and off",
+          uncounted="a difference in differences of harm rates between paired runs, relative to the mean rate: "
+                    "its noise is between runs and societies, which the interval over seeds measures"),
     Claim("C5", "guilt by association",
           "People lose out for whom they know, not for what they did.",
           (_m("innocent_assoc_share", "share of the blameless who lost points through their ties",
@@ -109,7 +116,9 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
               "mean_listed (d0−d1)/d0 − mean_unlisted (d0−d1)/d0", "share")),
           Test("innocent_assoc_share", +1, 0.01), c5, requires=("tie_terms",),
           against="tie terms off: no points lost through ties, a share of 0 by definition",
-          undefined="fewer than two seeds had a citizen free of offences"),
+          undefined="fewer than two seeds had a citizen free of offences",
+          count=Count("n_blameless_tie_losers", "n_blameless", "blameless citizens who lost points through ties",
+                      "blameless citizens")),
     Claim("C6", "a new elite",
           "High scorers keep to themselves and pull away from the rest.",
           (_m("score_assortativity", "score assortativity over ties",
@@ -132,7 +141,8 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
               "above it at the end.", "#(p_mid ≤ 0.2 ∧ p_end > 0.2) / #(p_mid ≤ 0.2)", "share")),
           Test("score_assortativity", +1, 0.05, against="counterfactual"), c6,
           requires=("score_ties",), counterfactual="score_ties",
-          undefined="fewer than two seeds had scores that varied over ties, with the mechanism on and off"),
+          undefined="fewer than two seeds had scores that varied over ties, with the mechanism on and off",
+          uncounted="a difference of correlations over ties between paired runs, not a share of events"),
     Claim("C7", "privacy becomes suspicion",
           "Keeping one's data private is read as a sign of bad character.",
           (_m("privacy_score_gap_scaled", "score gap, non-disclosers minus disclosers (share of scale)",
@@ -146,7 +156,8 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
               "#disclosed / N", "share")),
           Test("privacy_score_gap_scaled", -1, 0.01, against="counterfactual"), c7,
           requires=("disclosure_penalty",), counterfactual="disclosure_penalty",
-          undefined="fewer than two seeds had both disclosers and non-disclosers, with the penalty on and off"),
+          undefined="fewer than two seeds had both disclosers and non-disclosers, with the penalty on and off",
+          uncounted="a difference of mean scores between paired runs, not a share of events"),
     Claim("C8", "metrics over virtue",
           "The score rewards what can be measured, not what is good.",
           (_m("performative_points_share", "share of points gained for performative acts",
@@ -161,7 +172,9 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
               "Σ unobserved_harm × 1000 / (N × days)", "harm", vs_baseline=True)),
           Test("performative_points_share", +1, 0.01), c8, requires=("rewards",),
           against="points granted only for acts of real social value: a share of 0 by definition",
-          undefined="fewer than two seeds granted any points"),
+          undefined="fewer than two seeds granted any points",
+          uncounted="a share of points, not of events: grants differ in size, and the runs' tables count "
+                    "points, not performative grants"),
     Claim("C9", "incomplete data, unfair outcomes",
           "Groups the data sees differently are treated differently for the same conduct.",
           (_m("wrongful_rate_gap_relative", "wrongful-listing rate gap, worst- minus best-covered group (relative)",
@@ -186,7 +199,10 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
               "max_g P(listed|g) − min_g P(listed|g)", "share")),
           Test("wrongful_rate_gap_relative", 0, 0.1), c9, requires=("blacklist", "coverage_gap"),
           against="the same wrongful-listing rate in every group: a gap of 0 by definition",
-          undefined="fewer than two seeds listed anyone wrongfully"),
+          undefined="fewer than two seeds listed anyone wrongfully",
+          count=Count("n_wrongly_listed_compared", "n_citizens_compared",
+                      "citizens wrongfully listed in the best- and worst-covered groups",
+                      "citizens in those groups", share=False)),
     Claim("C10", "restores trust?",
           "The system's stated aim: with it, people trust each other more.",
           (_m("mean_trust", "mean trust", "Mean beta-reputation trust over citizens and days, second half of "
@@ -205,7 +221,8 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
               "Exchanges in which the partner cheated, second half of the run.",
               "Σ cheated × 1000 / (N × days)", "exchanges", vs_baseline=True, vs_off="code")),
           Test("mean_trust", +1, 0.005, against="counterfactual"), c10, requires=("code",),
-          counterfactual="code"),
+          counterfactual="code",
+          uncounted="a difference of mean trust (a continuous 0..1 quantity) between paired runs"),
     Claim("C11", "which lever regulates",
           "Code, not law, does the regulating.",
           (_m("code_minus_law_share", "code's share minus law's share of harm reduction",
@@ -220,7 +237,8 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
               "harm(∅) − harm(N)", "harm")),
           Test("code_minus_law_share", +1, 0.05), None, requires=("code",),
           against="the 16 combinations of the four levers, paired by seed",
-          undefined="fewer than two seeds saw the levers reduce harm (shares of no reduction are undefined)"),
+          undefined="fewer than two seeds saw the levers reduce harm (shares of no reduction are undefined)",
+          uncounted="Shapley shares of a reduction in harm (continuous) over 16 lever combinations"),
 )}
 
 RUN_CLAIMS = tuple(k for k, c in CLAIMS.items() if c.compute is not None)

@@ -47,6 +47,22 @@ def t_interval(values, confidence: float = 0.95) -> Interval:
     return Interval(m, m - half, m + half, n)
 
 
+def wilson(events: float, of: float, confidence: float = 0.95) -> Interval:
+    """The share events / of with its Wilson score interval (`n` is `of`); NaN when `of` is 0.
+
+    The interval of a binomial share that stays inside [0, 1] and keeps its coverage for
+    few events (0 events of 90 give [0, 4.1%] at 95%, not a point at 0).
+    """
+    k, n = float(events), float(of)
+    if not (math.isfinite(k) and math.isfinite(n)) or n <= 0:
+        return Interval(NAN, NAN, NAN, 0)
+    p = k / n
+    z = float(_st.norm.ppf(0.5 + confidence / 2.0))
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return Interval(p, max(0.0, centre - half), min(1.0, centre + half), int(n))
+
+
 def ratio(num: float, den: float) -> float:
     """num / den, NaN when the denominator is zero (a share of nothing is undefined, not 0)."""
     num, den = float(num), float(den)
