@@ -148,24 +148,17 @@ def print_claims(cmp) -> None:
 
 def evidence_lines(cmp) -> list[str]:
     """One line per column and claim counted in events (C2, C3, C5, C9) whose verdict was
-    read: the events it rests on, pooled over seeds, and what a "too few events" cell's
-    interval alone reads."""
-    from ..metrics.claims import TOO_FEW
+    read: the verdict, the events it rests on pooled over seeds, and what a "too few events"
+    cell's interval alone reads."""
+    from ..experiments.compare import evidence_note
 
     lines = []
     for r in cmp.claims_table():
         for c, x in r["cells"].items():
-            ev = x.get("evidence")
-            if ev is None or x["verdict"] in ("not tested", "not run", "baseline"):
+            if x.get("evidence") is None or x["verdict"] in ("not tested", "not run", "baseline"):
                 continue
             label = Path(c).stem if c.endswith((".yaml", ".yml")) else c
-            text = f"{r['id']} {label}: {x['verdict']} on {ev.describe()} over {ev.seeds} seeds"
-            if ev.share and ev.of:
-                p = ev.pooled(cmp.config.confidence)
-                text += f" (pooled {p.mean:.1%} [{p.lo:.1%}, {p.hi:.1%}])"
-            if x["verdict"] == TOO_FEW:
-                text += f"; fewer than {cmp.config.min_events}: the interval alone reads {x['interval_verdict']}"
-            lines.append(text)
+            lines.append(f"{r['id']} {label}: {x['verdict']}, {evidence_note(x, cmp.config.confidence)}")
     return lines
 
 

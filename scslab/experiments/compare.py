@@ -299,6 +299,23 @@ def evidence_of(values: dict[str, list[float]]) -> dict[str, Evidence]:
     return out
 
 
+def evidence_note(cell: dict, confidence: float = 0.95) -> str:
+    """The events a claims-table cell's verdict rests on, pooled over seeds, in words: "on 7
+    wrongful listings of 88 listings over 5 seeds (pooled 8.0% [3.9%, 15.5%])", and for a
+    "too few events" cell what the interval alone reads; "" for a claim not counted in events."""
+    ev = cell.get("evidence")
+    if ev is None:
+        return ""
+    text = f"on {ev.describe()} over {ev.seeds} seed{'s' if ev.seeds != 1 else ''}"
+    if ev.share and ev.of:
+        p = ev.pooled(confidence)
+        text += f" (pooled {p.mean:.1%} [{p.lo:.1%}, {p.hi:.1%}])"
+    if cell["verdict"] == TOO_FEW:
+        text += (f"; fewer than {cell.get('min_events', MIN_EVENTS)} events: the interval alone reads "
+                 f"{cell.get('interval_verdict', '')}")
+    return text
+
+
 def strict_json(x):
     """NaN and infinities to None, numpy scalars to Python, keys to text (strict JSON)."""
     if isinstance(x, dict):

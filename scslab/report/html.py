@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..metrics.claims import MIXED, NA, NOT_SUPPORTED, NOT_TESTED, SUPPORTED
+from ..metrics.claims import MIXED, NA, NOT_SUPPORTED, NOT_TESTED, SUPPORTED, TOO_FEW
 from ..metrics.registry import CLAIMS
 from ..metrics.stats import Interval
 from . import plots
@@ -41,6 +41,7 @@ table.claims td.num{min-width:7rem} td.num .small{display:block;white-space:norm
 .v{display:inline-block;border-radius:3px;padding:0 .35rem;font-size:.78rem;margin-top:.15rem}
 .v-supported{background:#d7f0d7;color:#14541a} .v-not-supported{background:#f6dada;color:#7a1616}
 .v-mixed{background:#fbefc9;color:#6b5000} .v-na,.v-other{background:#eee;color:#555}
+.v-thin{background:#ecdff5;color:#4a1a6b} .ev{display:block}
 .small{font-size:.8rem;color:#555} figure{margin:1.2rem 0} figcaption{font-weight:600;margin-bottom:.3rem}
 figure svg{max-width:100%;height:auto} code,pre{background:#f6f6f6;padding:.1rem .3rem;border-radius:3px}
 pre{padding:.6rem;overflow-x:auto;font-size:.8rem}
@@ -92,7 +93,7 @@ def interval_html(iv: Interval | None) -> str:
 
 def badge(v: str) -> str:
     cls = {SUPPORTED: "supported", NOT_SUPPORTED: "not-supported", MIXED: "mixed", NA: "na",
-           NOT_TESTED: "na"}.get(v, "other")
+           NOT_TESTED: "na", TOO_FEW: "thin"}.get(v, "other")
     return f'<span class="v v-{cls}">{html.escape(v)}</span>'
 
 
@@ -100,11 +101,14 @@ def _e(s) -> str:
     return html.escape(str(s))
 
 
-def _claim_cell(x: dict) -> str:
-    """One pilot x claim cell: interval and verdict, what it was compared against, and why a
-    claim was not tested."""
+def _claim_cell(x: dict, confidence: float = 0.95) -> str:
+    """One pilot x claim cell: interval and verdict, the events it rests on, what it was
+    compared against, and why a claim was not tested."""
     if x["verdict"] == NOT_TESTED:
         return (f'<td>{badge(x["verdict"])}<br><span class="small">{_e(x.get("reason", ""))}</span></td>')
+    from ..experiments.compare import evidence_note
+
+    ev = evidence_note(x, confidence) if x["verdict"] not in ("not run", "baseline") else ""
     vs = x.get("against", "")
     rob = x.get("robustness")
     box = ""
@@ -113,6 +117,7 @@ def _claim_cell(x: dict) -> str:
 
         box = f'<br><span class="small box">{_e(robustness_note(rob))}</span>'
     return (f'<td class="num">{interval_html(x["interval"])}<br>{badge(x["verdict"])}'
+            + (f'<span class="small ev">{_e(ev)}</span>' if ev else "")
             + (f'<br><span class="small vs">vs {_e(vs)}</span>' if vs and x["verdict"] != "not run" else "")
             + box + "</td>")
 
@@ -156,7 +161,7 @@ def claims_table(cmp) -> str:
                    for c in cmp.columns)
     rows = []
     for r in cmp.claims_table():
-        cells = "".join(_claim_cell(x) for x in r["cells"].values())
+        cells = "".join(_claim_cell(x, cmp.config.confidence) for x in r["cells"].values())
         label = tested_label(r["id"]) if r["id"] in CLAIMS else r["metric"]
         rows.append(f'<tr id="claim-{_e(r["id"])}"><td><b>{_e(r["id"])}</b></td><td>{_e(r["claim"])}</td>'
                     f'<td>{_e(label)}<br><span class="small test">supported if {_e(r["test"])}</span></td>{cells}</tr>')
@@ -250,6 +255,15 @@ def reproduce_section(cmp) -> str:
     )
 
 
+def _thin_rule(cfg) -> str:
+    """The report's sentence on the minimum of events, as the comparison was configured."""
+    n = getattr(cfg, "min_events", 0)
+    if n <= 0:
+        return "; no minimum of events was set (--min-events 0), so every verdict is the interval's (docs/metrics.md)."
+    return (f"; a supported or not supported resting on fewer than {n} of them reads <b>too few events</b>, with "
+            "what the interval alone reads (docs/metrics.md).")
+
+
 def render_report(cmp, extra_sections: Sequence[tuple[str, str]] | None = None,
                   title: str = "scslab: what the runs say about the claims") -> str:
     """The report as one HTML string."""
@@ -284,7 +298,8 @@ The populations are synthetic: no real person is scored here.</p>
 <p class="small">Each cell gives the tested quantity's mean over seeds and its {cfg.confidence:.0%} interval, and the
 verdict read from that interval: <b>supported</b> when it lies on the claimed side of the null, beyond
 the margin of a negligible effect; <b>not supported</b> when it lies inside that margin or on the other side;
-<b>mixed</b> otherwise. Each claim is measured against the same rulebook with the claim's mechanism switched off
+<b>mixed</b> otherwise. Where a claim's tested quantity is a share or rate of countable events (C2, C3, C5, C9),
+the cell says how many events it rests on, pooled over seeds{_thin_rule(cfg)} Each claim is measured against the same rulebook with the claim's mechanism switched off
 (same society, same seeds, paired by seed), or against the null that switching it off gives by definition; the cell
 says which. <b>not tested</b> means the rulebook lacks what the claim is about, or the comparison was undefined in
 the runs (e.g. nobody was listed); the reason is given. The runs report what they show, whatever the direction.

@@ -12,12 +12,13 @@ import html
 
 import numpy as np
 
-from ..metrics.claims import MIXED, NOT_SUPPORTED, NOT_TESTED, SUPPORTED
+from ..metrics.claims import MIXED, NOT_SUPPORTED, NOT_TESTED, SUPPORTED, TOO_FEW
 from ..metrics.registry import CLAIMS, RUN_CLAIMS
 from .html import CSS, badge, fmt
 from .plots import _grid, _svg
 
-COLOURS = {SUPPORTED: "#2e7d32", NOT_SUPPORTED: "#c62828", MIXED: "#e0a800", NOT_TESTED: "#9e9e9e"}
+COLOURS = {SUPPORTED: "#2e7d32", NOT_SUPPORTED: "#c62828", MIXED: "#e0a800", NOT_TESTED: "#9e9e9e",
+           TOO_FEW: "#7b3fa0"}
 
 
 def _e(s) -> str:
