@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from ..limits import MIN_EVENTS
 from .mechanisms import MECHANISMS
 from .punishments import WINDOW
 from .registry import CLAIMS
@@ -47,7 +48,9 @@ registry `CLAIMS`); the comparison over seeds is `scslab/experiments/compare.py`
   - the whole interval on the side opposite to the claim: **not supported**;
   - anything else: **mixed** (the interval straddles zero, or is clear of zero but
     reaches into the negligible band);
-  - fewer than two seeds with a value: **not tested**, with the claim's reason.
+  - fewer than two seeds with a value: **not tested**, with the claim's reason;
+  - a supported or not supported that rests on too few events (C2, C3, C5, C9: below):
+    **too few events**, with the events counted and what the interval alone reads.
 - The margins were fixed with the definitions, before looking at results, and are not
   tuned: 1 percentage point for shares, 0.1 for counts of sectors, 5% relative for the
   harm-rate gap, 10% relative for the group gap, 0.05 for correlations and Shapley shares,
@@ -57,6 +60,78 @@ registry `CLAIMS`); the comparison over seeds is `scslab/experiments/compare.py`
   rulebooks that differ only in the claim's mechanism, one where the claim must hold and one
   where it must not, and checks that the verdicts differ as they must. Those tests are the
   definition of each metric's validity.
+
+## The events a verdict rests on
+
+Some tested quantities are shares of rare, countable events: C3's wrongful share is
+wrongful listings over listings, and a 5,000-citizen run of the court list in 2018-19 lists
+15-22 debtors, 0-2 of them wrongly. A verdict read from five seeds of such a share rests
+on a handful of events, and moves with which runs happened to draw one (docs/calibration.md:
+a refit that changed no mechanism turned C3's "supported", 8.1% [1.6, 14.6], into "mixed",
+9.6% [-2.3, 21.5], by moving where 6 or 7 wrongful listings fell). So:
+
+- **Every claim counted in events carries its count.** For C2, C3, C5 and C9 each run
+  also counts the events its tested quantity is made of (`n_...` keys among its metrics),
+  and the comparison sums them over seeds: `Comparison.evidence[column][claim]` (an
+  `Evidence`: events, of how many, over how many seeds), each cell of `claims.json`
+  (`evidence`, with the pooled share and its Wilson interval) and of the report ("on 7
+  wrongful listings of 88 listings over 5 seeds (pooled 8.0% [3.9%, 15.5%])"), and the
+  lines `scslab compare` prints under its grid. The other claims say why they have no
+  count (below, per claim): they are shares of points (C1, C8; deductions and grants
+  differ in size, and the tables count points, not deductions), differences between paired
+  runs of continuous quantities (C4, C6, C7, C10) or Shapley shares (C11). No count is
+  invented for them.
+
+{{COUNT_TABLE}}
+
+- **Too few events.** A supported or not supported resting on fewer than **{MIN_EVENTS}**
+  pooled events (`CompareConfig.min_events`, `scslab compare --min-events N`, `0`
+  to switch the rule off; the same at every point of a sweep, `SweepConfig.min_events`)
+  reads **too few events**. Mixed and not tested are left as they are: they already say the
+  runs do not settle the claim. One exception, for a share: a **not supported** still
+  stands when the pooled share's Wilson interval (at the comparison's confidence) lies
+  inside the negligible band, null ± margin, because the count then shows the share
+  negligible by itself: 0 wrongful listings of 400 settle C3 at 95% (the interval reaches
+  0.95%), 0 of 172 do not (2.2%). Where the events are the units the quantity is measured
+  on rather than a share's numerator (C2's sanctioning offences, C9's wrongfully listed
+  citizens) there is no exception.
+- **Why {MIN_EVENTS}.** A count of k events is known to about 1/√k of itself (one
+  standard error of a Poisson count): 18% at 30, 38% at 7. At 30 the 95% interval of the
+  count is 20-43, a rate known within about a third; at 7 it is 2.8-14.4, a factor of five.
+  Over the usual five seeds, 30 events are 6 a seed, enough that a seed's share is not one
+  of a few discrete values (0, 1/18, 2/18) whose spread the t-interval takes for the
+  society's. Public statistics use the same kind of floor (rates from fewer than 20 events
+  are flagged unreliable by the US National Center for Health Statistics: a relative
+  standard error of 23% or more). A floor tied to the margin (the pooled binomial interval
+  narrower than the margin) was not chosen: it refuses plain cases (a wrongful share of
+  7.5% on 700 of 9,300 listings has a Wilson interval 1.1 points wide, wider than C3's
+  1-point margin, yet stands clear of it).
+- **Why a reading of its own, not a flag on the verdict.** Anything that counts verdicts
+  (the sweeps' robustness, the demo's tables, scripts reading `claims.json`) would count a
+  flagged "supported" as supported; a reader skimming the grid would too. "too few events"
+  cannot be mistaken for a verdict, and loses nothing: the cell keeps the interval, says
+  what the interval alone reads (`Comparison.interval_verdict`, `interval_verdict` in
+  `claims.json`) and gives the counts. It sits between not tested (nothing to count) and a
+  verdict (enough to count on).
+- **Why the interval stays the seed t-interval.** The interval over seeds carries what
+  differs between synthetic societies, which a pooled count does not. The alternatives were
+  compared on the court list's C3 in the demo setting (seeds 1-5; 2, 0, 1, 2, 2 wrongful of
+  18, 18, 18, 16, 18 listings; and the refit's 2, 0, 0, 2, 2 of 15, 22, 17, 16, 9):
+  t-interval 8.1% [1.6, 14.6] and 9.6% [-2.3, 21.5]; Wilson on the pooled count 8.0%
+  [3.9, 15.5] and 7.6% [3.5, 15.6]; seed-cluster bootstrap of the pooled share (all 3,125
+  resamples of 5 seeds) [3.3, 11.6] and [2.0, 15.6]. The Wilson interval is steadier, but
+  only because it treats 88 listings as independent draws across five societies; a
+  percentile bootstrap over five clusters (126 distinct resamples) under-covers, and the
+  first of its two intervals is narrower than both others. None of them turns 7 events into
+  more evidence, so the count rule sits on top of the interval rather than replacing it, and no
+  verdict the interval gives changes: only its reading when the events are few. The
+  pooled Wilson interval is shown beside the count for the reader, not used for the
+  verdict. Every verdict can still come out either way (tests/test_claims_either_way.py:
+  its worlds list thousands of people).
+- **What it changes on the bundled pilots** (5,000 citizens, seeds 1-5, the demo's
+  settings): [report.md](report.md), "Too few events on the bundled pilots". C2 counts
+  the offences in the event ledger, which keeps every citizen up to 20,000 citizens and a
+  fixed sample above: its count is the sample's.
 
 ## The mechanisms
 
@@ -151,6 +226,16 @@ def _mechanism_table() -> str:
     return "\n".join(rows)
 
 
+def _count_table() -> str:
+    rows = ["| claim | events counted | counted among | the tested quantity is their share |", "|---|---|---|---|"]
+    for cid, cl in CLAIMS.items():
+        if cl.count is not None:
+            k = cl.count
+            rows.append(f"| {cid} | {k.label} (`{k.events}`) | {k.of_label} (`{k.of}`) | "
+                        f"{'yes' if k.share else 'no: they are the units it is measured on'} |")
+    return "\n".join(rows)
+
+
 def _claim(cid: str) -> str:
     cl = CLAIMS[cid]
     t = cl.test
@@ -171,6 +256,9 @@ def _claim(cid: str) -> str:
              f"{t.margin:g}; negligible within ±{t.margin:g}.", "",
              f"**Compared against**: {against}.", "",
              f"**Not tested** when the rulebook lacks {needs}, or when {cl.undefined}.", "",
+             (f"**Counted in**: {cl.count.label} of {cl.count.of_label} (`{cl.count.events}` of `{cl.count.of}`, "
+              f"summed over seeds); fewer than the minimum of events reads too few events."
+              if cl.count is not None else f"**Not counted in events**: {cl.uncounted}."), "",
              "| metric | definition | formula | unit |", "|---|---|---|---|"]
     for m in cl.metrics:
         extra = " Also reported minus the baseline (`" + m.key + "_vs_none`)." if m.vs_baseline else ""
@@ -185,7 +273,7 @@ def _claim(cid: str) -> str:
 
 
 def render() -> str:
-    intro = INTRO.replace("{MECHANISM_TABLE}", _mechanism_table())
+    intro = INTRO.replace("{MECHANISM_TABLE}", _mechanism_table()).replace("{COUNT_TABLE}", _count_table())
     return intro + "\n" + "\n".join(_claim(c) for c in CLAIMS)
 
 
