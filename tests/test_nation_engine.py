@@ -68,8 +68,10 @@ def test_ties_to_listed_citizens_elsewhere_drop_as_when_every_cross_tie_was_visi
         plain = sh.st.indices.copy()  # every cross entry visited, as before
         lo, hi = sh.id_range
         rows = np.flatnonzero(view.black[lo:hi] | view.published[lo:hi])
+        every = np.full(view.flag_bits().size, np.iinfo(np.uint64).max, np.uint64)  # every far end looked at
         want = kernels.drop_ties_sparse(sh.st.indptr, plain, sh.st.offset, rows, sh.cross_rows, sh.cross_entries,
-                                        view.black, view.published, np.uint64(3), t, sh.crb.tie_drop_rate, 0.5)
+                                        sh.cross_far, view.black, view.published, every, np.uint64(3), t,
+                                        sh.crb.tie_drop_rate, 0.5)
         assert sh.network_phase(t, view) == want
         assert np.array_equal(sh.st.indices, plain)
         total += want

@@ -218,32 +218,61 @@ def _drop_p(bi, pi, bj, pj, p_listed, p_published):
 
 @njit(cache=True, inline="always")
 def _tie_u(seed, step, i, j):
+    """The day's uniform for the tie {i, j}: the same from either end."""
+    return _tie_u_from(_tie_base(seed, step), i, j)
+
+
+@njit(cache=True, inline="always")
+def _tie_base(seed, step):
+    """hash_uniform's first two mixes for the tie stream (7), made once per call of a kernel."""
+    return _mix(_mix(np.uint64(seed) * _GOLD + np.uint64(step)) ^ (np.uint64(7) * _GOLD))
+
+
+@njit(cache=True, inline="always")
+def _tie_u_from(base, i, j):
+    """hash_uniform(seed, step, 7, key of {i, j}) from _tie_base(seed, step)."""
     a = i if i < j else j
     c = j if i < j else i
-    return hash_uniform(seed, step, 7, np.uint64(a) * np.uint64(4294967296) + np.uint64(c))
+    z = _mix(base ^ (np.uint64(a) * np.uint64(4294967296) + np.uint64(c)))
+    return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 @njit(cache=True)
-def drop_ties_sparse(indptr, indices, offset, listed_rows, cross_rows, cross_entries,
-                     v_black, v_published, seed, step, p_listed, p_published):
+def drop_ties_sparse(indptr, indices, offset, listed_rows, cross_rows, cross_entries, cross_far,
+                     v_black, v_published, v_bits, seed, step, p_listed, p_published):
     """The same decisions as drop_ties, visiting only ties that can be dropped: the rows of
     listed citizens of this shard (and, through each row's sorted mirror, the entries that
-    point at them), and the entries that point at other shards. Returns entries dropped.
-    A dropped end j is stored as ~j (rows stay sorted by partner id, whatever the sign)."""
+    point at them), and the entries pointing at other shards (`cross_entries`, with their
+    rows and their far ends' ids `cross_far`, in any order: each decides its own tie)
+    whose far end is flagged (`v_bits`: View.flag_bits). Returns entries dropped.
+
+    A dropped end j is stored as ~j (rows stay sorted by partner id, whatever the sign).
+    A tie is dropped at both ends at once (its mirror here, or the other shard's entry by
+    the same symmetric draw), as society.Network keeps them: a dropped end has nothing
+    left to decide and is passed over without reading its partner's flags.
+    """
     n_local = indptr.shape[0] - 1
     dropped = 0
+    base = _tie_base(seed, step)
     for k in range(listed_rows.shape[0]):
         r = listed_rows[k]
         i = r + offset
+        bi = v_black[i]
+        pi = v_published[i]
+        # When i's own flags already give every chance a tie can have, the partner's flags
+        # change nothing and are not read (a random read per tie: most of this loop's cost
+        # in a municipality that lists nearly everyone).
+        own = (bi or p_listed <= 0.0) and (pi or p_published <= 0.0)
+        p_own = _drop_p(bi, pi, 0, 0, p_listed, p_published)
         for e in range(indptr[r], indptr[r + 1]):
-            x = indices[e]
-            j = _tie_id(x)
-            p = _drop_p(v_black[i], v_published[i], v_black[j], v_published[j], p_listed, p_published)
-            if p <= 0.0 or _tie_u(seed, step, i, j) >= p:
+            j = indices[e]
+            if j < 0:
+                continue  # dropped before, with its mirror
+            p = p_own if own else _drop_p(bi, pi, v_black[j], v_published[j], p_listed, p_published)
+            if p <= 0.0 or _tie_u_from(base, i, j) >= p:
                 continue
-            if x >= 0:
-                indices[e] = ~x
-                dropped += 1
+            indices[e] = ~j
+            dropped += 1
             rj = j - offset
             if 0 <= rj < n_local:  # the mirror entry (i in row j), found by binary search
                 lo = np.int64(indptr[rj])  # int64: lo + hi must not overflow an int32 indptr
@@ -257,14 +286,22 @@ def drop_ties_sparse(indptr, indices, offset, listed_rows, cross_rows, cross_ent
                 if lo < indptr[rj + 1] and indices[lo] == i:  # found and still active
                     indices[lo] = ~indices[lo]
                     dropped += 1
-    for k in range(cross_entries.shape[0]):
-        e = cross_entries[k]
-        j = indices[e]
-        if j < 0:
+    # One pass over the entries to other shards, their far ends' flags read from the bits
+    # (in cache from shard to shard), in memory order: the shard keeps them sorted by far
+    # id. An entry itself (a read far into `indices`) is looked at only when its far end is
+    # flagged.
+    for k in range(cross_far.shape[0]):
+        j = cross_far[k]
+        if not (v_bits[j >> 6] >> np.uint64(j & 63)) & np.uint64(1):
             continue
         i = cross_rows[k] + offset
+        if v_black[i] or (p_published > 0.0 and v_published[i]):
+            continue  # a listed row: decided above, with the same draw
+        e = cross_entries[k]
+        if indices[e] < 0:
+            continue
         p = _drop_p(v_black[i], v_published[i], v_black[j], v_published[j], p_listed, p_published)
-        if p > 0.0 and _tie_u(seed, step, i, j) < p:
+        if p > 0.0 and _tie_u_from(base, i, j) < p:
             indices[e] = ~j
             dropped += 1
     return dropped
@@ -1159,3 +1196,23 @@ def union_sorted(a, b):
         j += 1
         k += 1
     return out[:k]
+
+
+@njit(cache=True)
+def flag_bits(black, published):
+    """One bit per citizen, set where black or published is (uint8 arrays of equal size,
+    contiguous): bit i % 64 of word i // 64. Eight citizens are tested at a time."""
+    n = black.shape[0]
+    out = np.zeros((n + 63) // 64, np.uint64)
+    nw = n // 8
+    wb = black[: nw * 8].view(np.uint64)
+    wp = published[: nw * 8].view(np.uint64)
+    for j in range(nw):
+        if wb[j] != 0 or wp[j] != 0:
+            for i in range(8 * j, 8 * j + 8):
+                if black[i] or published[i]:
+                    out[i >> 6] |= np.uint64(1) << np.uint64(i & 63)
+    for i in range(nw * 8, n):
+        if black[i] or published[i]:
+            out[i >> 6] |= np.uint64(1) << np.uint64(i & 63)
+    return out

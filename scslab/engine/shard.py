@@ -215,11 +215,13 @@ class Shard:
         self.purchase_plans = purchase_plan(crb, self.tb)
         self.ties_active = int(kernels.count_active(self.st.indices))
         lo, hi = self.id_range
-        # Entries pointing at other shards (active or not), and their rows.
-        self.cross_entries, self.cross_rows = kernels.cross_ties(self.st.indptr, self.st.indices, lo, hi)
-        # The cross entries' partner ids (ids do not change when ties drop): the day's entries
-        # whose far end is listed are those whose partner's flag is set in the view.
-        self._cross_far = _tie_ids(self.st.indices[self.cross_entries])
+        # Entries pointing at other shards (active or not), their rows and their partners'
+        # ids (which do not change when ties drop), in the order of those ids: the network
+        # phase reads the partners' flags in the view in memory order.
+        entries, rows = kernels.cross_ties(self.st.indptr, self.st.indices, lo, hi)
+        far = _tie_ids(self.st.indices[entries])
+        order = np.argsort(far, kind="stable")
+        self.cross_entries, self.cross_rows, self.cross_far = entries[order], rows[order], far[order]
         vq = np.quantile(self.st.virtue, np.linspace(0.1, 0.9, 9)) if n else np.zeros(9)
         self.virtue_cuts = vq  # a citizen's decile is the number of cuts at or below its virtue
 
@@ -230,7 +232,7 @@ class Shard:
 
     def remote_ids(self) -> np.ndarray:
         """Global ids outside this shard that its citizens are tied to (what it must be sent)."""
-        return np.unique(_tie_ids(self.st.indices[self.cross_entries]))
+        return np.unique(self.cross_far)
 
     def publish(self, view: View) -> None:
         """Write this shard's citizens into the (global) view arrays."""
@@ -325,18 +327,15 @@ class Shard:
         lo, hi = self.id_range
         flagged = view.black[lo:hi] | view.published[lo:hi] if p_pub > 0 else view.black[lo:hi]
         listed_rows = kernels.nonzero_u8(np.ascontiguousarray(flagged))  # np.flatnonzero, faster
-        # Entries pointing at other shards can be dropped only where their far end is
-        # listed (a listed near end's row is visited whole above): the entries whose
-        # partner's flag is set, in entry order. One gather over the shard's cross entries;
-        # a search of the nation's listed ids in them grew with the list (late in a year of
-        # pilots-43 it was a sixth of a step).
-        far = self._cross_far
-        sel = kernels.nonzero_u8(view.black[far]) if far.size else np.zeros(0, np.int64)
-        if listed_rows.size == 0 and sel.size == 0:
-            return 0  # no tie of this shard touches a listed citizen
+        # Entries pointing at other shards are looked at where their far end is flagged (a
+        # listed near end's row is visited whole): the kernel reads each far end's bit in
+        # the view's flag bits, in id order. A search of the nation's listed ids in them
+        # grew with the list (late in a year of pilots-43 a sixth of a step); a gather of
+        # every far end's byte flags cost 6-7 ms a day at 1e6 in one process.
         return int(kernels.drop_ties_sparse(st.indptr, st.indices, st.offset, listed_rows,
-                                            self.cross_rows[sel], self.cross_entries[sel], view.black,
-                                            view.published, np.uint64(self.seed), t, p_listed, p_pub))
+                                            self.cross_rows, self.cross_entries, self.cross_far, view.black,
+                                            view.published, view.flag_bits(), np.uint64(self.seed), t,
+                                            p_listed, p_pub))
 
     def trust_phase(self, t: int, view: View, rng: np.random.Generator) -> dict[str, float]:
         st, p = self.st, self.p
