@@ -73,7 +73,7 @@ a refit that changed no mechanism turned C3's "supported", 8.1% [1.6, 14.6], int
 - **Every claim counted in events carries its count.** For C2, C3, C5 and C9 each run
   also counts the events its tested quantity is made of (`n_...` keys among its metrics),
   and the comparison sums them over seeds: `Comparison.evidence[column][claim]` (an
-  `Evidence`: events, of how many, over how many seeds), each cell of `claims.json`
+  `Evidence`: events, of how many, over how many seeds), each cell of the JSON (`report.json`, `Comparison.to_json()`)
   (`evidence`, with the pooled share and its Wilson interval) and of the report ("on 7
   wrongful listings of 88 listings over 5 seeds (pooled 8.0% [3.9%, 15.5%])"), and the
   lines `scslab compare` prints under its grid. The other claims say why they have no
@@ -107,11 +107,11 @@ a refit that changed no mechanism turned C3's "supported", 8.1% [1.6, 14.6], int
   7.5% on 700 of 9,300 listings has a Wilson interval 1.1 points wide, wider than C3's
   1-point margin, yet stands clear of it).
 - **Why a reading of its own, not a flag on the verdict.** Anything that counts verdicts
-  (the sweeps' robustness, the demo's tables, scripts reading `claims.json`) would count a
+  (the sweeps' robustness, the demo's tables, scripts reading `report.json`) would count a
   flagged "supported" as supported; a reader skimming the grid would too. "too few events"
   cannot be mistaken for a verdict, and loses nothing: the cell keeps the interval, says
   what the interval alone reads (`Comparison.interval_verdict`, `interval_verdict` in
-  `claims.json`) and gives the counts. It sits between not tested (nothing to count) and a
+  `report.json`) and gives the counts. It sits between not tested (nothing to count) and a
   verdict (enough to count on).
 - **Why the interval stays the seed t-interval.** The interval over seeds carries what
   differs between synthetic societies, which a pooled count does not. The alternatives were
