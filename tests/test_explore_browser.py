@@ -124,6 +124,9 @@ def test_change_run_click_export(browser, server, tmp_path):
     assert rows.count() == 11
     c7 = page.locator("#claims-table tr[data-claim='C7']").inner_text()
     assert "not tested" not in c7, c7  # the penalty on privacy makes C7 testable
+    # a counted claim's cell says the events its verdict rests on (C2: the offences followed)
+    c2 = page.locator("#claims-table tr[data-claim='C2']").inner_text()
+    assert " over 3 seeds" in c2 and " of " in c2, c2
     _shot(page, "claims")
     # click a citizen in the network: the adverse-action notice
     page.click("#tab-live")
