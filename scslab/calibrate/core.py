@@ -943,7 +943,6 @@ def write_outputs(res: CalibrationResult, rb, out: str | Path) -> dict[str, Path
 
     from ..rulebook.loader import dump_rulebook
     from ..store.atomic import atomic_write_text
-    from .report import render
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -954,8 +953,11 @@ def write_outputs(res: CalibrationResult, rb, out: str | Path) -> dict[str, Path
     res.rulebook_yaml = head + dump_rulebook(rb2)
     paths = {"rulebook": folder / "rulebook.yaml", "json": folder / "calibration.json",
              "report": folder / "report.html"}
-    atomic_write_text(paths["rulebook"], res.rulebook_yaml)
+    # the numbers first: a run of half an hour is not lost if the report cannot be made
     atomic_write_text(paths["json"], json.dumps(res.to_json(), indent=1, default=float))
+    atomic_write_text(paths["rulebook"], res.rulebook_yaml)
+    from .report import render
+
     atomic_write_text(paths["report"], render(res))
     return paths
 
