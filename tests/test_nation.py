@@ -132,6 +132,23 @@ def test_the_report_reads_the_same_from_the_result_and_the_folder(small_run):
     assert all(len(line) <= 88 for line in text.splitlines())
 
 
+def test_the_html_report_of_a_nation_folder_leads_with_the_national_list(small_run, tmp_path):
+    from scslab.report.run_report import render_run_report, write_run_report
+
+    r, out = small_run
+    page = write_run_report(out, tmp_path / "n.html").read_text(encoding="utf-8")
+    assert "<h1>scslab nation report: small:" in page
+    # first the national list across the municipalities, in the text report's own sentences
+    assert page.index("The national list across the municipalities") < page.index("The nation as one society")
+    assert "Restricted everywhere: its national measures are in force in 5 of 5" in page
+    assert 'id="nation-fig-by-municipality"' in page and "<svg" in page
+    for name in ("rongcheng", "suining", "guilt-by-association", "rule-of-law"):
+        assert f"<td>{name}</td>" in page
+    # and how to run it again: the nation, not one of its rulebooks
+    assert "<code>scslab nation small -n 6000 -t 40 --seed 3</code>" in page
+    assert render_run_report(r).count("The national list across the municipalities") == 1  # the result as well
+
+
 def test_a_killed_nation_run_resumes_to_the_same_bytes(small_run, tmp_path):
     from scslab.engine import resume
 

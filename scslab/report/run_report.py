@@ -28,9 +28,11 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..metrics.registry import CLAIMS
+from ..nation.report import heading, report_html, tables_of
 from . import plots
 from .html import CSS, fmt
 
+NATION_TABLES = ("municipalities", "national", "reach")
 MAX_GRADES_DRAWN = 24  # a hostile rulebook may declare many grades: colours stop meaning anything
 
 
@@ -74,6 +76,8 @@ def load_run(folder: str | Path) -> LoadedRun:
     result = RunResult(manifest=run.manifest or {}, steps=t["steps"], citizens=t["citizens"], grades=t["grades"],
                        c4=t.get("c4", empty), network=t.get("network", empty), events=t.get("events"),
                        ties=t.get("ties"))
+    if all(n in names for n in NATION_TABLES):  # a nation's run: what its national list did
+        result.more = {n: run.table(n) for n in NATION_TABLES}
     return from_result(result, path=run.path)
 
 
@@ -338,8 +342,15 @@ def metrics_section(run: LoadedRun, against: LoadedRun | None = None) -> str:
 
 def reproduce(run: LoadedRun) -> str:
     m = run.manifest
-    parts = ["scslab", "run", str(m.get("rulebook", "RULEBOOK")), "-n", str(m.get("population", "")),
-             "-t", str(m.get("steps", "")), "--seed", str(m.get("seed", ""))]
+    nation = m.get("nation") if isinstance(m.get("nation"), dict) else None
+    if nation is not None:  # a nation's run: its config, not one rulebook
+        parts = ["scslab", "nation", str(nation.get("name", "CONFIG")), "-n", str(m.get("population", "")),
+                 "-t", str(m.get("steps", "")), "--seed", str(m.get("seed", ""))]
+        what = "The bundled nation (or the config file of that name)"
+    else:
+        parts = ["scslab", "run", str(m.get("rulebook", "RULEBOOK")), "-n", str(m.get("population", "")),
+                 "-t", str(m.get("steps", "")), "--seed", str(m.get("seed", ""))]
+        what = "The bundled pilot (or the rulebook file of that name)"
     cmd = " ".join(shlex.quote(p) for p in parts)
     rows = [(k, str(m.get(k, ""))) for k in ("rulebook", "rulebook_hash", "population", "steps", "seed", "levers",
                                              "scslab_version")]
@@ -351,8 +362,9 @@ def reproduce(run: LoadedRun) -> str:
     rows.append(("engine parameters changed from the defaults", ", ".join(f"{k}={v}" for k, v in changed.items())
                  or "none"))
     return (_table(["", ""], rows)
-            + f'<p class="small">The bundled pilot (or the rulebook file of that name) reproduces the run with '
-              f'<code>{_e(cmd)}</code> (the manifest holds the rulebook itself and every parameter).</p>')
+            + f'<p class="small">{what} reproduces the run with '
+              f'<code>{_e(cmd)}</code> (the manifest holds the {"config and its rulebooks" if nation else "rulebook"} '
+              "itself and every parameter).</p>")
 
 
 def section(run, against=None, figures_too: bool = True, figs: list | None = None) -> str:
@@ -362,12 +374,21 @@ def section(run, against=None, figures_too: bool = True, figs: list | None = Non
     run, against = _as_loaded(run), _as_loaded(against)
     m = run.manifest
     title = run.rulebook.metadata.title if run.rulebook is not None else m.get("rulebook", "?")
+    nation = tables_of(run.result)
+    if nation is not None:
+        title = heading(m, nation[0])[0]
     lead = (f"<p>{_e(title)}: {int(m.get('population', 0)):,} synthetic citizens for {m.get('steps', '?')} days, "
             f"seed {_e(m.get('seed', '?'))}, levers {_e(m.get('levers', '?'))}."
             + (f" Paired run: {_e(against.label)} (same society and seed)." if against is not None else "")
             + "</p>")
     head = ["", "this run"] + (["paired run"] if against is not None else [""])
-    parts = [lead, _table(head, summary(run, against))]
+    parts = [lead]
+    if nation is not None:
+        parts.append(report_html(m, *nation))
+        parts.append("<h2>The nation as one society</h2><p>All municipalities together, each under its own "
+                     "pilot's rules beside the national list: the summary, the figures and the metrics below "
+                     "are over every citizen of the nation.</p>")
+    parts.append(_table(head, summary(run, against)))
     if figures_too:
         for fid, caption, svg in (figs if figs is not None else figures(run, against)):
             parts.append(f'<figure id="run-fig-{fid}" class="plot"><figcaption>{_e(caption)}</figcaption>{svg}</figure>')
@@ -379,6 +400,9 @@ def section(run, against=None, figures_too: bool = True, figs: list | None = Non
 def render_run_report(run, against=None, title: str | None = None, figs: list | None = None) -> str:
     """The full page: `run` (and `against`) are run folders, RunResults or LoadedRuns."""
     run = _as_loaded(run)
+    nation = tables_of(run.result)
+    if title is None and nation is not None:
+        title = "scslab nation report: " + heading(run.manifest, nation[0])[0]
     title = title or f"scslab run report: {run.manifest.get('rulebook', '?')}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
