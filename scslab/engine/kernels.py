@@ -560,9 +560,10 @@ def trust_exchanges(indptr, indices, offset, n_local, v_cheat, refuse_listed,
     for c in prange(nc):
         t_sum = 0.0
         ch_sum = 0
-        who = np.empty(TRUST_BLOCK * K, np.int64)  # partner's global id, -1 for no exchange
-        u_ch = np.empty(TRUST_BLOCK * K, np.int64)  # the exchange's 15-bit cheat uniform
-        seen = np.empty(TRUST_BLOCK * K, np.int64)  # the partner's view
+        # int32 (ids are: society.Network's indices): the three buffers take half the cache
+        who = np.empty(TRUST_BLOCK * K, np.int32)  # partner's global id, -1 for no exchange
+        u_ch = np.empty(TRUST_BLOCK * K, np.int32)  # the exchange's 15-bit cheat uniform
+        seen = np.empty(TRUST_BLOCK * K, np.int32)  # the partner's view
         hi_c = min(n_local, (c + 1) * CHUNK)
         for b0 in range(c * CHUNK, hi_c, TRUST_BLOCK):
             b1 = min(hi_c, b0 + TRUST_BLOCK)
@@ -578,7 +579,7 @@ def trust_exchanges(indptr, indices, offset, n_local, v_cheat, refuse_listed,
                         if k >= K:
                             break
                         w = np.int64(z >> np.uint64(32)) if h == 0 else np.int64(z & np.uint64(0xFFFFFFFF))
-                        u_ch[m] = w & 0x7FFF  # compared with the 15-bit probability
+                        u_ch[m] = np.int32(w & 0x7FFF)  # compared with the 15-bit probability
                         j = -1
                         if k < k_ties:
                             if d > 0:
@@ -593,11 +594,11 @@ def trust_exchanges(indptr, indices, offset, n_local, v_cheat, refuse_listed,
                             j = offset + x
                             if j == gi:
                                 j = -1
-                        who[m] = j
+                        who[m] = np.int32(j)
                         m += 1
             for q in range(m):
                 j = who[q]
-                seen[q] = np.int64(v_cheat[j]) if j >= 0 else -1
+                seen[q] = np.int32(v_cheat[j]) if j >= 0 else -1
             m = 0
             for li in range(b0, b1):
                 rr = r[li] * forget
