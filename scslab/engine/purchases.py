@@ -84,8 +84,14 @@ def purchases(st: ShardState, crb: CompiledRulebook, plans: tuple[SectorPlan, ..
               rng: np.random.Generator) -> dict[str, int]:
     """The day's purchase attempts and blocks per purchase sector (call after the sanction phase)."""
     row = empty_row()
+    # Sectors barred by the same measures restrict the same citizens (the court list bars
+    # flights, trains and hotels alike): who they are, and their incomes, are found once.
+    seen: dict[tuple, tuple[np.ndarray, np.ndarray | None]] = {}
     for plan in plans:
-        who = restricted(st, crb, plan, ev)
+        key = (plan.lists.tobytes(), plan.grades.tobytes())
+        if key not in seen:
+            seen[key] = (restricted(st, crb, plan, ev), None)
+        who, income = seen[key]
         if who.size == 0:
             continue
         k = plan.k
@@ -94,7 +100,10 @@ def purchases(st: ShardState, crb: CompiledRulebook, plans: tuple[SectorPlan, ..
         if e == 0:
             lam = np.full(who.size, base)
         else:
-            lam = base * (st.income[who].astype(np.float64) * (MONTH / crb.purchase_ref_income[k])) ** e
+            if income is None:
+                income = st.income[who].astype(np.float64)
+                seen[key] = (who, income)
+            lam = base * (income * (MONTH / crb.purchase_ref_income[k])) ** e
         attempts = int(rng.poisson(lam).sum())
         blocked = 0
         if t >= crb.purchase_from[k] and attempts:
