@@ -69,6 +69,14 @@ CITIZEN_NS = 50.0  # every citizen's share of the phases
 LIST_NS = 2.8  # per list the shard keeps (the scans, the sanctions)
 SOURCE_NS = 0.3  # per behaviour a source of the rulebook records
 NEIGHBOURS_NS = 47.6  # the neighbour statistics: association penalties, peer effects
+# Association penalties also spread listings along ties: over a year of pilots-43 at 1e6
+# (three runs of 365 steps, 2 workers, quiet machine, 7 December 2026) the guilt-by-
+# association municipalities took 1.40 times what the terms above give, the others 1.02 to
+# 1.10, as three of them came to list nearly everyone (the ties of the listed looked at
+# every day, their lists' bookkeeping): 44.5 ns a citizen more, a year's mean. Runs of a
+# few weeks, before the cascade, are then balanced a little towards those municipalities'
+# worker; a year's runs, the common case, are balanced (49.8 against 47.4 ms a step before).
+CASCADE_NS = 44.5
 
 
 def shard_cost(sh) -> float:
@@ -77,6 +85,8 @@ def shard_cost(sh) -> float:
     per = CITIZEN_NS + LIST_NS * crb.n_lists + SOURCE_NS * int(np.count_nonzero(crb.seen))
     if (crb.association_penalty > 0 or crb.peer_weight > 0) and sh.p.levers.code:
         per += NEIGHBOURS_NS
+    if crb.association_penalty > 0 and sh.p.levers.code:
+        per += CASCADE_NS
     return SHARD_FIXED_NS + per * sh.st.n
 
 
