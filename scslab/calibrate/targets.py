@@ -12,6 +12,8 @@ file:line:col: field: message):
     holdout: [listed-2013-11]             # held out when the command line names none
     stages:                               # optional: fit in stages, then all together
       - {params: [behaviours.judgment_default.base_rate], measures: [entries_black]}
+      # a stage may start with a global screen of its box (a Sobol design):
+      #   screen: {params: [...], points: 48, seeds: 1, shape: true, trials: 0}
     targets:
       - name: listed-2019-07
         measure: entries_black            # a column of the steps table (docs/tables.md)
