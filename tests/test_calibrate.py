@@ -165,6 +165,7 @@ def _cli(*args, cwd=None):
     (["court-blacklist", "--targets", "court-blacklist", "--max-population", "500"],
      "--max-population must be in 20,000..10,000,000"),
     (["court-blacklist", "--targets", "court-blacklist", "--joint-polish", "99"], "--joint-polish must be in"),
+    (["court-blacklist", "--targets", "court-blacklist", "--screen-points", "2"], "--screen-points must be in"),
     (["nosuch-pilot", "--targets", "court-blacklist"], "no such file or bundled pilot"),
 ])
 def test_cli_refusals(args, needle):
@@ -400,3 +401,28 @@ def test_screen_finds_a_ramp_far_from_the_start():
     bad = dataclasses.replace(cfg, screen=Screen(params=("sanctions.flight_ban.purchases.rate",)))
     with pytest.raises(ValueError, match="screen: sanctions.flight_ban.purchases.rate is not among"):
         bad.check(rb)
+
+
+
+def test_a_stage_screen_in_a_targets_file():
+    """A stage's screen names parameters of its stage (else located); without `params` it
+    screens all of them; stages_from_file carries it, --no-screen drops it."""
+    from scslab.calibrate import Screen, stages_from_file
+
+    def text(screen):
+        return yaml.safe_dump({
+            "name": "t", "population": {"value": 1000}, "references": [{"id": "a", "citation": "made up"}],
+            "fit": [{"path": "behaviours.judgment_default.base_rate", "low": 1e-4, "high": 1e-2},
+                    {"path": "sanctions.flight_ban.purchases.rate", "low": 1e-4, "high": 1e-2}],
+            "stages": [{"params": ["behaviours.judgment_default.base_rate"], "measures": ["entries_black"],
+                        "screen": screen}],
+            "targets": [{"name": "x", "measure": "entries_black", "kind": "cumulative", "date": "2014-01-01",
+                         "value": 5.0, "source": "a"}]}, sort_keys=False).replace("'2014-01-01'", "2014-01-01")
+
+    with pytest.raises(RulebookError, match="t.yaml:.*'sanctions.flight_ban.purchases.rate' is not among the stage's"):
+        parse_targets(text({"params": ["sanctions.flight_ban.purchases.rate"], "points": 8}), "t.yaml")
+    tf = parse_targets(text({"points": 8, "shape": True}), "t.yaml")
+    (paths, measures, sc), = stages_from_file(tf)
+    assert sc == Screen(params=("behaviours.judgment_default.base_rate",), points=8, seeds=1, shape=True)
+    assert stages_from_file(tf, screens=False)[0][2] is None
+    assert stages_from_file(tf, points=16)[0][2].points == 16
