@@ -86,12 +86,13 @@ def purchases(st: ShardState, crb: CompiledRulebook, plans: tuple[SectorPlan, ..
     row = empty_row()
     # Sectors barred by the same measures restrict the same citizens (the court list bars
     # flights, trains and hotels alike): who they are, and their incomes, are found once.
-    seen: dict[tuple, tuple[np.ndarray, np.ndarray | None]] = {}
+    found: dict[tuple, np.ndarray] = {}
+    incomes: dict[tuple, np.ndarray] = {}
     for plan in plans:
         key = (plan.lists.tobytes(), plan.grades.tobytes())
-        if key not in seen:
-            seen[key] = (restricted(st, crb, plan, ev), None)
-        who, income = seen[key]
+        if key not in found:
+            found[key] = restricted(st, crb, plan, ev)
+        who = found[key]
         if who.size == 0:
             continue
         k = plan.k
@@ -100,10 +101,9 @@ def purchases(st: ShardState, crb: CompiledRulebook, plans: tuple[SectorPlan, ..
         if e == 0:
             lam = np.full(who.size, base)
         else:
-            if income is None:
-                income = st.income[who].astype(np.float64)
-                seen[key] = (who, income)
-            lam = base * (income * (MONTH / crb.purchase_ref_income[k])) ** e
+            if key not in incomes:
+                incomes[key] = st.income[who].astype(np.float64)
+            lam = base * (incomes[key] * (MONTH / crb.purchase_ref_income[k])) ** e
         attempts = int(rng.poisson(lam).sum())
         blocked = 0
         if t >= crb.purchase_from[k] and attempts:

@@ -117,78 +117,6 @@ def report_lines(manifest: dict, munis: pd.DataFrame, national: pd.DataFrame, re
     return out
 
 
-def _esc(x) -> str:
-    import html
-
-    return html.escape(str(x), quote=True)
-
-
-def _html_table(header: list[str], rows: list[list], note: str = "") -> str:
-    h = "".join(f"<th>{_esc(x)}</th>" for x in header)
-    body = "".join("<tr>" + "".join(f'<td class="num">{_esc(x)}</td>' if i > 1 or (i == 1 and not isinstance(x, str))
-                                     else f"<td>{_esc(x)}</td>" for i, x in enumerate(r)) + "</tr>" for r in rows)
-    return f"<table><tr>{h}</tr>{body}</table>" + (f'<p class="small">{_esc(note)}</p>' if note else "")
-
-
-def figure_national_by_municipality(munis: pd.DataFrame) -> str | None:
-    """National listings per 100,000 in each municipality (largest first), coloured by the
-    pilot it runs: whether the national list falls evenly, whatever the local pilot."""
-    if not len(munis) or not munis.population.sum():
-        return None
-    from ..report import plots
-
-    m = munis.sort_values("population", ascending=False).reset_index(drop=True)
-    rate = m.national_listed_end / m.population.where(m.population > 0) * 1e5
-    pilots = list(dict.fromkeys(m.pilot.astype(str)))
-    cmap = plots.plt.get_cmap("tab10")
-    colour = {p: cmap(i % 10) for i, p in enumerate(pilots)}
-    fig, ax = plots.plt.subplots(figsize=(10, 3.0), layout="constrained")
-    ax.bar(range(len(m)), rate.fillna(0).to_numpy(), color=[colour[str(p)] for p in m.pilot], width=0.8)
-    tot = m.national_listed_end.sum() / m.population.sum() * 1e5
-    ax.axhline(tot, color="black", linewidth=0.8, linestyle="--")
-    ax.set_xticks(range(len(m)), [str(x) for x in m["name"]], rotation=90, fontsize=6)
-    ax.set_ylabel("on the national list\nper 100,000 (end)")
-    handles = [plots.plt.Rectangle((0, 0), 1, 1, color=colour[p]) for p in pilots]
-    ax.legend(handles, pilots, title="pilot", fontsize=7, title_fontsize=7, frameon=False, loc="center left",
-              bbox_to_anchor=(1, 0.5))
-    return plots._svg(fig)
-
-
-def report_html(manifest: dict, munis: pd.DataFrame, national: pd.DataFrame, reach: pd.DataFrame) -> str:
-    """The report as an HTML fragment (scslab report on a nation's run folder puts it first)."""
-    parts = ["<h2>The national list across the municipalities</h2>"]
-    parts += [f"<p>{_esc(t)}</p>" for t in national_paragraphs(manifest, munis, national)]
-    bp = by_pilot(munis)
-    parts.append("<h3>By the pilot each municipality runs</h3>")
-    parts.append(_html_table(
-        ["pilot", "municipalities", "citizens", "national per 100,000", "ever", "local blacklist per 100,000",
-         "harm per 1,000 a day", "trust (end)"],
-        [[str(name), int(r.municipalities), f"{int(r.population):,}", f"{r.national_per_100k:.1f}",
-          f"{r.national_ever_per_100k:.1f}", f"{r.local_per_100k:.1f}", f"{r.harm_per_1000_per_day:.3f}",
-          f"{r.mean_trust_end:.3f}"] for name, r in bp.iterrows()],
-        "national: on the national list at the end; ever: at some time; local blacklist: on a list of the "
-        "municipality's own pilot at the end. Rates per 100,000 citizens of the municipalities running the pilot."))
-    svg = figure_national_by_municipality(munis)
-    if svg:
-        parts.append('<figure id="nation-fig-by-municipality" class="plot"><figcaption>On the national list in each '
-                     "municipality (per 100,000 at the end, largest municipality first; dashed: the nation)"
-                     f"</figcaption>{svg}</figure>")
-    parts.append("<h3>Municipalities</h3>")
-    rows = []
-    for _, r in munis.sort_values("population", ascending=False).iterrows():
-        felt = r.national_felt_in_mean
-        felt = "-" if felt is None or (isinstance(felt, float) and math.isnan(felt)) else f"{felt:.2f}"
-        rows.append([str(r["name"]), str(r.pilot), f"{int(r.population):,}", f"{int(r.national_listed_end):,}",
-                     f"{int(r.national_listed_ever):,}", felt, f"{int(r.local_blacklisted_end):,}",
-                     f"{int(r.ties_other_municipalities):,}"])
-    parts.append(_html_table(
-        ["municipality", "pilot", "citizens", "national (end)", "national (ever)", "felt in", "local blacklist",
-         "ties out"], rows,
-        "felt in: the mean number of municipalities where its nationally listed citizens have ties (their own "
-        "included); ties out: tie ends to other municipalities."))
-    return "\n".join(parts)
-
-
 def tables_of(run) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
     """A nation run's municipalities, national and reach tables (RunResult or open run folder), or None."""
     more = getattr(run, "more", None)
@@ -199,10 +127,12 @@ def tables_of(run) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
 
 def report_text(result_or_folder) -> str:
     """The report of a nation's RunResult or run folder (path or RunFolder)."""
-    if hasattr(result_or_folder, "more"):
-        r = result_or_folder
-        t = r.more
-        return "\n".join(report_lines(r.manifest, t["municipalities"], t["national"], t["reach"]))
+    if hasattr(result_or_folder, "more"):  # a RunResult
+        tables = tables_of(result_or_folder)
+        if tables is None:
+            raise ValueError("not a nation's run (no municipalities, national and reach tables); run it with "
+                             "scslab nation")
+        return "\n".join(report_lines(result_or_folder.manifest, *tables))
     from ..store import open_run
 
     run = result_or_folder if hasattr(result_or_folder, "table") else open_run(result_or_folder)
@@ -214,5 +144,4 @@ def report_text(result_or_folder) -> str:
                                   run.table("reach")))
 
 
-__all__ = ["by_pilot", "figure_national_by_municipality", "national_paragraphs", "report_html", "report_lines",
-           "report_text"]
+__all__ = ["by_pilot", "heading", "national_paragraphs", "report_lines", "report_text", "tables_of"]

@@ -28,7 +28,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..metrics.registry import CLAIMS
-from ..nation.report import heading, report_html, tables_of
+from ..nation.report import heading, tables_of
 from . import plots
 from .html import CSS, fmt
 
@@ -314,9 +314,10 @@ def figures(run, against=None) -> list[tuple[str, str, str]]:
 
 # --- the page ------------------------------------------------------------------------------
 
-def _table(header, rows) -> str:
+def _table(header, rows, text_cols: int = 1) -> str:
+    """A table whose first `text_cols` columns are text and the rest numbers (right-aligned)."""
     h = "".join(f"<th>{_e(x)}</th>" for x in header)
-    body = "".join("<tr>" + "".join(f'<td class="num">{_e(x)}</td>' if i else f"<td>{_e(x)}</td>"
+    body = "".join("<tr>" + "".join(f'<td class="num">{_e(x)}</td>' if i >= text_cols else f"<td>{_e(x)}</td>"
                                      for i, x in enumerate(r)) + "</tr>" for r in rows)
     return f"<table><tr>{h}</tr>{body}</table>"
 
@@ -384,6 +385,8 @@ def section(run, against=None, figures_too: bool = True, figs: list | None = Non
     head = ["", "this run"] + (["paired run"] if against is not None else [""])
     parts = [lead]
     if nation is not None:
+        from .nation_section import report_html  # it draws with this module's tables
+
         parts.append(report_html(m, *nation))
         parts.append("<h2>The nation as one society</h2><p>All municipalities together, each under its own "
                      "pilot's rules beside the national list: the summary, the figures and the metrics below "
