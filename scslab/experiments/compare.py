@@ -264,7 +264,9 @@ class Comparison:
                                       "evidence": (None if x["evidence"] is None else
                                                    strict_json(x["evidence"].as_dict(self.config.confidence))),
                                       "against": x["against"], "reason": x["reason"],
-                                      "robustness": strict_json(x["robustness"])}
+                                      "robustness": strict_json(x["robustness"]),
+                                      # the evidence in words, as the report and the CLI say it
+                                      "evidence_note": evidence_note(x, self.config.confidence)}
                                   for c, x in r["cells"].items()}} for r in self.claims_table()],
             "mechanisms": {c: {k: {"present": v.present, "detail": v.detail} for k, v in inv.items()}
                            for c, inv in self.mechanisms.items()},

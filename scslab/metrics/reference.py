@@ -111,7 +111,8 @@ a refit that changed no mechanism turned C3's "supported", 8.1% [1.6, 14.6], int
   flagged "supported" as supported; a reader skimming the grid would too. "too few events"
   cannot be mistaken for a verdict, and loses nothing: the cell keeps the interval, says
   what the interval alone reads (`Comparison.interval_verdict`, `interval_verdict` in
-  `report.json`) and gives the counts. It sits between not tested (nothing to count) and a
+  `report.json`) and gives the counts (`evidence`, and in words `evidence_note`, which the
+  report, the CLI and the explorer show). It sits between not tested (nothing to count) and a
   verdict (enough to count on).
 - **Why the interval stays the seed t-interval.** The interval over seeds carries what
   differs between synthetic societies, which a pooled count does not. The alternatives were

@@ -204,9 +204,6 @@ async function refreshAudit() {
 
 const VCLASS = { "supported": "v-supported", "not supported": "v-not-supported", "mixed": "v-mixed",
   "too few events": "v-few" };
-// "7 wrongful listings of 88 listings over 5 seeds": what a counted claim's verdict rests on
-const evidence = (e) => e ? `on ${Number(e.events).toLocaleString("en")} ${esc(e.label)} of ` +
-  `${Number(e.of).toLocaleString("en")} ${esc(e.of_label)} over ${e.seeds} seed${e.seeds === 1 ? "" : "s"}` : "";
 const badge = (v) => `<span class="v ${VCLASS[v] || "v-other"}">${esc(v)}</span>`;
 
 function renderAudit(a) {
@@ -312,9 +309,7 @@ function renderClaims(c) {
       const iv = x.interval;
       const val = iv ? `${fmt(iv.mean, 3)} [${fmt(iv.lo, 3)}, ${fmt(iv.hi, 3)}]` : "—";
       return `<tr data-claim="${esc(x.id)}"><td><b>${esc(x.id)}</b> ${esc(x.claim)}</td><td>${esc(x.metric)}</td><td class="num">${val}</td>
-        <td>${badge(x.verdict)}${x.evidence ? `<div class="ev muted">${evidence(x.evidence)}` +
-          (x.verdict === "too few events" && x.interval_verdict ? `; the interval alone: ${esc(x.interval_verdict)}` : "") +
-          `</div>` : ""}</td><td class="muted">${esc(x.reason || x.against)}</td></tr>`;
+        <td>${badge(x.verdict)}${x.evidence_note ? `<div class="ev muted">${esc(x.evidence_note)}</div>` : ""}</td><td class="muted">${esc(x.reason || x.against)}</td></tr>`;
     }).join("");
   $("mechanisms-table").innerHTML = `<tr><th>mechanism</th><th>present</th><th>what</th></tr>` +
     c.mechanisms.map((m) => `<tr><td>${esc(m.id)}</td><td>${m.present ? "yes" : "no"}</td><td class="muted">${esc(m.detail)}</td></tr>`).join("");
